@@ -1,0 +1,43 @@
+# Quickstart: `make demo` and `make test`. Each creates or reuses .venv.
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: venv demo test lint format typecheck layers pytest bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --upgrade pip
+	@$(BIN)/python -m pip install -q -e '.[dev,fast]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: venv
+	$(BIN)/python -m lark_async.demo
+
+test: venv lint typecheck layers pytest
+
+lint: venv
+	$(BIN)/ruff check lark_async tests benchmarks
+	$(BIN)/ruff format --check lark_async tests benchmarks
+
+format: venv
+	$(BIN)/ruff format lark_async tests benchmarks
+	$(BIN)/ruff check --fix lark_async tests benchmarks
+
+typecheck: venv
+	$(BIN)/mypy --strict lark_async
+
+layers: venv
+	$(BIN)/lint-imports
+
+pytest: venv
+	$(BIN)/pytest -q
+
+bench: venv
+	$(BIN)/python benchmarks/transport.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .demo

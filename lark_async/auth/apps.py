@@ -1,0 +1,46 @@
+"""App credential sources the token manager reads from."""
+
+from __future__ import annotations
+
+from lark_async.auth.models import AppConfig
+from lark_async.auth.tokens import AppSource
+from lark_async.core.errors import ConfigError
+
+
+class StaticApps:
+    """Apps given in code (``LarkClient(app_id, app_secret)``)."""
+
+    def __init__(self, *apps: AppConfig) -> None:
+        self._apps = {a.app_id: a for a in apps}
+
+    def add(self, app: AppConfig) -> None:
+        self._apps[app.app_id] = app
+
+    def __contains__(self, app_id: object) -> bool:
+        return app_id in self._apps
+
+    async def current(self, app_id: str) -> AppConfig:
+        try:
+            return self._apps[app_id]
+        except KeyError:
+            raise ConfigError(
+                f"unknown app {app_id}",
+                hint="pass its app_secret to LarkClient, or register it: lark-async apps add "
+                f"{app_id} (and give the client the registry)",
+            ) from None
+
+    def __repr__(self) -> str:
+        return f"StaticApps({sorted(self._apps)})"
+
+
+class ChainedApps:
+    """Static apps first, then the registry."""
+
+    def __init__(self, first: StaticApps, then: AppSource) -> None:
+        self.first = first
+        self.then = then
+
+    async def current(self, app_id: str) -> AppConfig:
+        if app_id in self.first:
+            return await self.first.current(app_id)
+        return await self.then.current(app_id)

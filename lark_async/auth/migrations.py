@@ -1,0 +1,143 @@
+"""PostgreSQL schema migrations (alembic), run from code or ``lark-async db upgrade``.
+
+The scripts ship inside the wheel as ``lark_async/_alembic``; in a source
+checkout they are the repo-root ``alembic/`` directory. Alembic is driven
+through SQLAlchemy's async engine on asyncpg, the driver the store already
+uses, so no second PostgreSQL driver is needed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lark_async.auth.stores.base import StoreUnavailable
+from lark_async.auth.stores.postgres import (
+    CONNECTION_ERRORS,
+    parse_postgres_url,
+    redact_dsn,
+    validate_schema,
+)
+from lark_async.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent  # .../lark_async
+
+
+def script_location() -> Path:
+    """The alembic script directory: packaged copy first, then the source checkout."""
+    for candidate in (_PACKAGE_DIR / "_alembic", _PACKAGE_DIR.parent / "alembic"):
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise ConfigError(
+        "the alembic migration scripts are missing from this installation",
+        hint="reinstall lark-async (the wheel ships them as lark_async/_alembic)",
+    )
+
+
+def make_engine(dsn: str, connect_timeout: float = 10.0) -> AsyncEngine:
+    """An async engine whose connections asyncpg opens from ``dsn`` itself.
+
+    Handing asyncpg the DSN (rather than letting SQLAlchemy parse it) keeps
+    every option the store accepts (``sslmode``, unix sockets, ...) valid here.
+    """
+    try:
+        import asyncpg  # type: ignore[import-untyped]
+        from sqlalchemy.ext.asyncio import create_async_engine
+        from sqlalchemy.pool import NullPool
+    except ImportError as exc:
+        raise ConfigError(
+            f"PostgreSQL migrations need SQLAlchemy's asyncio support ({exc})",
+            hint="pip install 'sqlalchemy[asyncio]' (it brings greenlet)",
+        ) from None
+    clean, _ = parse_postgres_url(dsn)
+
+    async def connect() -> object:
+        return await asyncpg.connect(clean, timeout=connect_timeout)
+
+    return create_async_engine("postgresql+asyncpg://", async_creator=connect, poolclass=NullPool)
+
+
+def prepare_schema(connection: Connection, schema: str) -> None:
+    """Serialise concurrent upgrades of one schema, and create it if missing.
+
+    Runs inside the migration transaction, so the advisory lock is held until
+    the upgrade commits and a second process then finds nothing left to do.
+    """
+    from sqlalchemy import text
+
+    schema = validate_schema(schema)
+    connection.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+        {"key": f"lark_async:migrate:{schema}"},
+    )
+    # Checked first because CREATE SCHEMA IF NOT EXISTS still demands the
+    # database-level CREATE privilege, which an app role may lack.
+    exists = connection.execute(
+        text("SELECT 1 FROM pg_namespace WHERE nspname = :schema"), {"schema": schema}
+    ).scalar()
+    if not exists:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+
+def _run_alembic(connection: Connection, schema: str, revision: str) -> None:
+    # Imported from submodules: ruff takes a bare `alembic` for the repo's own
+    # alembic/ directory and would sort it as first-party.
+    from alembic.command import upgrade as alembic_upgrade
+    from alembic.config import Config
+
+    cfg = Config()
+    # Config values go through configparser interpolation: escape any '%'.
+    cfg.set_main_option("script_location", str(script_location()).replace("%", "%%"))
+    cfg.attributes["connection"] = connection
+    cfg.attributes["schema"] = schema
+    alembic_upgrade(cfg, revision)
+
+
+async def upgrade(dsn: str, schema: str = "public", revision: str = "head") -> None:
+    """Bring ``schema`` (created if missing) up to ``revision``; safe to repeat."""
+    from sqlalchemy import exc as sa_exc
+
+    schema = validate_schema(schema)
+    # SQLAlchemy wraps driver errors raised mid-statement; asyncpg's own
+    # connect errors come through unwrapped.
+    unreachable: tuple[type[BaseException], ...] = (
+        *CONNECTION_ERRORS,
+        sa_exc.OperationalError,
+        sa_exc.InterfaceError,
+    )
+    engine = make_engine(dsn)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(_run_alembic, schema, revision)
+    except unreachable as exc:
+        raise StoreUnavailable(
+            f"cannot run the migrations: PostgreSQL at {redact_dsn(dsn)} is unavailable "
+            f"({type(exc).__name__})"
+        ) from None
+    finally:
+        await engine.dispose()
+
+
+async def current_revision(dsn: str, schema: str = "public") -> str | None:
+    """The schema's alembic revision, or ``None`` before the first upgrade."""
+    import asyncpg
+
+    clean, _ = parse_postgres_url(dsn)
+    schema = validate_schema(schema)
+    try:
+        conn = await asyncpg.connect(clean, timeout=10.0)
+    except CONNECTION_ERRORS as exc:
+        raise StoreUnavailable(
+            f"PostgreSQL at {redact_dsn(dsn)} is unavailable ({type(exc).__name__})"
+        ) from None
+    try:
+        rows = await conn.fetch(f'SELECT version_num FROM "{schema}".alembic_version')  # noqa: S608
+    except asyncpg.UndefinedTableError:
+        return None
+    finally:
+        await conn.close()
+    return ", ".join(sorted(row[0] for row in rows)) or None

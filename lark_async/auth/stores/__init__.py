@@ -1,0 +1,67 @@
+"""Token stores: where access tokens live between calls and across processes.
+
+``store_from_url`` turns a setting such as ``LARK_ASYNC_TOKEN_STORE`` into a store:
+
+* ``memory``: this process only;
+* ``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db``: one host;
+* ``postgresql://user:pass@host:5432/db[?schema=name]`` (or ``postgres://``):
+  every process on every host.
+"""
+
+from __future__ import annotations
+
+from lark_async.auth.crypto import SECRET_KEY_ENV, SecretBox
+from lark_async.auth.stores.base import LockTimeout, StoreUnavailable, TokenStore
+from lark_async.auth.stores.memory import MemoryTokenStore
+from lark_async.auth.stores.postgres import PostgresTokenStore, parse_postgres_url
+from lark_async.auth.stores.sqlite import SQLiteTokenStore
+from lark_async.core.errors import ConfigError
+
+__all__ = [
+    "LockTimeout",
+    "MemoryTokenStore",
+    "PostgresTokenStore",
+    "SQLiteTokenStore",
+    "StoreUnavailable",
+    "TokenStore",
+    "store_from_url",
+]
+
+_ACCEPTED = (
+    "memory | sqlite:///relative/path.db | sqlite:////absolute/path.db | "
+    "postgresql://user:password@host:5432/database[?schema=name]"
+)
+_SQLITE_PREFIX = "sqlite:///"
+
+
+def store_from_url(url: str, box: SecretBox | None) -> TokenStore:
+    """Build the store ``url`` names; persistent stores need ``box`` to encrypt tokens."""
+    text = url.strip()
+    scheme = text.partition(":")[0].lower()
+    if scheme == "memory":
+        return MemoryTokenStore()
+    if scheme == "sqlite":
+        if not text.startswith(_SQLITE_PREFIX) or len(text) == len(_SQLITE_PREFIX):
+            raise ConfigError(
+                "a SQLite token store URL needs a file path",
+                hint="use sqlite:///relative/path.db or sqlite:////absolute/path.db",
+            )
+        # Everything after the third slash is the path; a fourth makes it absolute.
+        return SQLiteTokenStore(text[len(_SQLITE_PREFIX) :], _require_box(box, "sqlite"))
+    if scheme in {"postgresql", "postgres", "postgresql+asyncpg"}:
+        dsn, schema = parse_postgres_url(text)
+        return PostgresTokenStore(dsn, _require_box(box, "postgres"), schema=schema or "public")
+    # Only the scheme is echoed: the rest may hold a password.
+    raise ConfigError(
+        f"unknown token store {scheme[:20]!r}",
+        hint=f"use one of: {_ACCEPTED}",
+    )
+
+
+def _require_box(box: SecretBox | None, name: str) -> SecretBox:
+    if box is None:
+        raise ConfigError(
+            f"the {name} token store encrypts tokens at rest and needs a key",
+            hint=f"set {SECRET_KEY_ENV} to a Fernet key (make one with: lark-async keygen)",
+        )
+    return box

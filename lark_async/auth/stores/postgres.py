@@ -1,0 +1,435 @@
+"""Tokens in PostgreSQL, shared by every process and host, with advisory locks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import logging
+import re
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import asyncpg  # type: ignore[import-untyped]
+
+from lark_async.auth.crypto import DecryptError, SecretBox
+from lark_async.auth.models import StoredToken, TokenKind
+from lark_async.auth.stores.base import LockTimeout, StoreUnavailable
+from lark_async.core.errors import ConfigError
+
+_log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+_SCHEMES = ("postgresql", "postgres", "postgresql+asyncpg")
+_SCHEMA_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+
+# Errors meaning "the database cannot be reached or used right now", as
+# opposed to a bug or a misconfigured schema. All become StoreUnavailable.
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    # The protocol got out of step, e.g. a FATAL arrived before the socket closed.
+    asyncpg.exceptions.InternalClientError,
+    asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, starting up
+    asyncpg.exceptions.InsufficientResourcesError,  # too many connections, disk full
+    asyncpg.exceptions.InvalidAuthorizationSpecificationError,
+    asyncpg.exceptions.InvalidCatalogNameError,  # database does not exist (yet)
+)
+# A pooled connection the server already dropped: worth one retry on a new one.
+_STALE: tuple[type[BaseException], ...] = (
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+    asyncpg.exceptions.AdminShutdownError,
+    ConnectionResetError,
+    BrokenPipeError,
+)
+_LOCK_WAIT_ENDED = (asyncpg.exceptions.LockNotAvailableError, asyncpg.exceptions.QueryCanceledError)
+
+# The connection a task holds through ``lock()``: (store, task, connection).
+# Store calls made inside the lock use it, so a lock holder never waits for a
+# second pooled connection (a full pool of lock holders would deadlock).
+_HELD: contextvars.ContextVar[tuple[object, asyncio.Task[Any] | None, Any] | None] = (
+    contextvars.ContextVar("lark_async_pg_held", default=None)
+)
+
+
+class _StaleConnection(StoreUnavailable):
+    """A pooled connection turned out to be dead; the call may be retried once."""
+
+
+def validate_schema(schema: str) -> str:
+    """Schema names are spliced into SQL, so only plain identifiers are accepted."""
+    if not _SCHEMA_RE.fullmatch(schema):
+        raise ConfigError(
+            f"invalid PostgreSQL schema name {schema!r}",
+            hint="use letters, digits and underscores (at most 63), not starting with a digit",
+        )
+    return schema
+
+
+def parse_postgres_url(url: str) -> tuple[str, str | None]:
+    """Split an optional ``?schema=NAME`` off a PostgreSQL URL: ``(dsn, schema)``."""
+    parts = urlsplit(url)
+    if parts.scheme not in _SCHEMES:
+        raise ConfigError(
+            f"not a PostgreSQL URL (scheme {parts.scheme!r})",
+            hint="use postgresql://user:password@host:5432/database[?schema=name]",
+        )
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    schemas = [v for k, v in query if k == "schema"]
+    rest = urlencode([(k, v) for k, v in query if k != "schema"])
+    # asyncpg does not know the SQLAlchemy driver suffix.
+    scheme = "postgresql" if parts.scheme == "postgresql+asyncpg" else parts.scheme
+    dsn = urlunsplit((scheme, parts.netloc, parts.path, rest, parts.fragment))
+    return dsn, (validate_schema(schemas[-1]) if schemas else None)
+
+
+def redact_dsn(dsn: str) -> str:
+    """The DSN with any password replaced by ``***``, safe for messages and logs."""
+    try:
+        parts = urlsplit(dsn)
+        netloc = parts.netloc
+        if parts.password is not None:
+            userinfo, _, hostinfo = netloc.rpartition("@")
+            netloc = f"{userinfo.partition(':')[0]}:***@{hostinfo}"
+        query = [
+            (k, "***" if k.lower() == "password" else v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        ]
+        return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query), ""))
+    except ValueError:
+        return "<unparseable dsn>"
+
+
+def _statements(table: str) -> dict[str, str]:
+    """The store's SQL for one table; ``table`` is built from a validated schema name."""
+    return {
+        "select": (
+            f"SELECT value_enc, expires_at, lifetime, fetched_at FROM {table}"  # noqa: S608
+            " WHERE app_id = $1 AND kind = $2"
+        ),
+        "upsert": (
+            f"INSERT INTO {table}"  # noqa: S608
+            " (app_id, kind, value_enc, expires_at, lifetime, fetched_at, updated_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, now())"
+            " ON CONFLICT (app_id, kind) DO UPDATE SET"
+            " value_enc = EXCLUDED.value_enc, expires_at = EXCLUDED.expires_at,"
+            " lifetime = EXCLUDED.lifetime, fetched_at = EXCLUDED.fetched_at, updated_at = now()"
+        ),
+        "delete": f"DELETE FROM {table} WHERE app_id = $1 AND kind = $2",  # noqa: S608
+        # Deletes a corrupt row only if nobody has replaced it since we read it.
+        "delete_if_same": (
+            f"DELETE FROM {table}"  # noqa: S608
+            " WHERE app_id = $1 AND kind = $2 AND value_enc IS NOT DISTINCT FROM $3"
+        ),
+    }
+
+
+class PostgresTokenStore:
+    """Token rows in ``<schema>.lark_tokens``, values Fernet-encrypted with ``box``.
+
+    The pool is created on first use; if the database is down that call raises
+    :class:`StoreUnavailable` and a later one tries again (at most once per
+    ``retry_interval`` seconds, so a dead host does not cost a connect timeout
+    on every call). The table comes from the alembic migrations:
+    ``lark-async db upgrade`` or :meth:`ensure_schema`.
+    """
+
+    name = "postgres"
+
+    def __init__(
+        self,
+        dsn: str,
+        box: SecretBox,
+        *,
+        schema: str = "public",
+        min_size: int = 1,
+        max_size: int = 10,
+        connect_timeout: float = 5.0,
+        command_timeout: float = 5.0,
+        retry_interval: float = 1.0,
+    ) -> None:
+        self._dsn = dsn
+        self._box = box
+        self._schema = validate_schema(schema)
+        self._sql = _statements(f'"{self._schema}".lark_tokens')
+        self._min_size = min_size
+        self._max_size = max_size
+        self._connect_timeout = connect_timeout
+        self._command_timeout = command_timeout
+        self._retry_interval = retry_interval
+        self._pool: Any = None
+        self._pool_lock = asyncio.Lock()
+        self._down_until = 0.0  # monotonic; no connection attempts before it
+
+    @property
+    def schema(self) -> str:
+        return self._schema
+
+    async def get(self, app_id: str, kind: TokenKind) -> StoredToken | None:
+        kind = TokenKind(kind)
+        select, delete = self._sql["select"], self._sql["delete_if_same"]
+
+        async def op(conn: Any) -> StoredToken | None:
+            row = await conn.fetchrow(select, app_id, kind.value)
+            if row is None:
+                return None
+            token = self._decode(app_id, kind, tuple(row))
+            if token is None:
+                await conn.execute(delete, app_id, kind.value, row[0])
+                _log.warning(
+                    "postgres token store: deleted a %s row for app %s that could not be "
+                    "decrypted or parsed (wrong LARK_ASYNC_SECRET_KEY?); it will be refetched",
+                    kind.value,
+                    app_id,
+                )
+            return token
+
+        return await self._run(op)
+
+    async def put(self, token: StoredToken) -> None:
+        upsert = self._sql["upsert"]
+        args = (
+            token.app_id,
+            TokenKind(token.kind).value,
+            self._box.encrypt(token.value),
+            float(token.expires_at),
+            float(token.lifetime),
+            float(token.fetched_at),
+        )
+
+        async def op(conn: Any) -> None:
+            await conn.execute(upsert, *args)
+
+        await self._run(op)
+
+    async def delete(self, app_id: str, kind: TokenKind) -> None:
+        sql = self._sql["delete"]
+        kind = TokenKind(kind)
+
+        async def op(conn: Any) -> None:
+            await conn.execute(sql, app_id, kind.value)
+
+        await self._run(op)
+
+    def lock(
+        self, app_id: str, kind: TokenKind, timeout: float
+    ) -> AbstractAsyncContextManager[None]:
+        """Session advisory lock on ``lark_async:token:<app_id>:<kind>``, across hosts."""
+        return self._advisory_lock(f"lark_async:token:{app_id}:{TokenKind(kind).value}", timeout)
+
+    async def ensure_schema(self) -> None:
+        """Create or upgrade the table by running the alembic migrations."""
+        from lark_async.auth.migrations import upgrade
+
+        await upgrade(self._dsn, self._schema)
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        try:
+            await asyncio.wait_for(pool.close(), self._command_timeout)
+        except CONNECTION_ERRORS:
+            pool.terminate()
+
+    def __repr__(self) -> str:
+        return f"PostgresTokenStore({redact_dsn(self._dsn)!r}, schema={self._schema!r})"
+
+    # -- internals ---------------------------------------------------------
+
+    async def _run(self, op: Callable[[Any], Awaitable[_T]]) -> _T:
+        held = self._held_connection()
+        if held is not None:
+            # Inside lock(): no retry, a broken session has lost the lock too.
+            return await self._guard(op, held)
+        pool = await self._get_pool()
+        try:
+            try:
+                return await self._guard(op, None, pool)
+            except _StaleConnection:
+                # The pooled connection was dead (server restart, terminated
+                # backend); the pool replaces it, so one more try usually works.
+                return await self._guard(op, None, pool)
+        except StoreUnavailable:
+            self._down_until = time.monotonic() + self._retry_interval
+            raise
+
+    async def _guard(self, op: Callable[[Any], Awaitable[_T]], conn: Any, pool: Any = None) -> _T:
+        """Run ``op`` on ``conn`` (or a pooled one), mapping driver errors to ours."""
+        try:
+            if conn is not None:
+                return await op(conn)
+            async with pool.acquire(timeout=self._connect_timeout) as pooled:
+                return await op(pooled)
+        except asyncpg.UndefinedTableError:
+            raise self._missing_table() from None
+        except _STALE as exc:
+            raise self._unavailable(exc, _StaleConnection) from None
+        except CONNECTION_ERRORS as exc:
+            raise self._unavailable(exc) from None
+
+    async def _get_pool(self) -> Any:
+        if self._pool is not None and time.monotonic() >= self._down_until:
+            return self._pool
+        async with self._pool_lock:
+            wait = self._down_until - time.monotonic()
+            if wait > 0:
+                raise StoreUnavailable(
+                    f"PostgreSQL token store at {redact_dsn(self._dsn)} is unavailable "
+                    f"(last attempt failed; next try in {wait:.1f}s)"
+                )
+            if self._pool is None:
+                self._pool = await self._create_pool()
+            return self._pool
+
+    async def _create_pool(self) -> Any:
+        try:
+            return await asyncpg.create_pool(
+                self._dsn,
+                min_size=self._min_size,
+                max_size=self._max_size,
+                timeout=self._connect_timeout,
+                command_timeout=self._command_timeout,
+                server_settings={"application_name": "lark-async"},
+            )
+        except asyncpg.ClientConfigurationError as exc:
+            raise ConfigError(
+                f"invalid PostgreSQL DSN {redact_dsn(self._dsn)}: {self._scrub(str(exc))}",
+                hint="use postgresql://user:password@host:5432/database",
+            ) from None
+        except CONNECTION_ERRORS as exc:
+            self._down_until = time.monotonic() + self._retry_interval
+            raise self._unavailable(exc) from None
+
+    def _held_connection(self) -> Any:
+        held = _HELD.get()
+        if held is not None and held[0] is self and held[1] is asyncio.current_task():
+            return held[2]
+        return None
+
+    @asynccontextmanager
+    async def _advisory_lock(self, key: str, wait: float) -> AsyncIterator[None]:
+        conn = self._held_connection()
+        owned = conn is None  # nested locks share the outer lock's session
+        pool: Any = None
+        if owned:
+            pool = await self._get_pool()
+            started = time.monotonic()
+            try:
+                conn = await pool.acquire(timeout=max(wait, 0.001))
+            except TimeoutError:
+                if time.monotonic() - started >= wait:
+                    raise LockTimeout(f"no free database connection in {wait:g}s") from None
+                # Timed out early: that was the connect timeout; the server is unreachable.
+                self._down_until = time.monotonic() + self._retry_interval
+                raise StoreUnavailable(
+                    f"PostgreSQL token store at {redact_dsn(self._dsn)} is unavailable: "
+                    "connect timed out"
+                ) from None
+            except CONNECTION_ERRORS as exc:
+                self._down_until = time.monotonic() + self._retry_interval
+                raise self._unavailable(exc) from None
+        acquired = broken = False
+        held_token = None
+        try:
+            try:
+                # SET takes no bind parameters; the value is an int we made.
+                await conn.execute(f"SET lock_timeout = {max(1, int(wait * 1000))}")
+                await conn.execute(
+                    "SELECT pg_advisory_lock(hashtextextended($1, 0))",
+                    key,
+                    timeout=wait + self._command_timeout,
+                )
+            except _LOCK_WAIT_ENDED:
+                raise LockTimeout(
+                    f"token refresh lock was not obtained in {wait:g}s "
+                    "(another process is refreshing this token)"
+                ) from None
+            except CONNECTION_ERRORS as exc:
+                broken = True
+                raise self._unavailable(exc) from None
+            except BaseException:
+                # Cancelled mid-wait: we cannot tell whether the lock was granted.
+                broken = True
+                raise
+            acquired = True
+            held_token = _HELD.set((self, asyncio.current_task(), conn))
+            yield
+        finally:
+            if held_token is not None:
+                _HELD.reset(held_token)
+            try:
+                if not broken:
+                    await self._unlock(conn, key, acquired)
+            except Exception:
+                broken = True  # ending the session below frees the lock anyway
+            finally:
+                if broken:
+                    # Never hand back a session that may still hold the lock.
+                    # (A connection the server already closed is detached from
+                    # its pool proxy, so terminate() may itself complain.)
+                    with contextlib.suppress(*CONNECTION_ERRORS):
+                        conn.terminate()
+                if owned:
+                    await self._release(pool, conn)
+
+    async def _release(self, pool: Any, conn: Any) -> None:
+        # A failed reset makes the pool terminate the connection; it reconnects later.
+        with contextlib.suppress(*CONNECTION_ERRORS):
+            await pool.release(conn)
+
+    async def _unlock(self, conn: Any, key: str, acquired: bool) -> None:
+        if acquired:
+            await conn.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", key)
+        await conn.execute("RESET lock_timeout")
+
+    def _decode(self, app_id: str, kind: TokenKind, row: tuple[Any, ...]) -> StoredToken | None:
+        value_enc, expires_at, lifetime, fetched_at = row
+        if not isinstance(value_enc, str):
+            return None
+        try:
+            value = self._box.decrypt(value_enc)
+            token = StoredToken(
+                app_id=app_id,
+                kind=kind,
+                value=value,
+                expires_at=float(expires_at),
+                lifetime=float(lifetime),
+                fetched_at=float(fetched_at),
+            )
+        except (DecryptError, TypeError, ValueError):
+            return None
+        return token if value else None
+
+    def _missing_table(self) -> ConfigError:
+        return ConfigError(
+            f"the token table {self._schema}.lark_tokens does not exist",
+            hint=(
+                f"run: lark-async db upgrade --schema {self._schema} "
+                "(or call: await store.ensure_schema())"
+            ),
+        )
+
+    def _unavailable(
+        self, exc: BaseException, cls: type[StoreUnavailable] = StoreUnavailable
+    ) -> StoreUnavailable:
+        detail = self._scrub(str(exc)) or "no detail"
+        return cls(
+            f"PostgreSQL token store at {redact_dsn(self._dsn)} is unavailable: "
+            f"{type(exc).__name__}: {detail}"
+        )
+
+    def _scrub(self, text: str) -> str:
+        """Belt and braces: never echo the password even if a driver message did."""
+        try:
+            password = urlsplit(self._dsn).password
+        except ValueError:
+            password = None
+        return text.replace(password, "***") if password else text

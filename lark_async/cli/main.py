@@ -1,0 +1,101 @@
+"""``lark-async``: the root command.
+
+Sub-apps are listed in :data:`SUBCOMMANDS` as ``"module:attribute"`` and
+imported only when used, so ``lark-async keygen`` doesn't pay for every
+team's imports. To add one, write a ``typer.Typer`` in its own module and add
+a line here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from lark_async.auth.crypto import SecretBox
+from lark_async.auth.registry import REGISTRY_PATH_ENV
+from lark_async.cli import CliState, print_error
+from lark_async.core.errors import LarkError
+
+__all__ = ["SUBCOMMANDS", "app", "main"]
+
+# name -> "module:attribute" of a typer.Typer; imported on first use.
+SUBCOMMANDS: dict[str, str] = {
+    "apps": "lark_async.cli.apps:app",
+    "db": "lark_async.cli.db:db_app",
+}
+
+# Expected errors exit with this code after one red line (2, like a usage error).
+ERROR_EXIT_CODE = 2
+
+
+class _LazyGroup(TyperGroup):
+    """Root group: loads sub-apps lazily and turns LarkErrors into one line."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted({*super().list_commands(ctx), *SUBCOMMANDS})
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in SUBCOMMANDS:
+            command = _load_subcommand(cmd_name)
+            self.commands[cmd_name] = command
+        return command
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LarkError as err:
+            print_error(err)
+            raise typer.Exit(ERROR_EXIT_CODE) from None
+
+
+def _load_subcommand(name: str) -> Any:
+    module_name, _, attribute = SUBCOMMANDS[name].partition(":")
+    sub_app = getattr(importlib.import_module(module_name), attribute)
+    command = typer.main.get_command(sub_app)
+    command.name = name
+    return command
+
+
+app = typer.Typer(
+    name="lark-async",
+    cls=_LazyGroup,
+    help="lark-async: manage the Feishu/Lark app registry and friends.",
+    no_args_is_help=True,
+    # Locals in a traceback could include a secret just typed at a prompt.
+    pretty_exceptions_show_locals=False,
+)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    registry: Annotated[
+        str | None,
+        typer.Option(
+            "--registry",
+            envvar=REGISTRY_PATH_ENV,
+            metavar="PATH",
+            help="The app registry file (default: lark-apps.sqlite3 in the current directory).",
+        ),
+    ] = None,
+) -> None:
+    ctx.obj = CliState(registry=registry)
+
+
+@app.command()
+def keygen() -> None:
+    """Print a new Fernet key for LARK_ASYNC_SECRET_KEY."""
+    typer.echo(SecretBox.generate_key())
+
+
+def main() -> None:
+    """Console-script entry point (``lark-async``)."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

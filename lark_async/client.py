@@ -1,0 +1,383 @@
+"""``LarkClient``: the one entry point users write against."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from pydantic import SecretStr
+
+from lark_async._domains import FEISHU, LARK
+from lark_async.auth.apps import ChainedApps, StaticApps
+from lark_async.auth.models import AppConfig
+from lark_async.auth.stores.base import TokenStore
+from lark_async.auth.tokens import AppSource, TokenManager
+from lark_async.core.clock import SYSTEM_CLOCK, Clock
+from lark_async.core.errors import ConfigError
+from lark_async.core.logging import LogFormat, configure_logging
+from lark_async.core.ratelimit import ClientRateLimiter, Limit
+from lark_async.core.response import LarkResponse
+from lark_async.core.service import Service, resolve_service
+from lark_async.core.transport import (
+    AuthKind,
+    FileField,
+    RetryPolicy,
+    Timeouts,
+    Transport,
+    TransportConfig,
+)
+
+if TYPE_CHECKING:
+    from lark_async.auth.crypto import SecretBox
+    from lark_async.auth.registry import AppRegistry
+
+__all__ = ["FEISHU", "LARK", "AppClient", "LarkClient"]
+
+
+class AppClient:
+    """One app's view of the client: ``lark.app("cli_x")``. Services hang off it."""
+
+    def __init__(self, client: LarkClient, app_id: str) -> None:
+        self._client = client
+        self._app_id = app_id
+        self._services: dict[str, Service] = {}
+
+    @property
+    def app_id(self) -> str:
+        return self._app_id
+
+    @property
+    def clock(self) -> Clock:
+        return self._client.clock
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | bytes | None = None,
+        files: Mapping[str, FileField] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | Timeouts | None = None,
+        idempotency_key: str | None = None,
+        idempotent: bool = False,
+        auth: AuthKind = "tenant",
+        user_access_token: str | None = None,
+        family: str | None = None,
+        max_retries: int | None = None,
+    ) -> LarkResponse[dict[str, Any]]:
+        """Call any OpenAPI endpoint through the full pipeline (token, limits, retries, logs).
+
+        ``idempotency_key``: the key you placed in the request (IM ``uuid``, Bitable
+        ``client_token`` …); it makes a write safe to retry. ``idempotent=True``
+        says the write is naturally safe to repeat (e.g. a PUT of whole values).
+        """
+        await self._client._ensure_started()
+        return await self._client._transport.request(
+            method,
+            path,
+            app_id=self._app_id,
+            params=params,
+            json=json,
+            data=data,
+            files=files,
+            headers=headers,
+            timeout=timeout,
+            idempotency_key=idempotency_key,
+            idempotent=idempotent,
+            auth=auth,
+            user_access_token=user_access_token,
+            family=family,
+            max_retries=max_retries,
+        )
+
+    def service(self, name: str) -> Service:
+        svc = self._services.get(name)
+        if svc is None:
+            cls = resolve_service(name)
+            if cls is None:
+                raise AttributeError(
+                    f"no service named {name!r}; built in and registered: "
+                    "see lark_async.core.service.registered_services()"
+                )
+            svc = cls(self)
+            self._services[name] = svc
+        return svc
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self.service(name)
+
+    def __repr__(self) -> str:
+        return f"AppClient(app_id={self._app_id!r})"
+
+
+class LarkClient:
+    """Async client for the Feishu / Lark OpenAPI.
+
+    >>> async with LarkClient(app_id="cli_x", app_secret="...", domain=FEISHU) as lark:
+    ...     resp = await lark.request("GET", "/open-apis/...")
+
+    Tokens are fetched on first use and never handled by the caller. With a
+    ``registry`` the client serves every app in it via ``lark.app(app_id)``.
+    """
+
+    def __init__(
+        self,
+        app_id: str | None = None,
+        app_secret: str | None = None,
+        *,
+        domain: str = FEISHU,
+        encrypt_key: str | None = None,
+        verification_token: str | None = None,
+        token_store: TokenStore | str | None = None,
+        registry: AppRegistry | str | os.PathLike[str] | None = None,
+        secret_key: str | None = None,
+        timeout: float | Timeouts | None = None,
+        max_retries: int = 3,
+        retry: RetryPolicy | None = None,
+        rate_limits: Mapping[str, Limit | tuple[float, float]] | None = None,
+        client_rate_limit: bool = True,
+        connector_limit: int = 100,
+        clock: Clock | None = None,
+        lock_timeout: float = 30.0,
+        refresh_fraction: float = 0.1,
+        log_level: str | None = None,
+        log_format: LogFormat | None = None,
+    ) -> None:
+        _check_domain(domain)
+        if app_secret is not None and not app_id:
+            raise ConfigError("app_secret given without app_id")
+        if max_retries < 0:
+            raise ConfigError(f"max_retries must be >= 0, got {max_retries}")
+        if not 0 < refresh_fraction < 1:
+            raise ConfigError(f"refresh_fraction must be between 0 and 1, got {refresh_fraction}")
+        if log_level is not None or log_format is not None:
+            configure_logging(log_level or "INFO", log_format or "console")
+        self.domain = domain.rstrip("/")
+        self.clock: Clock = clock or SYSTEM_CLOCK
+        self._default_app_id = app_id
+        self._static = StaticApps()
+        if app_id and app_secret:
+            self._static.add(
+                AppConfig(
+                    app_id=app_id,
+                    app_secret=SecretStr(app_secret),
+                    encrypt_key=SecretStr(encrypt_key) if encrypt_key else None,
+                    verification_token=SecretStr(verification_token)
+                    if verification_token
+                    else None,
+                )
+            )
+        self._secret_key = secret_key
+        self._registry_arg = registry
+        self._registry: AppRegistry | None = None
+        self._owns_registry = False
+        if app_id and not app_secret and registry is None:
+            raise ConfigError(
+                f"no app_secret for {app_id}",
+                hint="pass app_secret=, or a registry= holding the app",
+            )
+        if not app_id and registry is None:
+            raise ConfigError(
+                "no app configured",
+                hint="pass app_id= and app_secret=, or registry= (see LarkClient.from_env)",
+            )
+        policy = retry or RetryPolicy(max_retries=max_retries)
+        timeouts = (
+            timeout
+            if isinstance(timeout, Timeouts)
+            else Timeouts(total=timeout)
+            if timeout is not None
+            else Timeouts()
+        )
+        self._store_arg = token_store
+        self._transport = Transport(
+            TransportConfig(
+                base_url=self.domain,
+                timeouts=timeouts,
+                retry=policy,
+                connector_limit=connector_limit,
+            ),
+            limiter=ClientRateLimiter(rate_limits, enabled=client_rate_limit),
+            clock=self.clock,
+        )
+        self._lock_timeout = lock_timeout
+        self._refresh_fraction = refresh_fraction
+        self._tokens: TokenManager | None = None
+        self._apps: dict[str, AppClient] = {}
+        self._start_lock: asyncio.Lock | None = None
+        self._started = False
+        self._closed = False
+        # Token manager and store are built now (no I/O) so bad store URLs fail fast.
+        self._build_tokens()
+
+    # -- construction helpers ---------------------------------------------
+    def _box(self) -> SecretBox | None:
+        from lark_async.auth.crypto import SecretBox
+
+        if self._secret_key:
+            return SecretBox(self._secret_key)
+        if os.environ.get("LARK_ASYNC_SECRET_KEY"):
+            return SecretBox.from_env()
+        return None
+
+    def _build_tokens(self) -> None:
+        from lark_async.auth.stores import store_from_url
+
+        store = self._store_arg
+        if store is None or isinstance(store, str):
+            store = store_from_url(
+                store or "memory", self._box() if store not in (None, "memory") else None
+            )
+        apps: AppSource = self._static
+
+        async def fetch(path: str, body: dict[str, Any]) -> LarkResponse[dict[str, Any]]:
+            return await self._transport.request(
+                "POST", path, app_id=str(body["app_id"]), json=body, auth="none", idempotent=True
+            )
+
+        self._tokens = TokenManager(
+            fetch,
+            apps,
+            store,
+            clock=self.clock,
+            lock_timeout=self._lock_timeout,
+            refresh_fraction=self._refresh_fraction,
+        )
+        self._transport.tokens = self._tokens
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> LarkClient:
+        """Build a client from ``LARK_ASYNC_*`` variables (see :class:`LarkSettings`).
+
+        Keyword arguments override what the environment says.
+        """
+        from lark_async.config import LarkSettings
+
+        s = LarkSettings()
+        kwargs: dict[str, Any] = {
+            "app_id": s.app_id,
+            "app_secret": s.app_secret.get_secret_value() if s.app_secret else None,
+            "domain": s.domain,
+            "secret_key": s.secret_key.get_secret_value() if s.secret_key else None,
+            "token_store": s.token_store,
+            "timeout": s.timeout,
+            "max_retries": s.max_retries,
+            "client_rate_limit": s.client_rate_limit,
+            "log_level": s.log_level,
+            "log_format": s.log_format,
+        }
+        if s.registry_path:
+            kwargs["registry"] = s.registry_path
+        kwargs.update(overrides)
+        return cls(**kwargs)
+
+    # -- lifecycle ----------------------------------------------------------
+    async def _ensure_started(self) -> None:
+        if self._closed:
+            raise ConfigError("the client is closed", hint="create a new LarkClient")
+        if self._started:
+            return
+        if self._start_lock is None:
+            self._start_lock = asyncio.Lock()
+        async with self._start_lock:
+            if self._started:
+                return
+            if self._registry_arg is not None:
+                await self._open_registry()
+            self._started = True
+
+    async def _open_registry(self) -> None:
+        from lark_async.auth.registry import AppRegistry
+
+        reg = self._registry_arg
+        if isinstance(reg, (str, os.PathLike)):
+            box = self._box()
+            if box is None:
+                raise ConfigError(
+                    "LARK_ASYNC_SECRET_KEY is not set",
+                    hint="the app registry is encrypted; set LARK_ASYNC_SECRET_KEY (or secret_key=)",
+                )
+            reg = AppRegistry(Path(reg), box)
+            await reg.open()
+            self._owns_registry = True
+        assert reg is not None
+        self._registry = reg
+        assert self._tokens is not None
+        self._tokens._apps = ChainedApps(self._static, reg)
+
+    async def __aenter__(self) -> LarkClient:
+        await self._ensure_started()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP session, the token store and an owned registry."""
+        if self._closed:
+            return
+        self._closed = True
+        await self._transport.aclose()
+        if self._tokens is not None:
+            await self._tokens.aclose()
+        if self._registry is not None and self._owns_registry:
+            await self._registry.close()
+
+    # -- apps and calls -------------------------------------------------------
+    def app(self, app_id: str) -> AppClient:
+        """The client for one app (from the registry or given in code)."""
+        if not isinstance(app_id, str) or not app_id:
+            raise ConfigError("app_id must be a non-empty string")
+        handle = self._apps.get(app_id)
+        if handle is None:
+            handle = AppClient(self, app_id)
+            self._apps[app_id] = handle
+        return handle
+
+    @property
+    def default_app(self) -> AppClient:
+        if not self._default_app_id:
+            raise ConfigError(
+                "this client has no default app",
+                hint="use lark.app(app_id), or set app_id= / LARK_ASYNC_APP_ID",
+            )
+        return self.app(self._default_app_id)
+
+    async def request(self, method: str, path: str, **kwargs: Any) -> LarkResponse[dict[str, Any]]:
+        """Call any endpoint as the default app; see :meth:`AppClient.request`."""
+        return await self.default_app.request(method, path, **kwargs)
+
+    @property
+    def tokens(self) -> TokenManager:
+        assert self._tokens is not None
+        return self._tokens
+
+    @property
+    def registry(self) -> AppRegistry | None:
+        return self._registry
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.default_app, name)
+
+    def __repr__(self) -> str:
+        return f"LarkClient(app_id={self._default_app_id!r}, domain={self.domain!r})"
+
+
+def _check_domain(domain: str) -> None:
+    parts = urlsplit(domain)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+        raise ConfigError(
+            f"domain must be a base URL such as {FEISHU} or {LARK}, got {domain!r}",
+            hint="use lark_async.FEISHU, lark_async.LARK, or the emulator's fake.url",
+        )

@@ -1,0 +1,58 @@
+"""An in-process fake Feishu / Lark OpenAPI server for tests (imports nothing from the client).
+
+    async with FakeLark() as fake:
+        fake.add_app("cli_abc", "secret")
+        ...  # point the client at fake.url
+
+See docs/emulator.md.
+"""
+
+from lark_async.testing.apps import FakeApp, IssuedToken
+from lark_async.testing.clock import ManualClock
+from lark_async.testing.emulator import (
+    DEFAULT_APP_ID,
+    DEFAULT_APP_SECRET,
+    DEFAULT_TENANT_KEY,
+    FakeLark,
+)
+from lark_async.testing.envelope import FakeError, error_body, json_response, success_body
+from lark_async.testing.faults import Fault, Faults
+from lark_async.testing.journal import Journal, JournalEntry
+from lark_async.testing.ratelimit import DEFAULT_FAMILIES, FamilyLimit, RateLimiter
+from lark_async.testing.request import FakeRequest
+from lark_async.testing.routing import (
+    DEFAULT_AUTH,
+    TENANT_ONLY,
+    USER_ONLY,
+    Route,
+    RouteTable,
+    TokenKind,
+)
+
+__all__ = [
+    "DEFAULT_APP_ID",
+    "DEFAULT_APP_SECRET",
+    "DEFAULT_AUTH",
+    "DEFAULT_FAMILIES",
+    "DEFAULT_TENANT_KEY",
+    "TENANT_ONLY",
+    "USER_ONLY",
+    "FakeApp",
+    "FakeError",
+    "FakeLark",
+    "FakeRequest",
+    "FamilyLimit",
+    "Fault",
+    "Faults",
+    "IssuedToken",
+    "Journal",
+    "JournalEntry",
+    "ManualClock",
+    "RateLimiter",
+    "Route",
+    "RouteTable",
+    "TokenKind",
+    "error_body",
+    "json_response",
+    "success_body",
+]

@@ -1,0 +1,27 @@
+"""The route modules every FakeLark installs unless given ``modules=``.
+
+A new emulator module (IM, Bitable, ...) defines ``routes = RouteTable(...)``
+and adds its import path here.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from lark_async.testing.routing import RouteTable
+
+BUILTIN_MODULES: tuple[str, ...] = (
+    "lark_async.testing.auth_routes",
+    "lark_async.testing.scratch",
+)
+
+
+def builtin_tables() -> list[RouteTable]:
+    """The ``routes`` table of each built-in module, imported on demand."""
+    tables: list[RouteTable] = []
+    for name in BUILTIN_MODULES:
+        table = getattr(importlib.import_module(name), "routes", None)
+        if not isinstance(table, RouteTable):
+            raise TypeError(f"{name} must define `routes = RouteTable(...)`")
+        tables.append(table)
+    return tables

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from lark_async.core.clock import FakeClock
+from lark_async.core.errors import NotFound
+from lark_async.core.logging import redact, redact_text
+from lark_async.core.ratelimit import ClientRateLimiter, Limit, family_of
+from lark_async.core.response import LarkResponse
+from lark_async.core.transport import RetryPolicy
+
+
+def test_backoff_doubles_with_bounded_jitter() -> None:
+    policy = RetryPolicy(jitter=0.2)
+    rng = random.Random(1)
+    for i, base in enumerate([1.0, 2.0, 4.0]):
+        for _ in range(50):
+            d = policy.backoff(i, rng)
+            assert base * 0.8 <= d <= base * 1.2
+
+
+def test_backoff_capped() -> None:
+    policy = RetryPolicy(jitter=0.0, backoff_max=5)
+    assert policy.backoff(10, random.Random()) == 5
+
+
+def test_rate_limit_wait_uses_header_else_default_and_is_capped() -> None:
+    p = RetryPolicy(rate_limit_default_wait=30, rate_limit_max_wait=60)
+    assert p.rate_limit_wait("7") == 7
+    assert p.rate_limit_wait(None) == 30
+    assert p.rate_limit_wait("garbage") == 30
+    assert p.rate_limit_wait("600") == 60
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "family"),
+    [
+        ("POST", "/open-apis/im/v1/messages", "im"),
+        ("GET", "/open-apis/im/v1/chats/oc_1", "im.chat"),
+        ("POST", "/open-apis/bitable/v1/apps/a/tables/t/records/batch_create", "bitable.write"),
+        ("POST", "/open-apis/bitable/v1/apps/a/tables/t/records/search", "bitable.read"),
+        ("GET", "/open-apis/bitable/v1/apps/a/tables/t/records", "bitable.read"),
+        ("GET", "/open-apis/bitable/v1/apps/a/tables", "bitable.read"),
+        ("POST", "/open-apis/docx/v1/documents", "docx.write"),
+        ("GET", "/open-apis/docx/v1/documents/d", "docx.read"),
+        ("PUT", "/open-apis/sheets/v2/spreadsheets/s/values", "sheets"),
+        ("GET", "/open-apis/contact/v3/users/u", "contact"),
+        ("POST", "/open-apis/auth/v3/tenant_access_token/internal", "auth"),
+        ("GET", "/open-apis/calendar/v4/calendars", "default"),
+    ],
+)
+def test_family_of(method: str, path: str, family: str) -> None:
+    assert family_of(method, path) == family
+
+
+async def test_client_limiter_is_per_app_and_family() -> None:
+    lim = ClientRateLimiter({"im": Limit(2, 60)})
+    await lim.acquire("a", "im")
+    await lim.acquire("a", "im")
+    # a third in the same window would wait; other apps and families are not affected
+    await lim.acquire("b", "im")
+    await lim.acquire("a", "contact")
+    assert lim._bucket("a", "im").has_capacity() is False
+    assert lim._bucket("b", "im").has_capacity() is True
+
+
+def test_redact_masks_secret_keys_and_token_shapes() -> None:
+    value = {
+        "app_secret": "s3cr3t",
+        "nested": {"Authorization": "Bearer t-abcdefghijklmnopqrstuvwxyz"},
+        "note": "token t-g1044ghJRUIJJ5ELSPPKXBDLCJWPXIQZIBJQRT here",
+        "list": ["u-abcdefghijklmnopqrstu", "plain"],
+        "count": 3,
+    }
+    out = redact(value)
+    text = str(out)
+    assert "s3cr3t" not in text
+    assert "t-abcdefghijklmnop" not in text
+    assert "t-g1044" not in text
+    assert "u-abcdefghij" not in text
+    assert out["count"] == 3 and out["list"][1] == "plain"
+    assert value["app_secret"] == "s3cr3t"  # input untouched
+
+
+def test_redact_text_leaves_ordinary_text() -> None:
+    assert redact_text("user ou_123 sent om_456") == "user ou_123 sent om_456"
+
+
+def test_response_unwrap() -> None:
+    ok: LarkResponse[dict[str, int]] = LarkResponse(
+        ok=True, code=0, msg="ok", request_id="r", data={"a": 1}
+    )
+    assert ok.unwrap() == {"a": 1}
+    empty: LarkResponse[dict[str, int]] = LarkResponse(ok=True, code=0, msg="ok", request_id="r")
+    assert empty.unwrap() == {}
+    failed = LarkResponse.failure(NotFound("gone", code=1), request_id="r2")
+    assert not failed.ok and failed.code == 1 and failed.error is not None
+    assert failed.error.request_id == "r2"
+    with pytest.raises(NotFound):
+        failed.unwrap()
+
+
+async def test_fake_clock_sleep_advances_and_records() -> None:
+    clock = FakeClock()
+    t0 = clock.time()
+    await clock.sleep(2.5)
+    assert clock.time() == t0 + 2.5
+    assert clock.sleeps == [2.5]
