@@ -6,7 +6,7 @@ import asyncio
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
@@ -24,6 +24,7 @@ from lark_async.core.response import LarkResponse
 from lark_async.core.service import Service, resolve_service
 from lark_async.core.transport import (
     AuthKind,
+    Download,
     FileField,
     RetryPolicy,
     Timeouts,
@@ -94,6 +95,36 @@ class AppClient:
             auth=auth,
             user_access_token=user_access_token,
             family=family,
+            max_retries=max_retries,
+        )
+
+    async def download(
+        self,
+        method: str,
+        path: str,
+        dest: Path | IO[bytes],
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | Timeouts | None = None,
+        chunk_size: int = 65536,
+        auth: AuthKind = "tenant",
+        user_access_token: str | None = None,
+        max_retries: int | None = None,
+    ) -> LarkResponse[Download]:
+        """Stream a binary endpoint (a file, an image) to a path or file object."""
+        await self._client._ensure_started()
+        return await self._client._transport.download(
+            method,
+            path,
+            dest,
+            app_id=self._app_id,
+            params=params,
+            headers=headers,
+            timeout=timeout,
+            chunk_size=chunk_size,
+            auth=auth,
+            user_access_token=user_access_token,
             max_retries=max_retries,
         )
 

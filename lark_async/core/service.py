@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 from lark_async.core.clock import Clock
 from lark_async.core.errors import ServerError
 from lark_async.core.response import LarkResponse
+from lark_async.core.transport import Download
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -33,6 +34,10 @@ class ServiceContext(Protocol):
     @property
     def request(self) -> Callable[..., Awaitable[LarkResponse[dict[str, Any]]]]:
         """``request(method, path, **kwargs)`` as on ``AppClient.request``."""
+
+    @property
+    def download(self) -> Callable[..., Awaitable[LarkResponse[Download]]]:
+        """``download(method, path, dest, **kwargs)`` as on ``AppClient.download``."""
 
 
 class Service:

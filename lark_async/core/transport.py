@@ -127,6 +127,93 @@ class _Attempt:
     body: Any = None
     error: LarkError | None = None
     sent: bool = True  # whether the request may have reached the server
+    streamed: bool = False  # a binary body went to the download sink
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    """Where a downloaded body went."""
+
+    path: Path | None
+    bytes_written: int
+    content_type: str | None
+    filename: str | None
+
+
+class _Sink:
+    """Streams a binary answer to a path (via a .part file) or a file object.
+
+    Each attempt starts over, so a retried download never leaves a mix of two
+    bodies; a path only appears once the whole body arrived.
+    """
+
+    def __init__(self, dest: Path | IO[bytes], chunk_size: int) -> None:
+        self.dest = dest
+        self.chunk_size = chunk_size
+        self.bytes_written = 0
+        self.content_type: str | None = None
+        self.filename: str | None = None
+        self._fh: IO[bytes] | None = None
+        self._dirty = False  # bytes went into a non-seekable stream
+        self._start = 0
+        if not isinstance(dest, Path):
+            self._start = dest.tell() if dest.seekable() else 0
+
+    @property
+    def _part(self) -> Path:
+        assert isinstance(self.dest, Path)
+        return self.dest.with_name(self.dest.name + ".part")
+
+    def begin(self, headers: Mapping[str, str]) -> None:
+        self.bytes_written = 0
+        self.content_type = headers.get("Content-Type")
+        self.filename = _filename_from(headers.get("Content-Disposition"))
+        if isinstance(self.dest, Path):
+            self._fh = self._part.open("wb")  # noqa: SIM115 - closed in finish/abort
+        else:
+            if self.dest.seekable():
+                self.dest.seek(self._start)
+                self.dest.truncate()
+            elif self._dirty:
+                raise NetworkError(
+                    "the download broke off and cannot restart into a non-seekable stream",
+                    hint="download to a path or a seekable file to get automatic retries",
+                )
+            self._fh = self.dest
+
+    def write(self, chunk: bytes) -> None:
+        assert self._fh is not None
+        self._fh.write(chunk)
+        self.bytes_written += len(chunk)
+        self._dirty = True
+
+    def finish(self) -> Download:
+        if isinstance(self.dest, Path):
+            assert self._fh is not None
+            self._fh.close()
+            self._part.replace(self.dest)
+            return Download(self.dest, self.bytes_written, self.content_type, self.filename)
+        return Download(None, self.bytes_written, self.content_type, self.filename)
+
+    def abort(self) -> None:
+        if isinstance(self.dest, Path) and self._fh is not None:
+            self._fh.close()
+            self._part.unlink(missing_ok=True)
+        self._fh = None
+
+
+def _filename_from(disposition: str | None) -> str | None:
+    if not disposition:
+        return None
+    for part in disposition.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "filename*" and "''" in value:
+            from urllib.parse import unquote
+
+            return unquote(value.split("''", 1)[1])
+        if key.lower() == "filename":
+            return value.strip('"')
+    return None
 
 
 @dataclass(slots=True)
@@ -220,6 +307,7 @@ class Transport:
         user_access_token: str | None = None,
         family: str | None = None,
         max_retries: int | None = None,
+        _sink: _Sink | None = None,
     ) -> LarkResponse[dict[str, Any]]:
         """Send one logical call; see the module docstring for the retry rules.
 
@@ -269,7 +357,7 @@ class Transport:
                 send_headers.update(headers)
             if token is not None:
                 send_headers["Authorization"] = f"Bearer {token}"
-            result = await self._send(call, json, data, files, send_headers, timeouts)
+            result = await self._send(call, json, data, files, send_headers, timeouts, _sink)
             result_error = result.error or self._error_from_body(result, request_id)
             if result_error is None:
                 return self._finish_ok(result, call, log)
@@ -343,6 +431,54 @@ class Transport:
             )
             await self.clock.sleep(delay)
 
+    async def download(
+        self,
+        method: str,
+        path: str,
+        dest: Path | IO[bytes],
+        *,
+        app_id: str,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | Timeouts | None = None,
+        chunk_size: int = 65536,
+        auth: AuthKind = "tenant",
+        user_access_token: str | None = None,
+        max_retries: int | None = None,
+    ) -> LarkResponse[Download]:
+        """Stream a binary answer to ``dest`` (a path or a writable binary file).
+
+        Never holds the whole body in memory. A path is written via
+        ``<name>.part`` and renamed once complete, so a failure leaves no
+        partial file. JSON error answers become the usual typed errors.
+        """
+        if chunk_size <= 0:
+            raise InvalidParameter(f"chunk_size must be positive, got {chunk_size}")
+        if isinstance(dest, Path):
+            if dest.is_dir():
+                raise InvalidParameter(f"dest {dest} is a directory; give a file path")
+            if not dest.parent.is_dir():
+                raise InvalidParameter(f"the folder of dest does not exist: {dest.parent}")
+        sink = _Sink(dest, chunk_size)
+        resp = await self.request(
+            method,
+            path,
+            app_id=app_id,
+            params=params,
+            headers=headers,
+            timeout=timeout,
+            auth=auth,
+            user_access_token=user_access_token,
+            max_retries=max_retries,
+            _sink=sink,
+        )
+        if not resp.ok:
+            sink.abort()
+            return resp.with_data(None)
+        if sink._fh is None:  # a JSON success where a file was expected
+            return resp.with_data(Download(None, 0, "application/json", None))
+        return resp.with_data(sink.finish())
+
     # -- pieces ----------------------------------------------------------
     @staticmethod
     def _check_args(
@@ -392,6 +528,7 @@ class Transport:
         files: Mapping[str, FileField] | None,
         headers: dict[str, str],
         timeout: aiohttp.ClientTimeout,
+        sink: _Sink | None = None,
     ) -> _Attempt:
         import aiohttp
 
@@ -413,6 +550,16 @@ class Transport:
                 headers=headers,
                 timeout=timeout,
             ) as resp:
+                ctype = resp.headers.get("Content-Type", "")
+                if sink is not None and resp.status == 200 and "json" not in ctype:
+                    sink.begin(resp.headers)
+                    try:
+                        async for chunk in resp.content.iter_chunked(sink.chunk_size):
+                            sink.write(chunk)
+                    except BaseException:
+                        sink.abort()
+                        raise
+                    return _Attempt(status=resp.status, headers=resp.headers, streamed=True)
                 raw = await resp.read()
                 return _Attempt(status=resp.status, headers=resp.headers, body=raw)
         except aiohttp.ClientConnectorError as exc:
@@ -454,6 +601,8 @@ class Transport:
 
     def _error_from_body(self, result: _Attempt, request_id: str) -> LarkError | None:
         """Parse the answer; return an error unless it is a code-0 success."""
+        if result.streamed:
+            return None
         status = result.status or 0
         log_id = result.headers.get("X-Tt-Logid") if result.headers else None
         raw: bytes = result.body or b""
@@ -484,7 +633,7 @@ class Transport:
         )
 
     def _finish_ok(self, result: _Attempt, call: _Call, log: Any) -> LarkResponse[dict[str, Any]]:
-        body: dict[str, Any] = result.body
+        body: dict[str, Any] = result.body if isinstance(result.body, dict) else {}
         log_id = result.headers.get("X-Tt-Logid") if result.headers else None
         data = body.get("data")
         if data is None:
