@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from pydantic import SecretStr
-
 from lark_async._domains import FEISHU, LARK
 from lark_async.auth.apps import ChainedApps, StaticApps
 from lark_async.auth.models import AppConfig
@@ -21,6 +19,7 @@ from lark_async.core.errors import ConfigError
 from lark_async.core.logging import LogFormat, configure_logging
 from lark_async.core.ratelimit import ClientRateLimiter, Limit
 from lark_async.core.response import LarkResponse
+from lark_async.core.secret import Secret
 from lark_async.core.service import Service, resolve_service
 from lark_async.core.transport import (
     AuthKind,
@@ -200,11 +199,9 @@ class LarkClient:
             self._static.add(
                 AppConfig(
                     app_id=app_id,
-                    app_secret=SecretStr(app_secret),
-                    encrypt_key=SecretStr(encrypt_key) if encrypt_key else None,
-                    verification_token=SecretStr(verification_token)
-                    if verification_token
-                    else None,
+                    app_secret=Secret(app_secret),
+                    encrypt_key=Secret(encrypt_key) if encrypt_key else None,
+                    verification_token=Secret(verification_token) if verification_token else None,
                 )
             )
         self._secret_key = secret_key
@@ -335,7 +332,8 @@ class LarkClient:
             if box is None:
                 raise ConfigError(
                     "LARK_ASYNC_SECRET_KEY is not set",
-                    hint="the app registry is encrypted; set LARK_ASYNC_SECRET_KEY (or secret_key=)",
+                    hint="the app registry is encrypted; "
+                    "set LARK_ASYNC_SECRET_KEY (or secret_key=)",
                 )
             reg = AppRegistry(Path(reg), box)
             await reg.open()

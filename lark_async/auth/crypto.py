@@ -36,7 +36,8 @@ class SecretBox:
             except (ValueError, TypeError):
                 raise ConfigError(
                     f"{SECRET_KEY_ENV} key #{i + 1} is not a valid Fernet key",
-                    hint="a Fernet key is 32 url-safe base64-encoded bytes; make one with: lark-async keygen",
+                    hint="a Fernet key is 32 url-safe base64-encoded bytes; "
+                    "make one with: lark-async keygen",
                 ) from None
         self._primary = fernets[0]
         self._multi = MultiFernet(fernets)

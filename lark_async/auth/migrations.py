@@ -8,6 +8,8 @@ uses, so no second PostgreSQL driver is needed.
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent  # .../lark_async
+_ALEMBIC_LOCK = threading.Lock()
 
 
 def script_location() -> Path:
@@ -98,10 +101,26 @@ def _run_alembic(connection: Connection, schema: str, revision: str) -> None:
 
 
 async def upgrade(dsn: str, schema: str = "public", revision: str = "head") -> None:
-    """Bring ``schema`` (created if missing) up to ``revision``; safe to repeat."""
+    """Bring ``schema`` (created if missing) up to ``revision``; safe to repeat.
+
+    Alembic keeps its running context in module globals, so two upgrades in
+    one process must not interleave: each runs in a worker thread, on its own
+    event loop, one at a time. Across processes the advisory lock taken in
+    :func:`prepare_schema` serialises them.
+    """
+    schema = validate_schema(schema)
+    parse_postgres_url(dsn)  # a bad URL is a ConfigError here, not in the thread
+    await asyncio.to_thread(_upgrade_in_thread, dsn, schema, revision)
+
+
+def _upgrade_in_thread(dsn: str, schema: str, revision: str) -> None:
+    with _ALEMBIC_LOCK:
+        asyncio.run(_upgrade(dsn, schema, revision))
+
+
+async def _upgrade(dsn: str, schema: str, revision: str) -> None:
     from sqlalchemy import exc as sa_exc
 
-    schema = validate_schema(schema)
     # SQLAlchemy wraps driver errors raised mid-statement; asyncpg's own
     # connect errors come through unwrapped.
     unreachable: tuple[type[BaseException], ...] = (

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import SecretStr
+from lark_async.core.secret import Secret
 
 
 class TokenKind(StrEnum):
@@ -21,12 +21,12 @@ class AppStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class AppConfig:
-    """One self-built app's configuration. Secrets are ``SecretStr``: they never print."""
+    """One self-built app's configuration. Secrets are ``Secret``: they never print."""
 
     app_id: str
-    app_secret: SecretStr
-    encrypt_key: SecretStr | None = None
-    verification_token: SecretStr | None = None
+    app_secret: Secret
+    encrypt_key: Secret | None = None
+    verification_token: Secret | None = None
     name: str = ""
     description: str = ""
     status: AppStatus = AppStatus.ACTIVE

@@ -27,11 +27,11 @@ from types import TracebackType
 from typing import Any, NamedTuple
 
 import aiosqlite
-from pydantic import SecretStr
 
 from lark_async.auth.crypto import SECRET_KEY_ENV, DecryptError, SecretBox
 from lark_async.auth.models import AppConfig, AppStatus
 from lark_async.core.errors import ConfigError, Conflict, InvalidParameter, NotFound
+from lark_async.core.secret import Secret
 
 __all__ = [
     "DEFAULT_REGISTRY_PATH",
@@ -507,7 +507,7 @@ class AppRegistry:
             await self._record(conn, app_id, "add", actor=created_by, changes=changed, at=now)
         return AppConfig(
             app_id=app_id,
-            app_secret=SecretStr(app_secret),
+            app_secret=Secret(app_secret),
             encrypt_key=_secret_or_none(encrypt_key),
             verification_token=_secret_or_none(verification_token),
             name=name,
@@ -719,11 +719,11 @@ class AppRegistry:
             return self._encrypt_optional(value)
         return value
 
-    def _decrypt(self, app_id: str, ciphertext: Any) -> SecretStr | None:
+    def _decrypt(self, app_id: str, ciphertext: Any) -> Secret | None:
         if ciphertext is None:
             return None
         try:
-            return SecretStr(self._box.decrypt(str(ciphertext)))
+            return Secret(self._box.decrypt(str(ciphertext)))
         except DecryptError:
             raise _undecryptable(app_id) from None
 
@@ -753,12 +753,12 @@ class AppRegistry:
         )
 
 
-def _secret_or_none(value: str | None) -> SecretStr | None:
-    return SecretStr(value) if value else None
+def _secret_or_none(value: str | None) -> Secret | None:
+    return Secret(value) if value else None
 
 
-def _plain(value: SecretStr | str | None) -> str:
-    if isinstance(value, SecretStr):
+def _plain(value: Secret | str | None) -> str:
+    if isinstance(value, Secret):
         return value.get_secret_value()
     return value or ""
 

@@ -285,7 +285,7 @@ def update(
                 name=name,
                 description=description,
             )
-            # SecretStr compares by value, so this also spots a changed secret.
+            # Secret compares by value, so this also spots a changed secret.
             return [f for f in _EDITABLE if getattr(before, f) != getattr(after, f)]
 
     changed = run(_update())

@@ -169,7 +169,7 @@ class _Sink:
         self.content_type = headers.get("Content-Type")
         self.filename = _filename_from(headers.get("Content-Disposition"))
         if isinstance(self.dest, Path):
-            self._fh = self._part.open("wb")  # noqa: SIM115 - closed in finish/abort
+            self._fh = self._part.open("wb")  # closed in finish() or abort()
         else:
             if self.dest.seekable():
                 self.dest.seek(self._start)
@@ -200,6 +200,13 @@ class _Sink:
             self._fh.close()
             self._part.unlink(missing_ok=True)
         self._fh = None
+
+
+def _check_dest(dest: Path) -> None:
+    if dest.is_dir():
+        raise InvalidParameter(f"dest {dest} is a directory; give a file path")
+    if not dest.parent.is_dir():
+        raise InvalidParameter(f"the folder of dest does not exist: {dest.parent}")
 
 
 def _filename_from(disposition: str | None) -> str | None:
@@ -455,10 +462,7 @@ class Transport:
         if chunk_size <= 0:
             raise InvalidParameter(f"chunk_size must be positive, got {chunk_size}")
         if isinstance(dest, Path):
-            if dest.is_dir():
-                raise InvalidParameter(f"dest {dest} is a directory; give a file path")
-            if not dest.parent.is_dir():
-                raise InvalidParameter(f"the folder of dest does not exist: {dest.parent}")
+            _check_dest(dest)
         sink = _Sink(dest, chunk_size)
         resp = await self.request(
             method,

@@ -53,7 +53,8 @@ _LOCK_WAIT_ENDED = (asyncpg.exceptions.LockNotAvailableError, asyncpg.exceptions
 
 # The connection a task holds through ``lock()``: (store, task, connection).
 # Store calls made inside the lock use it, so a lock holder never waits for a
-# second pooled connection (a full pool of lock holders would deadlock).
+# second pooled connection (a full pool of lock holders would deadlock). A
+# nested lock() takes its own connection, like any other lock holder.
 _HELD: contextvars.ContextVar[tuple[object, asyncio.Task[Any] | None, Any] | None] = (
     contextvars.ContextVar("lark_async_pg_held", default=None)
 )
@@ -316,16 +317,48 @@ class PostgresTokenStore:
 
     @asynccontextmanager
     async def _advisory_lock(self, key: str, wait: float) -> AsyncIterator[None]:
-        conn = self._held_connection()
-        owned = conn is None  # nested locks share the outer lock's session
-        pool: Any = None
-        if owned:
-            pool = await self._get_pool()
-            started = time.monotonic()
+        deadline = time.monotonic() + wait
+        pool, conn = await self._checkout(wait)
+        state = "free"  # -> "locked" once granted; "unknown" if the session is suspect
+        try:
             try:
-                conn = await pool.acquire(timeout=max(wait, 0.001))
+                await conn.execute(
+                    "SELECT pg_advisory_lock(hashtextextended($1, 0))",
+                    key,
+                    timeout=max(0.0, deadline - time.monotonic()) + self._command_timeout,
+                )
+                # The body's own statements (an upsert's row lock) get the default back.
+                await conn.execute("RESET lock_timeout")
+            except _LOCK_WAIT_ENDED:
+                raise LockTimeout(
+                    f"token refresh lock was not obtained in {wait:g}s "
+                    "(another process is refreshing this token)"
+                ) from None
+            except CONNECTION_ERRORS as exc:
+                state = "unknown"
+                raise self._unavailable(exc) from None
+            except BaseException:
+                state = "unknown"  # cancelled mid-wait: it may have been granted
+                raise
+            state = "locked"
+            held = _HELD.set((self, asyncio.current_task(), conn))
+            try:
+                yield
+            finally:
+                _HELD.reset(held)
+        finally:
+            await self._checkin(pool, conn, key, state)
+
+    async def _checkout(self, wait: float) -> tuple[Any, Any]:
+        """A pooled connection with ``lock_timeout`` set to ``wait``."""
+        pool = await self._get_pool()
+        started = time.monotonic()
+        for attempt in (1, 2):
+            left = max(0.001, wait - (time.monotonic() - started))
+            try:
+                conn = await pool.acquire(timeout=left)
             except TimeoutError:
-                if time.monotonic() - started >= wait:
+                if time.monotonic() - started >= wait - 0.05:
                     raise LockTimeout(f"no free database connection in {wait:g}s") from None
                 # Timed out early: that was the connect timeout; the server is unreachable.
                 self._down_until = time.monotonic() + self._retry_interval
@@ -336,59 +369,40 @@ class PostgresTokenStore:
             except CONNECTION_ERRORS as exc:
                 self._down_until = time.monotonic() + self._retry_interval
                 raise self._unavailable(exc) from None
-        acquired = broken = False
-        held_token = None
-        try:
             try:
-                # SET takes no bind parameters; the value is an int we made.
-                await conn.execute(f"SET lock_timeout = {max(1, int(wait * 1000))}")
-                await conn.execute(
-                    "SELECT pg_advisory_lock(hashtextextended($1, 0))",
-                    key,
-                    timeout=wait + self._command_timeout,
-                )
-            except _LOCK_WAIT_ENDED:
-                raise LockTimeout(
-                    f"token refresh lock was not obtained in {wait:g}s "
-                    "(another process is refreshing this token)"
-                ) from None
+                # SET takes no bind parameters; the value is an int we computed.
+                await conn.execute(f"SET lock_timeout = {max(1, int(left * 1000))}")
             except CONNECTION_ERRORS as exc:
-                broken = True
+                await self._checkin(pool, conn, "", "unknown")
+                if attempt == 1 and isinstance(exc, _STALE):
+                    continue  # a pooled connection the server had dropped: take another
+                self._down_until = time.monotonic() + self._retry_interval
                 raise self._unavailable(exc) from None
-            except BaseException:
-                # Cancelled mid-wait: we cannot tell whether the lock was granted.
-                broken = True
-                raise
-            acquired = True
-            held_token = _HELD.set((self, asyncio.current_task(), conn))
-            yield
+            return pool, conn
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _checkin(self, pool: Any, conn: Any, key: str, state: str) -> None:
+        """Unlock and hand the connection back, or end the session if it is suspect."""
+        try:
+            if state != "unknown":
+                if state == "locked":
+                    await conn.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", key)
+                await conn.execute("RESET lock_timeout")
+        except Exception:
+            state = "unknown"  # swallowed: ending the session below frees the lock
+        except BaseException:
+            state = "unknown"  # cancelled while unlocking: end the session, go on cancelling
+            raise
         finally:
-            if held_token is not None:
-                _HELD.reset(held_token)
-            try:
-                if not broken:
-                    await self._unlock(conn, key, acquired)
-            except Exception:
-                broken = True  # ending the session below frees the lock anyway
-            finally:
-                if broken:
-                    # Never hand back a session that may still hold the lock.
-                    # (A connection the server already closed is detached from
-                    # its pool proxy, so terminate() may itself complain.)
-                    with contextlib.suppress(*CONNECTION_ERRORS):
-                        conn.terminate()
-                if owned:
-                    await self._release(pool, conn)
-
-    async def _release(self, pool: Any, conn: Any) -> None:
-        # A failed reset makes the pool terminate the connection; it reconnects later.
-        with contextlib.suppress(*CONNECTION_ERRORS):
-            await pool.release(conn)
-
-    async def _unlock(self, conn: Any, key: str, acquired: bool) -> None:
-        if acquired:
-            await conn.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", key)
-        await conn.execute("RESET lock_timeout")
+            if state == "unknown":
+                # Never hand back a session that may still hold the lock. (A
+                # connection the server already closed is detached from its
+                # pool proxy, so terminate() may itself complain.)
+                with contextlib.suppress(*CONNECTION_ERRORS):
+                    conn.terminate()
+            # A failed reset makes the pool terminate the connection; it reconnects later.
+            with contextlib.suppress(*CONNECTION_ERRORS):
+                await pool.release(conn)
 
     def _decode(self, app_id: str, kind: TokenKind, row: tuple[Any, ...]) -> StoredToken | None:
         value_enc, expires_at, lifetime, fetched_at = row
