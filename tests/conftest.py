@@ -66,7 +66,9 @@ def amqp_url() -> str:
 def secret_key() -> str:
     from cryptography.fernet import Fernet
 
-    return Fernet.generate_key().decode()
+    key = Fernet.generate_key().decode()
+    KNOWN_SECRETS.add(key)
+    return key
 
 
 # --- every log line of the suite, for the secret scan -------------------------
@@ -124,3 +126,31 @@ def remember_secret():  # type: ignore[no-untyped-def]
         return value
 
     return add
+
+
+# Every token the emulator issues: t-/a-/u- plus 40 url-safe characters.
+TOKEN_SHAPE = r"\b[tau]-[A-Za-z0-9_\-]{30,}"
+
+
+def find_leaks(lines: list[str]) -> list[str]:
+    """Lines of the suite log that contain a known secret or a token-shaped value."""
+    import re
+
+    from lark_async.testing import DEFAULT_APP_SECRET
+    from tests import helpers
+
+    secrets = set(KNOWN_SECRETS) | {DEFAULT_APP_SECRET, helpers.APP_SECRET}
+    token_re = re.compile(TOKEN_SHAPE)
+    leaks = []
+    for line in lines:
+        if token_re.search(line) or any(s in line for s in secrets):
+            leaks.append(line[:300])
+    return leaks
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if any log line of any test leaked a secret or token."""
+    leaks = find_leaks(SUITE_LOG.lines)
+    if leaks:
+        print(f"\n{len(leaks)} log line(s) leaked a secret or token, e.g.:\n{leaks[0]}")
+        session.exitstatus = 1

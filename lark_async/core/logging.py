@@ -54,7 +54,39 @@ _TOKEN_RE = re.compile(
 _LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
 
 
+# Fields the library itself fills with ids, numbers and enums: never secret, so
+# the hot path does not scan them.
+SAFE_KEYS = frozenset(
+    {
+        "event",
+        "level",
+        "ts",
+        "request_id",
+        "app_id",
+        "method",
+        "status",
+        "code",
+        "log_id",
+        "attempt",
+        "latency_ms",
+        "error_kind",
+        "kind",
+        "reason",
+        "outcome",
+        "duration_ms",
+        "delay",
+        "expires_in",
+        "store",
+        "operation",
+        "suppressed",
+    }
+)
+_HINTS = ("t-", "u-", "a-", "eyJ", "Bearer")
+
+
 def redact_text(text: str) -> str:
+    if not any(h in text for h in _HINTS):
+        return text
     return _TOKEN_RE.sub(REDACTED, text)
 
 
@@ -75,8 +107,9 @@ def redact(value: Any, _depth: int = 0) -> Any:
 
 
 def _redact_processor(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
-    for key in list(event_dict):
-        val = event_dict[key]
+    for key, val in event_dict.items():
+        if key in SAFE_KEYS or val is None:
+            continue
         if key.lower() in SECRET_KEYS:
             event_dict[key] = REDACTED
         elif isinstance(val, (Mapping, list, tuple)):

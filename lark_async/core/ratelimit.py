@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from aiolimiter import AsyncLimiter
 
@@ -59,6 +60,7 @@ _PREFIXES: list[tuple[str, str]] = [
 ]
 
 
+@lru_cache(maxsize=4096)
 def family_of(method: str, path: str) -> str:
     """The rate-limit family of a request."""
     if path.startswith("/open-apis/bitable/"):

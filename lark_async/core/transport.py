@@ -261,6 +261,7 @@ class Transport:
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
         self._base = config.base_url.rstrip("/")
+        self._default_timeout: aiohttp.ClientTimeout | None = None
 
     # -- session ---------------------------------------------------------
     def _get_session(self) -> aiohttp.ClientSession:
@@ -512,7 +513,9 @@ class Transport:
         import aiohttp
 
         if timeout is None:
-            return self.config.timeouts.as_aiohttp()
+            if self._default_timeout is None:
+                self._default_timeout = self.config.timeouts.as_aiohttp()
+            return self._default_timeout
         if isinstance(timeout, Timeouts):
             return timeout.as_aiohttp()
         if timeout <= 0:

@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 import pytest
 
 from lark_async.auth.crypto import SecretBox
@@ -308,8 +308,7 @@ async def test_store_calls_inside_the_lock_need_no_second_connection(
         async with store.lock("cli_a", TokenKind.TENANT, 2.0):
             assert await store.get("cli_a", TokenKind.TENANT) is None
             await store.put(make_token())
-            async with store.lock("cli_a", TokenKind.APP, 2.0):  # nested: same session
-                await store.delete("cli_a", TokenKind.APP)
+            await store.delete("cli_a", TokenKind.APP)
         assert await store.get("cli_a", TokenKind.TENANT) is not None
 
     await asyncio.wait_for(refresh(), 10)
@@ -323,9 +322,11 @@ async def test_lock_is_released_when_its_connection_breaks(
         (pid,) = await advisory_holders(admin, "cli_x", TokenKind.TENANT)
         await admin.execute("SELECT pg_terminate_backend($1)", pid)
     # Exiting did not raise; the session (and so the lock) is gone.
-    async with rival_store(pg_dsn, migrated, box) as rival:
-        async with rival.lock("cli_x", TokenKind.TENANT, 0.5):
-            pass
+    async with (
+        rival_store(pg_dsn, migrated, box) as rival,
+        rival.lock("cli_x", TokenKind.TENANT, 0.5),
+    ):
+        pass
     async with store.lock("cli_x", TokenKind.TENANT, 0.5):
         pass  # and the store itself carries on with a fresh connection
 

@@ -129,6 +129,7 @@ class SQLiteTokenStore:
     def lock(
         self, app_id: str, kind: TokenKind, timeout: float
     ) -> AbstractAsyncContextManager[None]:
+        """Exclusive ``flock`` on :meth:`lock_path`: same host only (see the class)."""
         return self._file_lock(self.lock_path(app_id, kind), timeout)
 
     def lock_path(self, app_id: str, kind: TokenKind) -> Path:
