@@ -24,7 +24,7 @@ def _install(fake) -> None:  # type: ignore[no-untyped-def]
         return web.Response(
             body=BLOB,
             content_type="application/octet-stream",
-            headers={"Content-Disposition": "attachment; filename=\"report.bin\""},
+            headers={"Content-Disposition": 'attachment; filename="report.bin"'},
         )
 
 
@@ -32,7 +32,8 @@ async def test_download_to_path_streams_whole_body(tmp_path: Path) -> None:
     async with emulator() as fake, client_for(fake) as lark:
         _install(fake)
         dest = tmp_path / "out.bin"
-        resp = await lark.default_app.download("GET", ROUTE.format(key="good"), dest, chunk_size=4096)
+        url = ROUTE.format(key="good")
+        resp = await lark.default_app.download("GET", url, dest, chunk_size=4096)
         info = resp.unwrap()
         assert dest.read_bytes() == BLOB
         assert info.bytes_written == len(BLOB) and info.path == dest
