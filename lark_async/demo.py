@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from lark_async.auth.crypto import SecretBox
@@ -128,15 +129,15 @@ async def run(workdir: Path) -> dict[str, str]:
                 },
             )
             denied = await app.request("GET", ECHO)
-            console.print(f"[red]{denied.error}[/]")
+            console.print(f"[red]{escape(str(denied.error))}[/]")
             bad = LarkClient(APP_ID, "not-the-secret", domain=fake.url, clock=clock)
             async with bad:
                 wrong = await bad.request("GET", ECHO)
-            console.print(f"[red]{wrong.error}[/]")
+            console.print(f"[red]{escape(str(wrong.error))}[/]")
             try:
                 await app.request("GET", "/not-an-api")
             except Exception as exc:
-                console.print(f"[red]{exc}[/] (raised before any request)")
+                console.print(f"[red]{escape(str(exc))}[/] (raised before any request)")
             summary["errors"] = "PermissionDenied with scope, ConfigError for a wrong secret"
 
     log_file.close()
