@@ -173,3 +173,29 @@ async def test_disabled_app_in_registry_refuses_at_next_call(
             async with AppRegistry(path, SecretBox(secret_key)) as other:
                 await other.enable(APP_ID, by="ops")
             assert (await app.request("GET", ECHO)).ok
+
+
+async def test_store_outage_then_recovery_resumes_writes(
+    pg_dsn: str, pg_schema: str, secret_key: str, log_lines: list[str]
+) -> None:
+    from lark_async.auth.crypto import SecretBox
+    from lark_async.auth.migrations import upgrade
+    from lark_async.auth.stores.postgres import PostgresTokenStore
+    from tests.tcp_proxy import Proxy
+
+    await upgrade(pg_dsn, schema=pg_schema)
+    proxy = Proxy()  # not started: the database is "down"
+    dsn = pg_dsn.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+    store = PostgresTokenStore(dsn, SecretBox(secret_key), schema=pg_schema, retry_interval=0)
+    try:
+        async with emulator() as fake, client_for(fake, token_store=store) as lark:
+            assert (await lark.request("GET", ECHO)).ok  # served from memory
+            assert any("lark.token.store_unavailable" in x for x in log_lines)
+            await proxy.start()  # the database comes back
+            fake.revoke_tokens(APP_ID)  # force a refresh
+            assert (await lark.request("GET", ECHO)).ok
+            stored = await store.get(APP_ID, TokenKind.TENANT)
+            assert stored is not None  # the refreshed token reached the store
+            assert stored.value == lark.tokens._mem[(APP_ID, TokenKind.TENANT)].value
+    finally:
+        await proxy.stop()
