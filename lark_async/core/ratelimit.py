@@ -80,15 +80,26 @@ def family_of(method: str, path: str) -> str:
 
 
 class ClientRateLimiter:
-    """One token bucket per (app_id, family), created on first use."""
+    """One pacing bucket per (app_id, family), created on first use.
+
+    Buckets hold a single slot refilled every ``period / (rate * headroom)``
+    seconds: calls are spaced evenly instead of bursting. A bucket as deep as
+    the rate would let up to twice the rate land in one of the server's
+    one-second windows, which is exactly the 429 this exists to avoid.
+    ``headroom`` (default 0.95) leaves room for network jitter.
+    """
 
     def __init__(
         self,
         limits: Mapping[str, Limit | tuple[float, float]] | None = None,
         *,
         enabled: bool = True,
+        headroom: float = 0.95,
     ) -> None:
+        if not 0 < headroom <= 1:
+            raise ValueError(f"headroom must be in (0, 1], got {headroom}")
         self.enabled = enabled
+        self.headroom = headroom
         self.limits: dict[str, Limit] = dict(DEFAULT_LIMITS)
         for fam, lim in (limits or {}).items():
             self.limits[fam] = lim if isinstance(lim, Limit) else Limit(*lim)
@@ -99,7 +110,7 @@ class ClientRateLimiter:
         bucket = self._buckets.get(key)
         if bucket is None:
             lim = self.limits.get(family) or self.limits["default"]
-            bucket = AsyncLimiter(lim.rate, lim.period)
+            bucket = AsyncLimiter(1, lim.period / (lim.rate * self.headroom))
             self._buckets[key] = bucket
         return bucket
 

@@ -19,6 +19,7 @@ from lark_async.core.errors import (
     ServerError,
     UnknownError,
 )
+from lark_async.testing import FakeLark
 from tests.helpers import APP_ID, APP_SECRET, client_for, emulator
 
 ECHO = "/open-apis/emulator/v1/echo"
@@ -251,3 +252,17 @@ async def test_files_are_sent_as_multipart(tmp_path) -> None:  # type: ignore[no
             "POST", ECHO, data={"kind": "file"}, files={"file": ("a.bin", path, None)}
         )
         assert resp.ok
+
+
+async def test_client_side_limiter_keeps_a_burst_under_the_server_limit() -> None:
+    # Server: 40 calls per fixed 1 s window on the echo route. Client: the same
+    # documented limit. 100 concurrent calls must see no 429 at all.
+    # Real time on both sides: the point is how calls spread over real windows.
+    async with FakeLark(rate_limits={"echo": (40, 1.0)}) as fake:
+        fake.add_app(APP_ID, APP_SECRET)
+        fake.rate_limits.assign(f"GET {ECHO}", "echo")
+        lark = LarkClient(APP_ID, APP_SECRET, domain=fake.url, rate_limits={"default": (40, 1.0)})
+        async with lark:
+            results = await asyncio.gather(*(lark.request("GET", ECHO) for _ in range(100)))
+        assert all(r.ok and r.attempts == 1 for r in results)
+        assert fake.rate_limited_count() == 0
