@@ -17,6 +17,7 @@ from lark_async.testing.emulator import (
 )
 from lark_async.testing.envelope import FakeError, error_body, json_response, success_body
 from lark_async.testing.faults import Fault, Faults
+from lark_async.testing.im import ImEmulator
 from lark_async.testing.journal import Journal, JournalEntry
 from lark_async.testing.ratelimit import DEFAULT_FAMILIES, FamilyLimit, RateLimiter
 from lark_async.testing.request import FakeRequest
@@ -44,6 +45,7 @@ __all__ = [
     "FamilyLimit",
     "Fault",
     "Faults",
+    "ImEmulator",
     "IssuedToken",
     "Journal",
     "JournalEntry",
