@@ -17,7 +17,9 @@ Retry rules:
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json as _stdjson
+import os
 import random
 import uuid
 from collections.abc import Callable, Mapping
@@ -237,8 +239,23 @@ class _Call:
     attempt: int = 0
 
 
+_ID_PREFIX = uuid.uuid4().hex[:16]  # random per process, so ids are unique across hosts
+_ID_COUNTER = itertools.count(1)
+
+
+def _new_id_prefix() -> None:
+    # A forked worker (gunicorn, multiprocessing) must not reuse its parent's ids.
+    global _ID_PREFIX, _ID_COUNTER
+    _ID_PREFIX = uuid.uuid4().hex[:16]
+    _ID_COUNTER = itertools.count(1)
+
+
+os.register_at_fork(after_in_child=_new_id_prefix)
+
+
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    """32 hex chars: a per-process random prefix and a counter (no syscall per call)."""
+    return f"{_ID_PREFIX}{next(_ID_COUNTER):016x}"
 
 
 class Transport:
@@ -359,7 +376,8 @@ class Transport:
                     token = await self.tokens.token(app_id, token_kind)
                 except LarkError as token_err:
                     return self._finish_failure(token_err, call, log)
-            await self.limiter.acquire(app_id, fam)
+            if self.limiter.enabled:
+                await self.limiter.acquire(app_id, fam)
             send_headers = {"X-Request-Id": request_id}
             if headers:
                 send_headers.update(headers)

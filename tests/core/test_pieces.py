@@ -107,3 +107,22 @@ async def test_fake_clock_sleep_advances_and_records() -> None:
     await clock.sleep(2.5)
     assert clock.time() == t0 + 2.5
     assert clock.sleeps == [2.5]
+
+
+def test_request_ids_are_unique_32_hex() -> None:
+    from lark_async.core.transport import new_request_id
+
+    ids = {new_request_id() for _ in range(10_000)}
+    assert len(ids) == 10_000
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+
+
+def test_forked_child_gets_fresh_request_ids() -> None:
+    import multiprocessing as mp
+
+    from lark_async.core.transport import new_request_id
+
+    ctx = mp.get_context("fork")
+    with ctx.Pool(1) as pool:
+        child = pool.apply(new_request_id)
+    assert child[:16] != new_request_id()[:16]
