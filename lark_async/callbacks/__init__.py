@@ -1,5 +1,34 @@
-"""Inbound Feishu callbacks: verification now; the ingress app and routing come later."""
+"""Inbound Feishu events and card callbacks: verified, queued, handled once, answered.
 
+    from lark_async.callbacks import AppKeys, Callbacks, CardUpdate, Toast
+
+    callbacks = Callbacks({"cli_x": AppKeys(encrypt_key="…", verification_token="…")},
+                          lark=lark, amqp_url="amqp://…", spool="spool.sqlite3")
+
+    @callbacks.card_action("approve")
+    async def approve(event): return CardUpdate(approved_card)
+
+See docs/callbacks.md (the whole flow) and docs/callbacks-security.md (verification).
+"""
+
+from lark_async.callbacks.app import Callbacks
+from lark_async.callbacks.cards import CardClient, CardUpdater, UpdateResult
+from lark_async.callbacks.dedupe import MemoryProcessedStore, ProcessedStore
+from lark_async.callbacks.dispatch import Dispatcher, RetryPolicy
+from lark_async.callbacks.events import CallbackEvent, CardAction
+from lark_async.callbacks.ingress import CallbackIngress, IngressStats
+from lark_async.callbacks.keys import AppKeys, KeySource, RegistryKeys, StaticKeys
+from lark_async.callbacks.queue import (
+    Broker,
+    DeadLetter,
+    Decision,
+    Envelope,
+    MemoryBroker,
+    QueueUnavailable,
+)
+from lark_async.callbacks.rabbit import RabbitBroker
+from lark_async.callbacks.replies import CardUpdate, Reply, Toast
+from lark_async.callbacks.router import CallbackRouter
 from lark_async.callbacks.security import (
     CallbackRejected,
     CallbackVerifier,
@@ -7,11 +36,44 @@ from lark_async.callbacks.security import (
     ReplayStore,
     VerifiedCallback,
 )
+from lark_async.callbacks.spool import Spool, SpoolUnavailable, SqliteSpool
+from lark_async.callbacks.worker import Worker
 
 __all__ = [
+    "AppKeys",
+    "Broker",
+    "CallbackEvent",
+    "CallbackIngress",
     "CallbackRejected",
+    "CallbackRouter",
     "CallbackVerifier",
+    "Callbacks",
+    "CardAction",
+    "CardClient",
+    "CardUpdate",
+    "CardUpdater",
+    "DeadLetter",
+    "Decision",
+    "Dispatcher",
+    "Envelope",
+    "IngressStats",
+    "KeySource",
+    "MemoryBroker",
+    "MemoryProcessedStore",
     "MemoryReplayStore",
+    "ProcessedStore",
+    "QueueUnavailable",
+    "RabbitBroker",
+    "RegistryKeys",
     "ReplayStore",
+    "Reply",
+    "RetryPolicy",
+    "Spool",
+    "SpoolUnavailable",
+    "SqliteSpool",
+    "StaticKeys",
+    "Toast",
+    "UpdateResult",
     "VerifiedCallback",
+    "Worker",
 ]

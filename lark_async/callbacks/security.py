@@ -62,6 +62,9 @@ REASONS: dict[str, tuple[int, str]] = {
     "malformed_json": (400, "body is not a UTF-8 JSON object"),
     "bad_token": (401, "verification token missing or wrong"),
     "unknown_envelope": (400, "body is not a recognised Feishu event or callback"),
+    # Raised by the ingress, not the verifier:
+    "unknown_app": (404, "no callback keys are configured for this app"),
+    "app_mismatch": (400, "the body names a different app than the URL"),
 }
 
 
@@ -294,7 +297,9 @@ class CallbackVerifier:
         self._nonce_ttl = 2 * self._window  # a timestamp may be up to `window` ahead
         self._event_ttl = self._nonce_ttl if event_id_ttl is None else float(event_id_ttl)
         self._now = now
-        self._store: ReplayStore = replay_store or MemoryReplayStore(now=now)
+        self._store: ReplayStore = (
+            replay_store if replay_store is not None else MemoryReplayStore(now=now)
+        )
         self._allow_unsigned_url_verification = allow_unsigned_url_verification
 
     def __repr__(self) -> str:
@@ -302,6 +307,15 @@ class CallbackVerifier:
             f"CallbackVerifier(encrypt_key={'set' if self._encrypt_key else None}, "
             f"verification_token={'set' if self._token else None}, window={self._window})"
         )
+
+    @property
+    def accepts_legacy_cards(self) -> bool:
+        """True when a verification token is set, so ``scheme="card_v1"`` can be checked."""
+        return self._token is not None
+
+    def signed(self, scheme: Scheme) -> bool:
+        """Whether requests on ``scheme`` are authenticated by signature (else by token)."""
+        return self._encrypt_key is not None if scheme == "event" else self._token is not None
 
     def verify(
         self, headers: Mapping[str, str], body: bytes, *, scheme: Scheme

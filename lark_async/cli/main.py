@@ -25,6 +25,8 @@ __all__ = ["SUBCOMMANDS", "app", "main"]
 SUBCOMMANDS: dict[str, str] = {
     "apps": "lark_async.cli.apps:app",
     "db": "lark_async.cli.db:db_app",
+    "serve": "lark_async.cli.serve:serve_app",
+    "worker": "lark_async.cli.serve:worker_app",
 }
 
 # Expected errors exit with this code after one red line (2, like a usage error).

@@ -13,6 +13,7 @@ from lark_async.testing.routing import RouteTable
 BUILTIN_MODULES: tuple[str, ...] = (
     "lark_async.testing.auth_routes",
     "lark_async.testing.scratch",
+    "lark_async.testing.callbacks",
     "lark_async.testing.im",
 )
 

@@ -141,17 +141,28 @@ def card_action_event(
     chat_id: str | None = None,
     tag: str = "button",
     tenant_key: str = DEFAULT_TENANT_KEY,
+    name: str | None = None,
+    form_value: dict[str, Any] | None = None,
+    create_time: str | None = None,
 ) -> dict[str, Any]:
-    """A schema 2.0 ``card.action.trigger`` callback (§4.6); ``token`` is the card-update token."""
+    """A schema 2.0 ``card.action.trigger`` callback (§4.6); ``token`` is the card-update token.
+
+    ``create_time`` (16-digit µs string) defaults to now.
+    """
+    action: dict[str, Any] = {"value": action_value, "tag": tag}
+    if name is not None:
+        action["name"] = name
+    if form_value is not None:
+        action["form_value"] = form_value
     return {
         "schema": "2.0",
         "header": _v2_header(
-            "card.action.trigger", app_id, verification_token, tenant_key, _now_us()
+            "card.action.trigger", app_id, verification_token, tenant_key, create_time or _now_us()
         ),
         "event": {
             "operator": {"tenant_key": tenant_key, "open_id": open_id},
             "token": token or _hex_id("c-", 40),
-            "action": {"value": action_value, "tag": tag},
+            "action": action,
             "host": "im_message",
             "context": {
                 "open_message_id": message_id or _hex_id("om_"),
@@ -196,9 +207,13 @@ def im_message_event(
     message_id: str | None = None,
     chat_type: Literal["p2p", "group"] = "p2p",
     tenant_key: str = DEFAULT_TENANT_KEY,
+    create_time: str | None = None,
 ) -> dict[str, Any]:
-    """A v2 ``im.message.receive_v1`` event carrying a text message (13-digit ms times)."""
-    now_ms = _now_ms()
+    """A v2 ``im.message.receive_v1`` event carrying a text message (13-digit ms times).
+
+    ``create_time`` (13-digit ms string) defaults to now.
+    """
+    now_ms = create_time or _now_ms()
     return {
         "schema": "2.0",
         "header": _v2_header(

@@ -1,0 +1,251 @@
+"""Run the handler for one envelope and apply its card update; decide what happens next.
+
+Shared by the queue consumer (:class:`~lark_async.callbacks.worker.Worker`) and by
+the ingress when it handles a callback in-process (synchronous handlers, degraded
+mode). The steps, and what each outcome becomes:
+
+1. No handler registered → dead-letter ``no_handler`` (nothing is dropped silently).
+2. Event id already handled or being handled → done (a duplicate).
+3. Handler raises → retry after a backoff, dead-letter ``handler_failed`` after
+   ``max_attempts`` tries.
+4. Handler returns something that isn't a reply → dead-letter ``bad_reply``
+   (retrying would repeat its side effects for the same bug).
+5. Card update: applied after the callback was answered. A retryable failure is
+   retried *without* running the handler again (the update travels in the
+   envelope); a permanent one is dead-lettered ``card_update_failed``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from lark_async.callbacks.cards import CardClient, CardUpdater
+from lark_async.callbacks.dedupe import MemoryProcessedStore, ProcessedStore
+from lark_async.callbacks.queue import MAX_ERROR_CHARS, Decision, Envelope
+from lark_async.callbacks.replies import CardUpdate, Reply, as_reply
+from lark_async.callbacks.router import CallbackRouter
+from lark_async.core.clock import SYSTEM_CLOCK, Clock
+from lark_async.core.errors import InvalidParameter, LarkError
+from lark_async.core.logging import get_logger
+
+DEFAULT_RETRY_DELAYS: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0)
+DEFAULT_MAX_ATTEMPTS = 5
+# After publishing, the ingress answers Feishu within milliseconds; a token update
+# sent before that answer arrives is refused or reverted (CONTRACT §4.8).
+DEFAULT_ANSWER_GRACE = 0.5
+
+# Called with the handler's reply as soon as it is known; returns True when the
+# caller sent the reply inline (then its card is not applied again through the API).
+ReplySink = Callable[[Reply], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """``max_attempts`` tries in all; the n-th retry waits ``delays[n-1]`` (last one repeats)."""
+
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    delays: Sequence[float] = DEFAULT_RETRY_DELAYS
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise InvalidParameter("max_attempts must be at least 1")
+        if not self.delays or any(d < 0 for d in self.delays):
+            raise InvalidParameter(
+                "retry delays must be a non-empty list of seconds >= 0",
+                hint="e.g. delays=(1, 5, 30, 120)",
+            )
+        object.__setattr__(self, "delays", tuple(float(d) for d in self.delays))
+
+    def delay(self, attempt: int) -> float:
+        """Wait before the try that follows ``attempt`` failures (attempt >= 1)."""
+        return self.delays[min(attempt, len(self.delays)) - 1]
+
+
+class Dispatcher:
+    """Handler + card update for one envelope at a time; see the module docstring."""
+
+    def __init__(
+        self,
+        router: CallbackRouter,
+        *,
+        lark: CardClient | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        processed: ProcessedStore | None = None,
+        retry: RetryPolicy | None = None,
+        answer_grace: float = DEFAULT_ANSWER_GRACE,
+    ) -> None:
+        if answer_grace < 0:
+            raise InvalidParameter("answer_grace must be >= 0 seconds")
+        self.router = router
+        self._clock = clock
+        self._updater = CardUpdater(lark, clock=clock) if lark is not None else None
+        self._processed = (
+            processed if processed is not None else MemoryProcessedStore(now=clock.time)
+        )
+        self.retry = retry if retry is not None else RetryPolicy()
+        self._grace = answer_grace
+
+    async def handle(
+        self,
+        envelope: Envelope,
+        *,
+        answered: asyncio.Event | None = None,
+        on_reply: ReplySink | None = None,
+    ) -> Decision:
+        """Process one envelope. Never raises except on cancellation.
+
+        ``answered``: set by the ingress once Feishu has its HTTP answer; card
+        updates wait for it. Without it (the queue consumer), they wait until
+        ``answer_grace`` seconds after the callback was received.
+        """
+        log = get_logger()
+        event = envelope.event
+        update = envelope.pending
+        if update is None:
+            registration = self.router.resolve(event)
+            if registration is None:
+                log.warning(
+                    "lark.callback.no_handler",
+                    event_id=event.event_id,
+                    app_id=event.app_id,
+                    event_type=event.event_type,
+                    action=event.action_name,
+                )
+                return Decision.dead(envelope, "no_handler")
+            if not await self._processed.claim(event.event_id):
+                log.info(
+                    "lark.callback.duplicate",
+                    event_id=event.event_id,
+                    app_id=event.app_id,
+                    event_type=event.event_type,
+                )
+                return Decision.ack(envelope)
+            try:
+                result = await registration.handler(event)
+            except asyncio.CancelledError:
+                await self._processed.release(event.event_id)
+                raise
+            except Exception as exc:
+                await self._processed.release(event.event_id)
+                return self._failed(envelope, "handler_failed", _describe(exc), registration.name)
+            try:
+                reply = as_reply(result)
+            except InvalidParameter as exc:
+                await self._processed.done(event.event_id)
+                log.error(
+                    "lark.callback.bad_reply",
+                    event_id=event.event_id,
+                    handler=registration.name,
+                    error=exc.message,
+                )
+                return Decision.dead(envelope.failed(exc.message), "bad_reply")
+            await self._processed.done(event.event_id)
+            sent_inline = on_reply(reply) if on_reply is not None else False
+            if reply.toast is not None and not sent_inline:
+                log.info(
+                    "lark.callback.toast_dropped",
+                    event_id=event.event_id,
+                    handler=registration.name,
+                    reason="the callback was already answered; register the handler "
+                    "with sync=True to show toasts",
+                )
+            update = None if sent_inline else reply.card
+            log.info(
+                "lark.callback.handled",
+                event_id=event.event_id,
+                app_id=event.app_id,
+                event_type=event.event_type,
+                handler=registration.name,
+                attempt=envelope.attempt + 1,
+                card_update=update is not None,
+            )
+        if update is None:
+            return Decision.ack(envelope)
+        return await self._apply(envelope, update, answered)
+
+    async def _apply(
+        self, envelope: Envelope, update: CardUpdate, answered: asyncio.Event | None
+    ) -> Decision:
+        log = get_logger()
+        event = envelope.event
+        if self._updater is None:
+            log.error(
+                "lark.callback.card_update_failed",
+                event_id=event.event_id,
+                error="no client to send card updates with",
+                hint="pass lark=<LarkClient> to Callbacks / Worker",
+            )
+            return Decision.dead(envelope.failed("no card client", pending=update), "no_client")
+        if answered is not None:
+            await answered.wait()
+        else:
+            wait = event.received_at + self._grace - self._clock.time()
+            if wait > 0:
+                await self._clock.sleep(wait)
+        result = await self._updater.apply(event, update, token_uses=envelope.token_uses)
+        if result.ok:
+            log.info(
+                "lark.callback.card_updated",
+                event_id=event.event_id,
+                app_id=event.app_id,
+                via=result.via,
+            )
+            return Decision.ack(envelope)
+        error = result.error or LarkError("card update failed")
+        progressed = Envelope(
+            event=event,
+            attempt=envelope.attempt,
+            pending=update,
+            token_uses=result.token_uses,
+        )
+        if result.retryable:
+            return self._failed(progressed, "card_update_failed", str(error), "card update", update)
+        log.error(
+            "lark.callback.card_update_failed",
+            event_id=event.event_id,
+            app_id=event.app_id,
+            via=result.via,
+            error=str(error),
+        )
+        return Decision.dead(progressed.failed(str(error), pending=update), "card_update_failed")
+
+    def _failed(
+        self,
+        envelope: Envelope,
+        reason: str,
+        error: str,
+        where: str,
+        pending: CardUpdate | None = None,
+    ) -> Decision:
+        """Retry with backoff, or dead-letter once the attempts are used up."""
+        log = get_logger()
+        nxt = envelope.failed(error, pending=pending)
+        if nxt.attempt >= self.retry.max_attempts:
+            log.error(
+                "lark.callback.dead_lettered",
+                event_id=envelope.event_id,
+                app_id=envelope.event.app_id,
+                reason=reason,
+                where=where,
+                attempts=nxt.attempt,
+                error=error,
+            )
+            return Decision.dead(nxt, reason)
+        delay = self.retry.delay(nxt.attempt)
+        log.warning(
+            "lark.callback.retry",
+            event_id=envelope.event_id,
+            app_id=envelope.event.app_id,
+            reason=reason,
+            where=where,
+            attempt=nxt.attempt,
+            delay=delay,
+            error=error,
+        )
+        return Decision.retry(nxt, delay)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
