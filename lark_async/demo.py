@@ -12,6 +12,7 @@ import asyncio
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -22,7 +23,7 @@ from lark_async.auth.registry import AppRegistry
 from lark_async.client import LarkClient
 from lark_async.core.clock import FakeClock
 from lark_async.core.logging import configure_logging
-from lark_async.testing import FakeLark
+from lark_async.testing import FakeLark, ImEmulator
 
 APP_ID = "cli_demo0000000001"
 APP_SECRET = "demo-app-secret-0001"
@@ -166,13 +167,18 @@ async def run_services() -> dict[str, str]:
     async with FakeLark() as fake:
         fake.add_app(APP_ID, APP_SECRET)
         async with LarkClient(APP_ID, APP_SECRET, domain=fake.url) as lark:
-            for n, (title, module_name) in enumerate(SERVICE_DEMOS, start=8):
+            step = 8
+            for title, module_name in SERVICE_DEMOS:
                 try:
                     module = importlib.import_module(module_name)
                 except ModuleNotFoundError:
                     continue
-                _step(f"{n}. {title}")
-                summary.update(await module.demo(fake, lark, console))
+                _step(f"{step}. {title}")
+                step += 1
+                kwargs: dict[str, Any] = {}
+                if module_name == "lark_async.callbacks.demo":
+                    kwargs["chat_id"] = ImEmulator.of(fake).add_chat(name="报销审批群")
+                summary.update(await module.demo(fake, lark, console, **kwargs))
     return summary
 
 

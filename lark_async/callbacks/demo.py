@@ -11,7 +11,6 @@ and ``lark_async.core``.
 
 from __future__ import annotations
 
-import importlib
 import json
 import secrets
 from typing import Any, Protocol
@@ -88,24 +87,14 @@ def _state_of(content: str) -> str:
     return line.removeprefix("**状态：").removesuffix("**")
 
 
-def _seed_chat(fake: Any) -> str:
-    # Seeding is emulator set-up, not library behaviour: the emulator's IM module is
-    # loaded from the object we were handed, never imported by the library itself.
-    im = importlib.import_module("lark_async.testing.im")
-    return str(im.ImEmulator.of(fake).add_chat(name="报销审批群"))
-
-
-async def demo(
-    fake: Any, lark: DemoClient, console: Any, *, chat_id: str | None = None
-) -> dict[str, str]:
+async def demo(fake: Any, lark: DemoClient, console: Any, *, chat_id: str) -> dict[str, str]:
     """Run the card-callback demo; returns summary rows (step -> result).
 
-    ``chat_id``: a chat the app's bot is in (seeded in the emulator when omitted).
+    ``chat_id``: a chat the app's bot is in (the caller seeds it in the emulator).
     """
     console.rule("[bold]card callbacks: click → verify → queue → handler → card update")
     app_id = lark.default_app.app_id
     encrypt_key, token = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-    chat_id = chat_id or _seed_chat(fake)
 
     key = secrets.token_hex(16)  # IM's uuid: a retried send can't post the card twice
     sent = await lark.request(

@@ -21,8 +21,9 @@ async def test_demo_turns_the_card_from_pending_to_approved() -> None:
     async with FakeLark() as fake:
         fake.add_app(APP, SECRET)
         async with LarkClient(APP, SECRET, domain=fake.url, client_rate_limit=False) as lark:
-            summary = await demo(fake, lark, Console(file=out, width=120))
             im = ImEmulator.of(fake)
+            first = im.add_chat(name="报销审批群")
+            summary = await demo(fake, lark, Console(file=out, width=120), chat_id=first)
             [message] = im.messages()
             assert len(im.card_updates) == 1  # through the card token, once
             chat = im.add_chat(name="given")
