@@ -36,8 +36,11 @@ layers: venv
 pytest: venv
 	$(BIN)/pytest -q
 
+# Every benchmark prints its figures beside bare aiohttp's (or the theoretical maximum).
 bench: venv
-	$(BIN)/python benchmarks/transport.py
+	@for b in transport messaging callbacks bulk; do \
+	  if [ -f benchmarks/$$b.py ]; then echo "== benchmarks/$$b.py"; $(BIN)/python benchmarks/$$b.py || exit 1; fi; \
+	done
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .demo
