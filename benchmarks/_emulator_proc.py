@@ -1,8 +1,15 @@
-"""Run the emulator in its own process for benchmarks; prints its URL, stops when stdin closes."""
+"""Run the emulator in its own process for benchmarks; prints its URL, stops when stdin closes.
+
+Config (JSON, argv[1]): ``fake`` (FakeLark keyword arguments), ``apps`` ({app_id: secret}),
+and optionally ``setup`` ("module:function", importable from benchmarks/) with
+``setup_args``: called as ``function(fake, **setup_args)`` after the apps are added and
+before the URL is printed, to seed data or add bench-only routes.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import sys
 
@@ -14,6 +21,11 @@ async def main(config: dict[str, object]) -> None:
     async with FakeLark(**kwargs) as fake:
         for app_id, secret in dict(config.get("apps", {})).items():  # type: ignore[call-overload]
             fake.add_app(app_id, secret)
+        setup = config.get("setup")
+        if isinstance(setup, str):
+            module_name, _, func_name = setup.partition(":")
+            func = getattr(importlib.import_module(module_name), func_name)
+            func(fake, **dict(config.get("setup_args", {})))  # type: ignore[call-overload]
         print(fake.url, flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
 

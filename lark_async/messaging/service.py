@@ -1,0 +1,658 @@
+"""``lark.messaging``: send, reply, edit, recall, update and download IM messages.
+
+Every method checks its input before any request (bad ids, empty or oversized
+content, wrong file types raise ``InvalidParameter``) and returns one
+``LarkResponse``; Feishu's refusals come back typed in ``resp.error``.
+Every send and reply carries an IM ``uuid`` made once per logical send and
+reused by the transport's retries, so a retried send is delivered once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any, ClassVar, Literal
+
+from lark_async.core.errors import NotFound
+from lark_async.core.response import LarkResponse
+from lark_async.core.service import Service, ServiceContext, parse_model
+from lark_async.core.transport import Download
+from lark_async.messaging import codes
+from lark_async.messaging._checks import invalid, require_token
+from lark_async.messaging.batch import BATCH_PATH, chunk_bodies, clean_ids, run_batches
+from lark_async.messaging.cards import CardLike, card_dict, card_json, is_shared
+from lark_async.messaging.content import MessageContent, as_content
+from lark_async.messaging.fanout import fan_out, new_uuid
+from lark_async.messaging.models import (
+    BatchSendData,
+    Message,
+    MessageItems,
+    UploadedFile,
+    UploadedImage,
+)
+from lark_async.messaging.pacing import (
+    DEFAULT_APP_WINDOWS,
+    DEFAULT_MARGIN,
+    DEFAULT_RECIPIENT_QPS,
+    RecipientSpacing,
+    SendPacer,
+    SlidingWindows,
+)
+from lark_async.messaging.post import RichText
+from lark_async.messaging.receivers import ReceiveIdType, Receiver, resolve_receiver
+from lark_async.messaging.results import BatchSendReport, RecipientResult, SendReport
+from lark_async.messaging.uploads import (
+    FileType,
+    ImageType,
+    PreparedUpload,
+    UploadSource,
+    prepare_file,
+    prepare_image,
+)
+
+MESSAGES = "/open-apis/im/v1/messages"
+IMAGES = "/open-apis/im/v1/images"
+FILES = "/open-apis/im/v1/files"
+CARD_UPDATE = "/open-apis/interactive/v1/card/update"
+UUID_MAX = 50
+_KEY = re.compile(r"^[A-Za-z0-9_-]{5,200}$")  # keys have no dots or slashes
+_GONE = frozenset({230011, 230110})  # recalled / deleted
+
+Content = MessageContent | str | RichText | CardLike
+Dest = str | os.PathLike[str] | IO[bytes]
+
+
+class Messaging(Service):
+    """IM messages for one app: ``lark.messaging`` or ``lark.app(app_id).messaging``."""
+
+    name: ClassVar[str] = "messaging"
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        super().__init__(ctx)
+        self._pacer: SendPacer
+        self.configure_pacing()
+
+    def configure_pacing(
+        self,
+        *,
+        recipient_qps: float | None = DEFAULT_RECIPIENT_QPS,
+        app_windows: Sequence[tuple[int, float]] | None = DEFAULT_APP_WINDOWS,
+        margin: float = DEFAULT_MARGIN,
+    ) -> None:
+        """Set the client-side send limits (``None`` turns one off).
+
+        Defaults are Feishu's: 5 sends per second to one user or chat, and
+        50/s and 1000/min per app. They apply to every send from this app's
+        ``messaging``, single sends and fan-outs alike.
+        """
+        if not 0 <= margin <= 1:
+            raise invalid("margin", f"{margin!r} is out of range", "a fraction, 0..1 (0.05 = 5%)")
+        try:
+            recipients = RecipientSpacing(recipient_qps, margin=margin) if recipient_qps else None
+        except ValueError:
+            raise invalid(
+                "recipient_qps", f"{recipient_qps!r} is not a rate", "> 0, or None"
+            ) from None
+        try:
+            app = SlidingWindows(app_windows, margin=margin) if app_windows else None
+        except (ValueError, TypeError):
+            raise invalid(
+                "app_windows",
+                f"{app_windows!r} is not a list of windows",
+                "e.g. ((50, 1.0), (1000, 60.0))",
+            ) from None
+        self._pacer = SendPacer(self._ctx.clock, recipients=recipients, app=app)
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> LarkResponse[dict[str, Any]]:
+        # Every IM call counts against the app's IM budget, not only sends.
+        await self._pacer.acquire()
+        return await self._ctx.request(method, path, **kwargs)
+
+    # -- sending ------------------------------------------------------------------
+    async def send_message(
+        self,
+        receive_id: str | Receiver,
+        content: Content,
+        *,
+        receive_id_type: ReceiveIdType | None = None,
+        uuid: str | None = None,
+    ) -> LarkResponse[Message]:
+        """Send any message. ``content``: a :class:`MessageContent`, or str (text),
+        :class:`RichText` (post), :class:`Card`/:class:`CardTemplate`/card dict.
+
+        ``uuid`` (<= 50 chars) de-duplicates for an hour; one is generated when
+        not given. Pass your own to make a send safe to repeat across restarts.
+        """
+        receiver = resolve_receiver(receive_id, receive_id_type)
+        msg = as_content(content)
+        return await self._send(receiver, msg, _check_uuid(uuid) or new_uuid())
+
+    async def send_text_message(
+        self,
+        receive_id: str | Receiver,
+        text: str,
+        *,
+        receive_id_type: ReceiveIdType | None = None,
+        uuid: str | None = None,
+    ) -> LarkResponse[Message]:
+        """Send text (<= 150 KB); mentions and styles via :mod:`lark_async.messaging.text`."""
+        return await self.send_message(
+            receive_id, MessageContent.text(text), receive_id_type=receive_id_type, uuid=uuid
+        )
+
+    async def send_rich_text_message(
+        self,
+        receive_id: str | Receiver,
+        post: RichText | Mapping[str, Any],
+        *,
+        receive_id_type: ReceiveIdType | None = None,
+        uuid: str | None = None,
+    ) -> LarkResponse[Message]:
+        """Send rich text (post, <= 30 KB) built with :class:`RichText` or as a dict."""
+        return await self.send_message(
+            receive_id, MessageContent.post(post), receive_id_type=receive_id_type, uuid=uuid
+        )
+
+    async def send_interactive_card(
+        self,
+        receive_id: str | Receiver,
+        card: CardLike,
+        *,
+        receive_id_type: ReceiveIdType | None = None,
+        uuid: str | None = None,
+    ) -> LarkResponse[Message]:
+        """Send a card (:class:`Card`, :class:`CardTemplate` or card JSON; <= 30 KB).
+
+        Clicks on its buttons reach the callback app (``lark_async.callbacks``),
+        whose handlers see each button's ``value``.
+        """
+        return await self.send_message(
+            receive_id, MessageContent.card(card), receive_id_type=receive_id_type, uuid=uuid
+        )
+
+    async def send_image_message(
+        self,
+        receive_id: str | Receiver,
+        image: UploadSource,
+        *,
+        receive_id_type: ReceiveIdType | None = None,
+        uuid: str | None = None,
+    ) -> LarkResponse[Message]:
+        """Send an image: an ``img_...`` key, or a path/bytes/file that is uploaded first."""
+        receiver = resolve_receiver(receive_id, receive_id_type)
+        msg_uuid = _check_uuid(uuid) or new_uuid()
+        key = _key(image, "img_")
+        if key is None:
+            uploaded = await self.upload_image(image)
+            if uploaded.data is None:
+                return uploaded.with_data(None)
+            key = uploaded.data.image_key
+        return await self._send(receiver, MessageContent.image(key), msg_uuid)
+
+    async def send_file_message(
+        self,
+        receive_id: str | Receiver,
+        file: UploadSource,
+        *,
+        file_type: FileType | None = None,
+        file_name: str | None = None,
+        receive_id_type: ReceiveIdType | None = None,
+        uuid: str | None = None,
+    ) -> LarkResponse[Message]:
+        """Send a file: a ``file_...`` key, or a path/bytes/file that is uploaded first."""
+        receiver = resolve_receiver(receive_id, receive_id_type)
+        msg_uuid = _check_uuid(uuid) or new_uuid()
+        key = _key(file, "file_")
+        if key is None:
+            uploaded = await self.upload_file(file, file_type=file_type, file_name=file_name)
+            if uploaded.data is None:
+                return uploaded.with_data(None)
+            key = uploaded.data.file_key
+        return await self._send(receiver, MessageContent.file(key), msg_uuid)
+
+    async def send_audio_message(
+        self,
+        receive_id: str | Receiver,
+        audio: UploadSource,
+        *,
+        duration_ms: int | None = None,
+        receive_id_type: ReceiveIdType | None = None,
+        uuid: str | None = None,
+    ) -> LarkResponse[Message]:
+        """Send a voice message: a ``file_...`` key of an opus upload, or an Ogg Opus file."""
+        receiver = resolve_receiver(receive_id, receive_id_type)
+        msg_uuid = _check_uuid(uuid) or new_uuid()
+        key = _key(audio, "file_")
+        if key is None:
+            uploaded = await self.upload_file(audio, file_type="opus", duration_ms=duration_ms)
+            if uploaded.data is None:
+                return uploaded.with_data(None)
+            key = uploaded.data.file_key
+        return await self._send(receiver, MessageContent.audio(key), msg_uuid)
+
+    async def send_media_message(
+        self,
+        receive_id: str | Receiver,
+        video: UploadSource,
+        *,
+        cover: UploadSource | None = None,
+        duration_ms: int | None = None,
+        receive_id_type: ReceiveIdType | None = None,
+        uuid: str | None = None,
+    ) -> LarkResponse[Message]:
+        """Send a video: an mp4 ``file_...`` key or file, with an optional cover image."""
+        receiver = resolve_receiver(receive_id, receive_id_type)
+        msg_uuid = _check_uuid(uuid) or new_uuid()
+        # Check both before uploading either, so a bad cover wastes no upload.
+        video_key = _key(video, "file_")
+        video_up = (
+            None if video_key else prepare_file(video, file_type="mp4", duration_ms=duration_ms)
+        )
+        cover_key = _key(cover, "img_") if cover is not None else None
+        cover_up = prepare_image(cover) if cover is not None and cover_key is None else None
+        if video_up is not None:
+            uploaded = await self._upload_file(video_up)
+            if uploaded.data is None:
+                return uploaded.with_data(None)
+            video_key = uploaded.data.file_key
+        if cover_up is not None:
+            image = await self._upload_image(cover_up, "message")
+            if image.data is None:
+                return image.with_data(None)
+            cover_key = image.data.image_key
+        assert video_key is not None
+        return await self._send(receiver, MessageContent.media(video_key, cover_key), msg_uuid)
+
+    async def send_sticker_message(
+        self,
+        receive_id: str | Receiver,
+        file_key: str,
+        *,
+        receive_id_type: ReceiveIdType | None = None,
+        uuid: str | None = None,
+    ) -> LarkResponse[Message]:
+        """Send a sticker the bot has received (by its ``file_key``)."""
+        return await self.send_message(
+            receive_id, MessageContent.sticker(file_key), receive_id_type=receive_id_type, uuid=uuid
+        )
+
+    async def send_share_chat_message(
+        self,
+        receive_id: str | Receiver,
+        chat_id: str,
+        *,
+        receive_id_type: ReceiveIdType | None = None,
+        uuid: str | None = None,
+    ) -> LarkResponse[Message]:
+        """Send a group's card (the bot must be in ``chat_id``)."""
+        return await self.send_message(
+            receive_id,
+            MessageContent.share_chat(chat_id),
+            receive_id_type=receive_id_type,
+            uuid=uuid,
+        )
+
+    async def send_share_user_message(
+        self,
+        receive_id: str | Receiver,
+        open_id: str,
+        *,
+        receive_id_type: ReceiveIdType | None = None,
+        uuid: str | None = None,
+    ) -> LarkResponse[Message]:
+        """Send a contact card of the user ``open_id``."""
+        return await self.send_message(
+            receive_id,
+            MessageContent.share_user(open_id),
+            receive_id_type=receive_id_type,
+            uuid=uuid,
+        )
+
+    async def _send(
+        self, receiver: Receiver, msg: MessageContent, msg_uuid: str
+    ) -> LarkResponse[Message]:
+        await self._pacer.acquire(f"{receiver.id_type}:{receiver.id}")
+        resp = await self._ctx.request(
+            "POST",
+            MESSAGES,
+            params={"receive_id_type": receiver.id_type},
+            json={
+                "receive_id": receiver.id,
+                "msg_type": msg.msg_type,
+                "content": msg.content,
+                "uuid": msg_uuid,
+            },
+            idempotency_key=msg_uuid,
+        )
+        codes.refine(resp, "send")
+        return parse_model(resp, Message)
+
+    # -- many recipients ------------------------------------------------------------
+    async def send_to_many(
+        self,
+        receivers: Iterable[str | Receiver],
+        content: Content,
+        *,
+        receive_id_type: ReceiveIdType | None = None,
+        concurrency: int = 20,
+        dedupe_key: str | None = None,
+        on_result: Callable[[RecipientResult], None] | None = None,
+    ) -> SendReport:
+        """Send one message to each recipient (any type), ``concurrency`` at a time.
+
+        Respects 5 QPS per recipient and the app's 50/s & 1000/min (see
+        :meth:`configure_pacing`). Never raises for one recipient: each gets a
+        :class:`RecipientResult`, in input order. ``dedupe_key`` (e.g. a job id)
+        makes every recipient's uuid stable, so re-running a half-finished job
+        within an hour skips those already sent. Bad content raises before
+        anything is sent.
+        """
+        msg = as_content(content)
+
+        async def send_one(receiver: Receiver, msg_uuid: str) -> LarkResponse[Message]:
+            return await self._send(receiver, msg, msg_uuid)
+
+        return await fan_out(
+            receivers,
+            send_one,
+            receive_id_type=receive_id_type,
+            concurrency=concurrency,
+            dedupe_key=dedupe_key,
+            on_result=on_result,
+        )
+
+    async def batch_send(
+        self,
+        content: Content,
+        *,
+        open_ids: Iterable[str] | None = None,
+        user_ids: Iterable[str] | None = None,
+        union_ids: Iterable[str] | None = None,
+        department_ids: Iterable[str] | None = None,
+        concurrency: int = 4,
+    ) -> BatchSendReport:
+        """Send through ``message/v4/batch_send`` (text, image, post, share_chat, card).
+
+        For large audiences: up to 200 ids per list per request, chunked above
+        that; duplicates are dropped. Each id comes back ``sent`` (with the
+        ``bm-`` batch id) or ``failed`` (reported invalid by Feishu, or the
+        chunk's error). Chunks are not retried once sent, since batch_send has
+        no idempotency key: a lost answer is ``OutcomeUnknown`` for its ids.
+        """
+        body = as_content(content).batch_body()
+        ids = clean_ids(
+            {
+                "open_ids": open_ids,
+                "user_ids": user_ids,
+                "union_ids": union_ids,
+                "department_ids": department_ids,
+            }
+        )
+        if not isinstance(concurrency, int) or not 1 <= concurrency <= 20:
+            raise invalid("concurrency", f"{concurrency!r} is out of range", "use 1..20")
+
+        async def post(chunk: dict[str, Any]) -> LarkResponse[BatchSendData]:
+            resp = await self._request("POST", BATCH_PATH, json=chunk)
+            codes.refine(resp, "batch_send")
+            return parse_model(resp, BatchSendData)
+
+        return await run_batches(chunk_bodies(body, ids), post, concurrency=concurrency)
+
+    # -- message lifecycle --------------------------------------------------------------
+    async def reply_message(
+        self,
+        message_id: str,
+        content: Content,
+        *,
+        reply_in_thread: bool = False,
+        uuid: str | None = None,
+    ) -> LarkResponse[Message]:
+        """Reply to ``message_id`` (in its thread with ``reply_in_thread=True``)."""
+        _message_id(message_id)
+        msg = as_content(content)
+        msg_uuid = _check_uuid(uuid) or new_uuid()
+        body: dict[str, Any] = {"msg_type": msg.msg_type, "content": msg.content, "uuid": msg_uuid}
+        if reply_in_thread:
+            body["reply_in_thread"] = True
+        resp = await self._request(
+            "POST", f"{MESSAGES}/{message_id}/reply", json=body, idempotency_key=msg_uuid
+        )
+        codes.refine(resp, "reply")
+        return parse_model(resp, Message)
+
+    async def edit_message(
+        self, message_id: str, content: str | RichText | MessageContent
+    ) -> LarkResponse[Message]:
+        """Replace the text or post of a message this app sent (at most 20 edits)."""
+        _message_id(message_id)
+        msg = as_content(content)
+        if msg.msg_type not in ("text", "post"):
+            raise invalid(
+                "content",
+                f"{msg.msg_type} messages cannot be edited",
+                "only text and post messages can be edited; update cards with update_card()",
+            )
+        # Re-applying the same content leaves the same message, so retrying is safe.
+        resp = await self._request(
+            "PUT",
+            f"{MESSAGES}/{message_id}",
+            json={"msg_type": msg.msg_type, "content": msg.content},
+            idempotent=True,
+        )
+        codes.refine(resp, "edit")
+        return parse_model(resp, Message)
+
+    async def recall_message(self, message_id: str) -> LarkResponse[dict[str, Any]]:
+        """Recall (delete) a message this app sent.
+
+        Idempotent: recalling a message that is already gone succeeds with
+        ``data == {"already_recalled": True}``. A retried DELETE (by the
+        transport, or by aiohttp on a dropped keep-alive connection) would
+        otherwise report its own first attempt as an error.
+        """
+        _message_id(message_id)
+        resp = await self._request("DELETE", f"{MESSAGES}/{message_id}", idempotent=True)
+        if resp.error is not None and resp.error.code in _GONE:
+            return LarkResponse(
+                ok=True,
+                code=0,
+                msg="already recalled",
+                request_id=resp.request_id,
+                log_id=resp.log_id,
+                data={"already_recalled": True},
+                http_status=resp.http_status,
+                attempts=resp.attempts,
+            )
+        codes.refine(resp, "recall")
+        return resp
+
+    async def update_card(self, message_id: str, card: CardLike) -> LarkResponse[dict[str, Any]]:
+        """Replace a sent card (PATCH). Both cards must be shared (``update_multi``);
+        only cards younger than 14 days can be updated, 5 times per second."""
+        _message_id(message_id)
+        text = card_json(card, require_update_multi=True)
+        resp = await self._request(
+            "PATCH", f"{MESSAGES}/{message_id}", json={"content": text}, idempotent=True
+        )
+        codes.refine(resp, "update_card")
+        return resp
+
+    async def delay_update_card(
+        self, token: str, card: CardLike, *, open_ids: Sequence[str] | None = None
+    ) -> LarkResponse[dict[str, Any]]:
+        """Update a card with the ``c-...`` token of its callback (CONTRACT §4.8).
+
+        Call it after answering the callback. A token lasts 30 minutes and two
+        uses, so this is never retried after sending. ``open_ids`` is only for
+        non-shared JSON 1.0 cards (and required there).
+        """
+        require_token("token", token, prefix="c-", example="c-...", secret=True)
+        obj = card_dict(card)
+        if is_shared(obj):
+            if open_ids is not None:
+                raise invalid(
+                    "open_ids",
+                    "is set for a shared card",
+                    "omit open_ids: shared cards update for all",
+                )
+        else:
+            if not open_ids or isinstance(open_ids, str):
+                raise invalid(
+                    "open_ids",
+                    "is required for a non-shared (update_multi=false) card",
+                    "list the open_ids (ou_...) whose copy of the card to update",
+                )
+            for open_id in open_ids:
+                require_token("open_ids", open_id, prefix="ou_", example="ou_...")
+            obj["open_ids"] = list(open_ids)
+        card_json(obj)  # size and serialisability, open_ids included
+        # Its own rate-limit family (card.update), so not paced with the IM calls.
+        resp = await self._ctx.request("POST", CARD_UPDATE, json={"token": token, "card": obj})
+        codes.refine(resp, "card_update")
+        return resp
+
+    async def get_message(self, message_id: str) -> LarkResponse[Message]:
+        """Read one message (content, sender, deleted/updated flags)."""
+        _message_id(message_id)
+        resp = parse_model(await self._request("GET", f"{MESSAGES}/{message_id}"), MessageItems)
+        codes.refine(resp, "get")
+        if resp.data is None:
+            return resp.with_data(None)
+        if not resp.data.items:
+            err = NotFound(f"no message {message_id}", request_id=resp.request_id)
+            return LarkResponse.failure(err, request_id=resp.request_id, attempts=resp.attempts)
+        return resp.with_data(resp.data.items[0])
+
+    # -- uploads ------------------------------------------------------------------------
+    async def upload_image(
+        self,
+        image: UploadSource,
+        *,
+        image_type: ImageType = "message",
+        filename: str | None = None,
+    ) -> LarkResponse[UploadedImage]:
+        """Upload an image (path, bytes or binary file; <= 10 MB; JPEG, PNG, WEBP, GIF,
+        TIFF, BMP, ICO, HEIC by content); returns its ``image_key``."""
+        if image_type not in ("message", "avatar"):
+            raise invalid("image_type", f"{image_type!r} is not an image type", "message or avatar")
+        return await self._upload_image(prepare_image(image, filename=filename), image_type)
+
+    async def upload_file(
+        self,
+        file: UploadSource,
+        *,
+        file_type: FileType | None = None,
+        file_name: str | None = None,
+        duration_ms: int | None = None,
+    ) -> LarkResponse[UploadedFile]:
+        """Upload a file (<= 30 MB, not empty); returns its ``file_key``.
+
+        ``file_type`` (opus, mp4, pdf, doc, xls, ppt, stream) is detected from
+        the content when omitted; for opus and mp4 the duration is read from
+        the file unless ``duration_ms`` is given.
+        """
+        prepared = prepare_file(
+            file, file_type=file_type, file_name=file_name, duration_ms=duration_ms
+        )
+        return await self._upload_file(prepared)
+
+    async def _upload_image(
+        self, up: PreparedUpload, image_type: str
+    ) -> LarkResponse[UploadedImage]:
+        # Uploading again only makes an unused key, so a lost answer may be retried.
+        resp = await self._request(
+            "POST",
+            IMAGES,
+            data={"image_type": image_type},
+            files={"image": (up.filename, up.content, up.mime)},
+            idempotent=True,
+        )
+        codes.refine(resp, "upload")
+        return parse_model(resp, UploadedImage)
+
+    async def _upload_file(self, up: PreparedUpload) -> LarkResponse[UploadedFile]:
+        fields: dict[str, Any] = {"file_type": up.file_type, "file_name": up.filename}
+        if up.duration_ms is not None:
+            fields["duration"] = up.duration_ms
+        resp = await self._request(
+            "POST",
+            FILES,
+            data=fields,
+            files={"file": (up.filename, up.content, up.mime)},
+            idempotent=True,
+        )
+        codes.refine(resp, "upload")
+        return parse_model(resp, UploadedFile)
+
+    # -- downloads ----------------------------------------------------------------------
+    async def download_message_resource(
+        self,
+        message_id: str,
+        file_key: str,
+        dest: Dest,
+        *,
+        resource_type: Literal["image", "file"],
+    ) -> LarkResponse[Download]:
+        """Stream an image or file of a message to ``dest`` (a path or binary file).
+
+        ``resource_type``: ``image`` for images (also those inside a post),
+        ``file`` for files, audio and video. Up to 100 MB; never held in memory.
+        """
+        _message_id(message_id)
+        require_token("file_key", file_key)
+        if resource_type not in ("image", "file"):
+            raise invalid("resource_type", f"{resource_type!r} is not valid", "image or file")
+        return await self._download(
+            f"{MESSAGES}/{message_id}/resources/{file_key}", dest, {"type": resource_type}
+        )
+
+    async def download_image(self, image_key: str, dest: Dest) -> LarkResponse[Download]:
+        """Stream an image this app uploaded (image_type=message) to ``dest``."""
+        require_token("image_key", image_key, prefix="img_", example="img_v2_...")
+        return await self._download(f"{IMAGES}/{image_key}", dest)
+
+    async def download_file(self, file_key: str, dest: Dest) -> LarkResponse[Download]:
+        """Stream a file this app uploaded to ``dest``."""
+        require_token("file_key", file_key, example="file_v2_...")
+        return await self._download(f"{FILES}/{file_key}", dest)
+
+    async def _download(
+        self, path: str, dest: Dest, params: Mapping[str, str] | None = None
+    ) -> LarkResponse[Download]:
+        target: Path | IO[bytes] = Path(dest) if isinstance(dest, str | os.PathLike) else dest
+        if not isinstance(target, Path) and not hasattr(target, "write"):
+            raise invalid("dest", f"{type(dest).__name__} is not writable", "a path or binary file")
+        await self._pacer.acquire()
+        resp = await self._ctx.download("GET", path, target, params=params)
+        codes.refine(resp, "get")
+        return resp
+
+    # aliases with the verbs some callers look for first
+    reply = reply_message
+    recall = recall_message
+    edit = edit_message
+
+
+def _message_id(message_id: str) -> str:
+    return require_token("message_id", message_id, prefix="om_", example="om_...")
+
+
+def _check_uuid(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value or len(value) > UUID_MAX:
+        raise invalid(
+            "uuid",
+            f"{str(value)[:60]!r} is not a usable uuid",
+            f"a uuid is 1..{UUID_MAX} characters; the same uuid within an hour sends once",
+        )
+    return value
+
+
+def _key(source: UploadSource | None, prefix: str) -> str | None:
+    """``source`` if it is an uploaded key (``img_...``/``file_...``) rather than a file."""
+    if isinstance(source, str) and _KEY.match(source) and source.startswith(prefix):
+        return source if not Path(source).exists() else None
+    return None
