@@ -17,7 +17,7 @@ from lark_async.auth.tokens import AppSource, TokenManager
 from lark_async.core.clock import SYSTEM_CLOCK, Clock
 from lark_async.core.errors import ConfigError
 from lark_async.core.logging import LogFormat, configure_logging
-from lark_async.core.ratelimit import ClientRateLimiter, Limit
+from lark_async.core.ratelimit import ClientRateLimiter, LimitSpec
 from lark_async.core.response import LarkResponse
 from lark_async.core.secret import Secret
 from lark_async.core.service import Service, resolve_service
@@ -173,7 +173,7 @@ class LarkClient:
         timeout: float | Timeouts | None = None,
         max_retries: int = 3,
         retry: RetryPolicy | None = None,
-        rate_limits: Mapping[str, Limit | tuple[float, float]] | None = None,
+        rate_limits: Mapping[str, LimitSpec] | None = None,
         client_rate_limit: bool = True,
         connector_limit: int = 100,
         clock: Clock | None = None,

@@ -192,7 +192,7 @@ TOKEN_INVALID_CODES = frozenset(
 )
 # auth/v3 answers for wrong credentials: never retried.
 BAD_CREDENTIAL_CODES = frozenset({10003, 10014, 10015})
-RATE_LIMIT_CODES = frozenset({99991400, 1254290, 90217, 230020, 11232, 11233, 11247})
+RATE_LIMIT_CODES = frozenset({99991400, 1254290, 90217, 230020, 11232, 11233})
 
 _CHECK_CREDS = (
     "check app_id / app_secret (lark-async apps show APP_ID) and that the app is published"
@@ -259,7 +259,11 @@ CODE_TABLE: dict[int, CodeInfo] = {
     99991403: CodeInfo(_K.QUOTA_EXCEEDED, False, "the monthly API quota is used up"),
     11232: CodeInfo(_K.RATE_LIMITED, True, "message rate limit", not_applied=True),
     11233: CodeInfo(_K.RATE_LIMITED, True, "message rate limit", not_applied=True),
-    11247: CodeInfo(_K.RATE_LIMITED, True, "message rate limit", not_applied=True),
+    11247: CodeInfo(
+        _K.QUOTA_EXCEEDED,
+        False,
+        "the app's daily batch-message quota (500,000) is used up; try tomorrow",
+    ),
     230020: CodeInfo(
         _K.RATE_LIMITED,
         True,

@@ -7,7 +7,9 @@ family, since each API family has its own budget.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections import deque
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -20,26 +22,27 @@ class Limit:
     period: float = 1.0
 
 
-# Documented per-app limits, by family (CONTRACT §14). Minute limits that
-# coexist with a per-second one (1000/min & 50/s) are represented by the
-# tighter per-second figure plus the minute budget being respected by it.
-DEFAULT_LIMITS: dict[str, Limit] = {
-    "auth": Limit(50),
-    "im": Limit(50),
-    "im.chat": Limit(50),
-    "card.update": Limit(50),
-    "bitable.write": Limit(50),
-    "bitable.read": Limit(20),
-    "bitable.schema": Limit(10),
-    "sheets": Limit(100),
-    "sheets.v3": Limit(100, 60.0),
-    "docx.read": Limit(5),
-    "docx.write": Limit(3),
-    "drive.media": Limit(5),
-    "drive.permission": Limit(100, 60.0),
-    "contact": Limit(50),
-    "apaas": Limit(10),
-    "default": Limit(50),
+# Documented per-app limits, by family (CONTRACT §14). A family may have
+# several windows (1000/min & 50/s): a call must fit all of them.
+TIER4 = (Limit(50), Limit(1000, 60.0))  # "1000/min & 50/s", the most common tier
+
+DEFAULT_LIMITS: dict[str, tuple[Limit, ...]] = {
+    "auth": TIER4,
+    "im": TIER4,
+    "im.chat": TIER4,
+    "card.update": TIER4,
+    "bitable.write": (Limit(50),),
+    "bitable.read": (Limit(20),),
+    "bitable.schema": (Limit(10),),
+    "sheets": (Limit(100),),
+    "sheets.v3": (Limit(100, 60.0),),
+    "docx.read": (Limit(5),),
+    "docx.write": (Limit(3),),
+    "drive.media": (Limit(5),),
+    "drive.permission": (Limit(100, 60.0),),
+    "contact": TIER4,
+    "apaas": (Limit(10),),
+    "default": TIER4,
 }
 
 # Longest prefix wins. Writes and reads differ for Bitable and docx.
@@ -79,19 +82,73 @@ def family_of(method: str, path: str) -> str:
     return family
 
 
-class ClientRateLimiter:
-    """One pacing bucket per (app_id, family), created on first use.
+LimitSpec = Limit | tuple[float, float] | Sequence[Limit | tuple[float, float]]
 
-    Buckets hold a single slot refilled every ``period / (rate * headroom)``
-    seconds: calls are spaced evenly instead of bursting. A bucket as deep as
-    the rate would let up to twice the rate land in one of the server's
-    one-second windows, which is exactly the 429 this exists to avoid.
+
+def _one(item: object) -> Limit:
+    if isinstance(item, Limit):
+        return item
+    if (
+        isinstance(item, tuple)
+        and len(item) == 2
+        and all(isinstance(x, (int, float)) and x > 0 for x in item)
+    ):
+        return Limit(float(item[0]), float(item[1]))
+    raise ValueError(f"a rate limit is Limit(rate, period) or (rate, period), not {item!r}")
+
+
+def _limits(spec: LimitSpec) -> tuple[Limit, ...]:
+    """``Limit``, ``(rate, period)`` or a sequence of them."""
+    if isinstance(spec, Limit) or (
+        isinstance(spec, tuple) and len(spec) == 2 and not isinstance(spec[0], (Limit, tuple))
+    ):
+        return (_one(spec),)
+    out = tuple(_one(item) for item in spec)
+    if not out:
+        raise ValueError("a rate limit family needs at least one window")
+    return out
+
+
+class _SlidingWindow:
+    """At most ``limit`` calls in any ``period``-long stretch (a log of send times).
+
+    Used for the longer windows (1000/min): strict for every window alignment
+    the server might use, without spacing calls the way the pacer does.
+    """
+
+    def __init__(self, limit: int, period: float) -> None:
+        self.limit = max(1, limit)
+        self.period = period
+        self._times: deque[float] = deque()
+        self._lock = asyncio.Lock()  # first come, first served
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            while True:
+                now = loop.time()
+                while self._times and now - self._times[0] >= self.period:
+                    self._times.popleft()
+                if len(self._times) < self.limit:
+                    self._times.append(now)
+                    return
+                await asyncio.sleep(self.period - (now - self._times[0]))
+
+
+class ClientRateLimiter:
+    """Per (app_id, family): a pacer for the shortest window, sliding logs for the rest.
+
+    The pacer holds a single slot refilled every ``period / (rate * headroom)``
+    seconds, so calls are spaced evenly instead of bursting: a bucket as deep
+    as the rate would let up to twice the rate land in one of the server's
+    one-second windows, which is exactly the 429 this exists to avoid. Longer
+    windows (1000/min) are enforced strictly by a log of recent calls.
     ``headroom`` (default 0.95) leaves room for network jitter.
     """
 
     def __init__(
         self,
-        limits: Mapping[str, Limit | tuple[float, float]] | None = None,
+        limits: Mapping[str, LimitSpec] | None = None,
         *,
         enabled: bool = True,
         headroom: float = 0.95,
@@ -100,20 +157,32 @@ class ClientRateLimiter:
             raise ValueError(f"headroom must be in (0, 1], got {headroom}")
         self.enabled = enabled
         self.headroom = headroom
-        self.limits: dict[str, Limit] = dict(DEFAULT_LIMITS)
-        for fam, lim in (limits or {}).items():
-            self.limits[fam] = lim if isinstance(lim, Limit) else Limit(*lim)
+        self.limits: dict[str, tuple[Limit, ...]] = dict(DEFAULT_LIMITS)
+        for fam, spec in (limits or {}).items():
+            self.limits[fam] = _limits(spec)
         self._buckets: dict[tuple[str, str], AsyncLimiter] = {}
+        self._windows: dict[tuple[str, str], list[_SlidingWindow]] = {}
+
+    def _family_limits(self, family: str) -> tuple[Limit, ...]:
+        lims = self.limits.get(family) or self.limits["default"]
+        return tuple(sorted(lims, key=lambda lim: lim.period))
 
     def _bucket(self, app_id: str, family: str) -> AsyncLimiter:
         key = (app_id, family)
         bucket = self._buckets.get(key)
         if bucket is None:
-            lim = self.limits.get(family) or self.limits["default"]
-            bucket = AsyncLimiter(1, lim.period / (lim.rate * self.headroom))
+            first, *rest = self._family_limits(family)
+            bucket = AsyncLimiter(1, first.period / (first.rate * self.headroom))
             self._buckets[key] = bucket
+            self._windows[key] = [
+                _SlidingWindow(int(lim.rate * self.headroom), lim.period) for lim in rest
+            ]
         return bucket
 
     async def acquire(self, app_id: str, family: str) -> None:
-        if self.enabled:
-            await self._bucket(app_id, family).acquire()
+        if not self.enabled:
+            return
+        bucket = self._bucket(app_id, family)
+        for window in self._windows[(app_id, family)]:
+            await window.acquire()
+        await bucket.acquire()

@@ -126,3 +126,30 @@ def test_forked_child_gets_fresh_request_ids() -> None:
     with ctx.Pool(1) as pool:
         child = pool.apply(new_request_id)
     assert child[:16] != new_request_id()[:16]
+
+
+def test_limit_specs_accept_limits_tuples_and_sequences() -> None:
+    lim = ClientRateLimiter({"a": (10, 1), "b": Limit(5), "c": [(50, 1), (1000, 60)]})
+    assert lim.limits["a"] == (Limit(10, 1),)
+    assert lim.limits["b"] == (Limit(5),)
+    assert lim.limits["c"] == (Limit(50, 1), Limit(1000, 60))
+    assert lim.limits["im"] == (Limit(50), Limit(1000, 60.0))  # documented default
+    for bad in ((0, 1), ("x", 1), []):
+        with pytest.raises(ValueError):
+            ClientRateLimiter({"x": bad})  # type: ignore[dict-item]
+
+
+async def test_sliding_window_caps_calls_in_any_window() -> None:
+    import asyncio
+
+    lim = ClientRateLimiter({"f": [(1000, 1), (10, 0.3)]}, headroom=1.0)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    stamps = []
+    for _ in range(25):
+        await lim.acquire("app", "f")
+        stamps.append(loop.time() - start)
+    # never more than 10 in any 0.3 s stretch, so 25 calls need > 0.6 s
+    for i in range(len(stamps) - 10):
+        assert stamps[i + 10] - stamps[i] >= 0.3 - 1e-3
+    assert stamps[-1] >= 0.6
