@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
-from typing import Protocol
+from typing import Any, Protocol
 
+from lark_async.auth.crypto import DecryptError, SecretBox
 from lark_async.auth.models import StoredToken, TokenKind
 
 
@@ -39,3 +40,28 @@ class TokenStore(Protocol):
     ) -> AbstractAsyncContextManager[None]: ...
 
     async def close(self) -> None: ...
+
+
+def decode_row(
+    box: SecretBox, app_id: str, kind: TokenKind, row: tuple[Any, ...]
+) -> StoredToken | None:
+    """A stored ``(value_enc, expires_at, lifetime, fetched_at)`` row, or None if unusable.
+
+    Undecryptable or malformed rows come back as None; the store deletes them.
+    """
+    value_enc, expires_at, lifetime, fetched_at = row
+    if not isinstance(value_enc, str):
+        return None
+    try:
+        value = box.decrypt(value_enc)
+        token = StoredToken(
+            app_id=app_id,
+            kind=kind,
+            value=value,
+            expires_at=float(expires_at),
+            lifetime=float(lifetime),
+            fetched_at=float(fetched_at),
+        )
+    except (DecryptError, TypeError, ValueError):
+        return None
+    return token if value else None

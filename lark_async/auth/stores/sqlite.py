@@ -17,9 +17,9 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from lark_async.auth.crypto import DecryptError, SecretBox
+from lark_async.auth.crypto import SecretBox
 from lark_async.auth.models import StoredToken, TokenKind
-from lark_async.auth.stores.base import LockTimeout, StoreUnavailable
+from lark_async.auth.stores.base import LockTimeout, StoreUnavailable, decode_row
 from lark_async.core.errors import ConfigError
 
 _log = logging.getLogger(__name__)
@@ -189,22 +189,7 @@ class SQLiteTokenStore:
         return conn
 
     def _decode(self, app_id: str, kind: TokenKind, row: tuple[Any, ...]) -> StoredToken | None:
-        value_enc, expires_at, lifetime, fetched_at = row
-        if not isinstance(value_enc, str):
-            return None
-        try:
-            value = self._box.decrypt(value_enc)
-            token = StoredToken(
-                app_id=app_id,
-                kind=kind,
-                value=value,
-                expires_at=float(expires_at),
-                lifetime=float(lifetime),
-                fetched_at=float(fetched_at),
-            )
-        except (DecryptError, TypeError, ValueError):
-            return None
-        return token if value else None
+        return decode_row(self._box, app_id, kind, row)
 
     def _unavailable(self, exc: BaseException) -> StoreUnavailable:
         return StoreUnavailable(
