@@ -190,7 +190,14 @@ class LarkClient:
         if not 0 < refresh_fraction < 1:
             raise ConfigError(f"refresh_fraction must be between 0 and 1, got {refresh_fraction}")
         if log_level is not None or log_format is not None:
-            configure_logging(log_level or "INFO", log_format or "console")
+            try:
+                configure_logging(log_level or "INFO", log_format or "console")
+            except ValueError as exc:
+                raise ConfigError(
+                    str(exc),
+                    hint="log_level: DEBUG, INFO, WARNING, ERROR; "
+                    "log_format: console, json, stdlib",
+                ) from None
         self.domain = domain.rstrip("/")
         self.clock: Clock = clock or SYSTEM_CLOCK
         self._default_app_id = app_id
@@ -288,9 +295,20 @@ class LarkClient:
 
         Keyword arguments override what the environment says.
         """
+        from pydantic import ValidationError
+
         from lark_async.config import LarkSettings
 
-        s = LarkSettings()
+        try:
+            s = LarkSettings()
+        except ValidationError as exc:
+            bad = ", ".join(
+                "LARK_ASYNC_" + str(e["loc"][0]).upper() for e in exc.errors() if e.get("loc")
+            )
+            raise ConfigError(
+                f"invalid environment settings: {bad or 'see LarkSettings'}",
+                hint="fix these LARK_ASYNC_* variables (see docs/configuration.md)",
+            ) from None
         kwargs: dict[str, Any] = {
             "app_id": s.app_id,
             "app_secret": s.app_secret.get_secret_value() if s.app_secret else None,
@@ -300,9 +318,12 @@ class LarkClient:
             "timeout": s.timeout,
             "max_retries": s.max_retries,
             "client_rate_limit": s.client_rate_limit,
-            "log_level": s.log_level,
-            "log_format": s.log_format,
         }
+        # Logging is only reconfigured when the environment asks for it, so an
+        # application's own configure_logging(...) stays in force.
+        if "log_level" in s.model_fields_set or "log_format" in s.model_fields_set:
+            kwargs["log_level"] = s.log_level
+            kwargs["log_format"] = s.log_format
         if s.registry_path:
             kwargs["registry"] = s.registry_path
         kwargs.update(overrides)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr
+from typing import Literal
+
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lark_async._domains import FEISHU, LARK
@@ -36,8 +38,13 @@ class LarkSettings(BaseSettings):
     secret_key: SecretStr | None = None
     registry_path: str | None = None
     token_store: str = "memory"
-    log_level: str = "INFO"
-    log_format: str = "console"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["console", "json", "stdlib"] = "console"
     timeout: float = 60.0
     max_retries: int = 3
     client_rate_limit: bool = True
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value

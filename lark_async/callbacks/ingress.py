@@ -536,7 +536,6 @@ class CallbackIngress:
             if done < len(items):
                 break
         if replayed:
-            self.stats.replayed += replayed
             get_logger().info("lark.callback.spool_replayed", count=replayed)
         return replayed
 
@@ -550,6 +549,8 @@ class CallbackIngress:
         except QueueUnavailable:
             return False
         await self.spool.remove(envelope.event_id)
+        # Counted as each leaves the spool, so the stats never lag the spool.
+        self.stats.replayed += 1
         return True
 
     def _wake_replayer(self) -> None:

@@ -188,7 +188,7 @@ _K = ErrorKind
 
 # Codes whose answer means the access token itself is bad: drop it, refetch, replay.
 TOKEN_INVALID_CODES = frozenset(
-    {99991661, 99991663, 99991664, 99991665, 99991668, 99991671, 99991677}
+    {99991661, 99991663, 99991664, 99991665, 99991668, 99991671, 99991677, 20005, 20006}
 )
 # auth/v3 answers for wrong credentials: never retried.
 BAD_CREDENTIAL_CODES = frozenset({10003, 10014, 10015})
@@ -237,7 +237,11 @@ CODE_TABLE: dict[int, CodeInfo] = {
     99991676: CodeInfo(
         _K.PERMISSION_DENIED, False, "the token has no permission for this resource"
     ),
-    99991677: CodeInfo(_K.TOKEN_INVALID, True, "user token expired; it is refreshed automatically"),
+    99991677: CodeInfo(
+        _K.TOKEN_INVALID,
+        True,
+        "the access token expired; a managed token is refetched automatically, a user token must be refreshed",
+    ),
     99991679: CodeInfo(
         _K.PERMISSION_DENIED,
         False,

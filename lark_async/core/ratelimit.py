@@ -36,6 +36,7 @@ DEFAULT_LIMITS: dict[str, tuple[Limit, ...]] = {
     "bitable.schema": (Limit(10),),
     "sheets": (Limit(100),),
     "sheets.v3": (Limit(100, 60.0),),
+    "sheets.v3.write": (Limit(20, 60.0),),
     "docx.read": (Limit(5),),
     "docx.write": (Limit(3),),
     "drive.media": (Limit(5),),
@@ -72,6 +73,8 @@ def family_of(method: str, path: str) -> str:
                 return "bitable.read"
             return "bitable.write"
         return "bitable.read" if method == "GET" else "bitable.schema"
+    if path.startswith("/open-apis/sheets/v3/") and method in ("POST", "PATCH"):
+        return "sheets.v3.write"  # create/patch spreadsheet: 20/min
     if path.startswith("/open-apis/docx/"):
         return "docx.read" if method == "GET" else "docx.write"
     best = ""

@@ -1,7 +1,8 @@
 """The one request pipeline every call goes through.
 
-request id → client-side rate limit → token → send → classify → retry/backoff
+request id → token → client-side rate limit → send → classify → retry/backoff
 → structured log → ``LarkResponse``. One pooled aiohttp session per client.
+A caller's own ``X-Request-Id`` header (a trace id) is used as the request id.
 
 Retry rules:
 - reads, and writes that carry an idempotency key, are retried (at most
@@ -39,6 +40,7 @@ from lark_async.core.errors import (
     LarkTimeout,
     NetworkError,
     OutcomeUnknown,
+    RateLimited,
     ServerError,
     TokenInvalid,
     build_error,
@@ -341,7 +343,7 @@ class Transport:
         """
         method = method.upper()
         self._check_args(method, path, json, data, files, auth, user_access_token)
-        request_id = new_request_id()
+        request_id = _caller_request_id(headers) or new_request_id()
         fam = family or family_of(method, path)
         is_write = method in _WRITE_METHODS
         retry_safe = (not is_write) or idempotent or bool(idempotency_key)
@@ -378,9 +380,8 @@ class Transport:
                     return self._finish_failure(token_err, call, log)
             if self.limiter.enabled:
                 await self.limiter.acquire(app_id, fam)
-            send_headers = {"X-Request-Id": request_id}
-            if headers:
-                send_headers.update(headers)
+            send_headers = {k: v for k, v in (headers or {}).items() if k.lower() != "x-request-id"}
+            send_headers["X-Request-Id"] = request_id
             if token is not None:
                 send_headers["Authorization"] = f"Bearer {token}"
             result = await self._send(call, json, data, files, send_headers, timeouts, _sink)
@@ -420,6 +421,20 @@ class Transport:
                     log_id=err.log_id,
                     hint=f"Feishu rejected {policy.token_refetches + 1} tokens in a row; "
                     "check that the app is enabled and installed, and not revoked by an admin",
+                )
+                return self._finish_failure(err, call, log)
+            if err.code in TOKEN_INVALID_CODES and auth == "user":
+                # A user's token can't be refetched here: only the user's refresh
+                # token (or re-authorisation) can replace it. Don't retry it as is.
+                err = TokenInvalid(
+                    err.message,
+                    code=err.code,
+                    retryable=False,
+                    http_status=err.http_status,
+                    request_id=call.request_id,
+                    log_id=err.log_id,
+                    hint="the user_access_token is invalid or expired: refresh it with the "
+                    "user's refresh_token, or ask the user to authorise again",
                 )
                 return self._finish_failure(err, call, log)
             info = classify(err.code, result.status) if err.code is not None else None
@@ -596,6 +611,24 @@ class Transport:
                 ),
                 sent=False,
             )
+        except aiohttp.ConnectionTimeoutError:
+            # The connection never opened, so nothing reached the server.
+            return _Attempt(
+                error=LarkTimeout(
+                    f"could not connect within {timeout.sock_connect}s",
+                    retryable=True,
+                    hint="check the network / domain; retried with backoff",
+                ),
+                sent=False,
+            )
+        except aiohttp.SocketTimeoutError:
+            return _Attempt(
+                error=LarkTimeout(
+                    f"the server sent nothing for {timeout.sock_read}s (read timeout)",
+                    retryable=True,
+                    hint="raise timeout= for this call if the endpoint is slow",
+                )
+            )
         except TimeoutError:
             return _Attempt(
                 error=LarkTimeout(
@@ -637,6 +670,17 @@ class Transport:
             body = None
         if not isinstance(body, dict):
             snippet = raw[:200].decode("utf-8", "replace").replace("\n", " ")
+            if status == 429:
+                # A gateway throttle page: nothing was applied; wait as for any 429.
+                return RateLimited(
+                    f"HTTP 429 with a non-JSON body: {snippet!r}",
+                    code=99991400,
+                    http_status=status,
+                    retryable=True,
+                    hint="rate limited by the gateway; waited x-ogw-ratelimit-reset and retried",
+                    log_id=log_id,
+                    request_id=request_id,
+                )
             return ServerError(
                 f"HTTP {status} with a non-JSON body: {snippet!r}",
                 http_status=status,
@@ -716,6 +760,15 @@ class Transport:
 
     def _elapsed_ms(self, call: _Call) -> float:
         return round((self.clock.monotonic() - call.started) * 1000, 2)
+
+
+def _caller_request_id(headers: Mapping[str, str] | None) -> str | None:
+    if not headers:
+        return None
+    for key, value in headers.items():
+        if key.lower() == "x-request-id" and value:
+            return value
+    return None
 
 
 def _outcome_unknown(err: LarkError) -> OutcomeUnknown:

@@ -8,6 +8,7 @@ See docs/emulator.md.
 """
 
 from lark_async.testing.apps import FakeApp, IssuedToken
+from lark_async.testing.bitable import BitableEmulator
 from lark_async.testing.clock import ManualClock
 from lark_async.testing.emulator import (
     DEFAULT_APP_ID,
@@ -29,6 +30,7 @@ from lark_async.testing.routing import (
     RouteTable,
     TokenKind,
 )
+from lark_async.testing.sheets import SheetsEmulator
 
 __all__ = [
     "DEFAULT_APP_ID",
@@ -38,6 +40,7 @@ __all__ = [
     "DEFAULT_TENANT_KEY",
     "TENANT_ONLY",
     "USER_ONLY",
+    "BitableEmulator",
     "FakeApp",
     "FakeError",
     "FakeLark",
@@ -53,6 +56,7 @@ __all__ = [
     "RateLimiter",
     "Route",
     "RouteTable",
+    "SheetsEmulator",
     "TokenKind",
     "error_body",
     "json_response",

@@ -15,6 +15,8 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "lark_async.testing.scratch",
     "lark_async.testing.callbacks",
     "lark_async.testing.im",
+    "lark_async.testing.bitable",
+    "lark_async.testing.sheets",
 )
 
 

@@ -264,7 +264,9 @@ async def test_handler_that_raises_is_retried_then_dead_lettered() -> None:
 
 
 def _tamper(raw: bytes) -> bytes:
-    return raw[:-3] + b'X"}'
+    # Change the last ciphertext character to a *different* one.
+    last = raw[-3:-2]
+    return raw[:-3] + (b"Y" if last == b"X" else b"X") + b'"}'
 
 
 @pytest.mark.parametrize(

@@ -49,6 +49,8 @@ def test_rate_limit_wait_uses_header_else_default_and_is_capped() -> None:
         ("GET", "/open-apis/contact/v3/users/u", "contact"),
         ("POST", "/open-apis/auth/v3/tenant_access_token/internal", "auth"),
         ("GET", "/open-apis/calendar/v4/calendars", "default"),
+        ("POST", "/open-apis/sheets/v3/spreadsheets", "sheets.v3.write"),
+        ("GET", "/open-apis/sheets/v3/spreadsheets/s/sheets/query", "sheets.v3"),
     ],
 )
 def test_family_of(method: str, path: str, family: str) -> None:

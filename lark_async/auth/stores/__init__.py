@@ -10,12 +10,34 @@
 
 from __future__ import annotations
 
-from lark_async.auth.crypto import SECRET_KEY_ENV, SecretBox
+from typing import TYPE_CHECKING, Any
+
 from lark_async.auth.stores.base import LockTimeout, StoreUnavailable, TokenStore
 from lark_async.auth.stores.memory import MemoryTokenStore
-from lark_async.auth.stores.postgres import PostgresTokenStore, parse_postgres_url
-from lark_async.auth.stores.sqlite import SQLiteTokenStore
 from lark_async.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from lark_async.auth.crypto import SecretBox
+    from lark_async.auth.stores.postgres import PostgresTokenStore
+    from lark_async.auth.stores.sqlite import SQLiteTokenStore
+
+SECRET_KEY_ENV = "LARK_ASYNC_SECRET_KEY"
+
+# The persistent stores (and asyncpg / aiosqlite / cryptography) load only when used.
+_LAZY = {
+    "PostgresTokenStore": "lark_async.auth.stores.postgres",
+    "SQLiteTokenStore": "lark_async.auth.stores.sqlite",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "LockTimeout",
@@ -46,9 +68,13 @@ def store_from_url(url: str, box: SecretBox | None) -> TokenStore:
                 "a SQLite token store URL needs a file path",
                 hint="use sqlite:///relative/path.db or sqlite:////absolute/path.db",
             )
+        from lark_async.auth.stores.sqlite import SQLiteTokenStore
+
         # Everything after the third slash is the path; a fourth makes it absolute.
         return SQLiteTokenStore(text[len(_SQLITE_PREFIX) :], _require_box(box, "sqlite"))
     if scheme in {"postgresql", "postgres", "postgresql+asyncpg"}:
+        from lark_async.auth.stores.postgres import PostgresTokenStore, parse_postgres_url
+
         dsn, schema = parse_postgres_url(text)
         return PostgresTokenStore(dsn, _require_box(box, "postgres"), schema=schema or "public")
     # Only the scheme is echoed: the rest may hold a password.

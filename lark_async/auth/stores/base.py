@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from lark_async.auth.crypto import DecryptError, SecretBox
 from lark_async.auth.models import StoredToken, TokenKind
+
+if TYPE_CHECKING:
+    from lark_async.auth.crypto import SecretBox
 
 
 class StoreUnavailable(Exception):
@@ -49,6 +51,8 @@ def decode_row(
 
     Undecryptable or malformed rows come back as None; the store deletes them.
     """
+    from lark_async.auth.crypto import DecryptError
+
     value_enc, expires_at, lifetime, fetched_at = row
     if not isinstance(value_enc, str):
         return None

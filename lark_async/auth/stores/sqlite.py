@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import logging
 import os
 import random
 import sqlite3
@@ -21,8 +20,8 @@ from lark_async.auth.crypto import SecretBox
 from lark_async.auth.models import StoredToken, TokenKind
 from lark_async.auth.stores.base import LockTimeout, StoreUnavailable, decode_row
 from lark_async.core.errors import ConfigError
+from lark_async.core.logging import get_logger
 
-_log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 _CREATE = """
@@ -92,7 +91,7 @@ class SQLiteTokenStore:
             token = self._decode(app_id, kind, tuple(row))
             if token is None:
                 await conn.execute(_DELETE_IF_SAME, (app_id, kind.value, row[0]))
-                _log.warning(
+                get_logger().warning(
                     "sqlite token store: deleted a %s row for app %s that could not be "
                     "decrypted or parsed (wrong LARK_ASYNC_SECRET_KEY?); it will be refetched",
                     kind.value,
