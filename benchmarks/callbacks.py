@@ -29,6 +29,8 @@ from urllib.parse import urlsplit
 
 from common import ROOT, RunResult
 
+from lark_async.core.loop import run as run_fast
+
 APP_ID = "cli_bench000000001"
 SCRIPT = Path(__file__).resolve()
 TARGET_RATE = 1000.0
@@ -244,7 +246,8 @@ def main() -> None:
     parser.add_argument("--serve", metavar="CONFIG", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        asyncio.run(serve(json.loads(args.serve)))
+        # The ingress process runs as `lark-async serve` would: on uvloop when installed.
+        run_fast(serve(json.loads(args.serve)))
         return
     raise SystemExit(asyncio.run(bench(args)))
 

@@ -35,6 +35,7 @@ from lark_async.callbacks import (
 from lark_async.callbacks.keys import KeySource
 from lark_async.cli import print_error, state
 from lark_async.core.errors import ConfigError, LarkError
+from lark_async.core.loop import run as run_fast
 
 __all__ = ["load_handlers", "serve_app", "static_keys_from_env", "worker_app"]
 
@@ -177,7 +178,7 @@ async def _until_stopped() -> None:
 
 def _run(coro: Any) -> None:
     try:
-        asyncio.run(coro)
+        run_fast(coro)
     except LarkError as err:
         print_error(err)
         raise typer.Exit(ERROR_EXIT_CODE) from None

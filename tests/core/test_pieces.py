@@ -155,3 +155,18 @@ async def test_sliding_window_caps_calls_in_any_window() -> None:
     for i in range(len(stamps) - 10):
         assert stamps[i + 10] - stamps[i] >= 0.3 - 1e-3
     assert stamps[-1] >= 0.6
+
+
+def test_run_uses_uvloop_when_available_and_can_be_disabled(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from lark_async.core.loop import loop_factory, run
+
+    async def loop_name() -> str:
+        return type(asyncio.get_running_loop()).__module__
+
+    uvloop_installed = loop_factory() is not None
+    assert run(loop_name()).startswith("uvloop") == uvloop_installed
+    monkeypatch.setenv("LARK_ASYNC_UVLOOP", "0")
+    assert loop_factory() is None
+    assert run(loop_name()).startswith("asyncio")
