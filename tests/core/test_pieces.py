@@ -157,7 +157,9 @@ async def test_sliding_window_caps_calls_in_any_window() -> None:
     assert stamps[-1] >= 0.6
 
 
-def test_run_uses_uvloop_when_available_and_can_be_disabled(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_uses_uvloop_when_available_and_can_be_disabled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import asyncio
 
     from lark_async.core.loop import loop_factory, run
