@@ -24,6 +24,7 @@ __all__ = ["SUBCOMMANDS", "app", "main"]
 # name -> "module:attribute" of a typer.Typer; imported on first use.
 SUBCOMMANDS: dict[str, str] = {
     "apps": "lark_async.cli.apps:app",
+    "bitable": "lark_async.cli.bitable:bitable_app",
     "db": "lark_async.cli.db:db_app",
     "serve": "lark_async.cli.serve:serve_app",
     "worker": "lark_async.cli.serve:worker_app",

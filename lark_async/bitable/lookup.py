@@ -1,0 +1,106 @@
+"""Upsert's key index: which record holds each key value, found by a scan or by searches."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from lark_async.bitable import checks
+from lark_async.bitable.filters import F, Filter
+from lark_async.bitable.models import Record, RecordPage
+from lark_async.bitable.paging import Pages
+from lark_async.bitable.rows import normalise_key
+from lark_async.core.errors import LarkError
+from lark_async.core.response import LarkResponse
+from lark_async.core.service import parse_model
+
+RequestFn = Callable[..., Awaitable[LarkResponse[dict[str, Any]]]]
+
+# Feishu: at most 50 conditions and 2,000 characters per filter (CONTRACT §9.6);
+# stay a little under both.
+_KEYS_PER_SEARCH = 40
+_FILTER_BUDGET = 1800
+
+
+class KeyIndex:
+    """Key value (normalised, see ``normalise_key``) → record_id, for one table and field.
+
+    When the table already holds a key twice, the oldest record is the one kept.
+    """
+
+    def __init__(
+        self, request: RequestFn, table_path: str, key: str, params: dict[str, Any]
+    ) -> None:
+        self._request = request
+        self._path = f"{table_path}/records/search"
+        self.key = key
+        self._params = params
+        self.ids: dict[str, str] = {}
+
+    def get(self, key: str) -> str | None:
+        return self.ids.get(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.ids
+
+    def remember(self, key: str, record_id: str) -> None:
+        self.ids[key] = record_id
+
+    async def scan(self) -> LarkError | None:
+        """Read the key column of the whole table (500 records a page)."""
+        try:
+            await self._add(self._pages(None))
+        except LarkError as err:
+            return err
+        return None
+
+    async def find(self, keys: Iterable[str]) -> LarkError | None:
+        """Look ``keys`` up with OR-filters that fit Feishu's filter limits."""
+        batch: list[str] = []
+        try:
+            for k in keys:
+                batch.append(k)
+                if len(batch) > _KEYS_PER_SEARCH or (
+                    len(batch) > 1 and _filter_chars(self.key, batch) > _FILTER_BUDGET
+                ):
+                    last = batch.pop()
+                    await self._search(batch)
+                    batch = [last]
+            if batch:
+                await self._search(batch)
+        except LarkError as err:
+            return err
+        return None
+
+    async def _search(self, keys: list[str]) -> None:
+        await self._add(self._pages(Filter.any(*(F(self.key).is_(k) for k in keys))))
+
+    async def _add(self, pages: Pages[Record]) -> None:
+        async for record in pages:
+            k = normalise_key(record.fields.get(self.key))
+            if k is not None:
+                self.ids.setdefault(k, record.record_id)
+
+    def _pages(self, flt: Filter | None) -> Pages[Record]:
+        body: dict[str, Any] = {"field_names": [self.key]}
+        if flt is not None:
+            body["filter"] = flt.to_dict()
+
+        async def fetch(token: str | None) -> Any:
+            params = {"page_size": checks.MAX_PAGE_SIZE, "page_token": token, **self._params}
+            # search is a read sent as POST: safe to retry
+            resp = await self._request(
+                "POST", self._path, params=params, json=body, idempotent=True
+            )
+            return parse_model(resp, RecordPage)
+
+        return Pages(fetch)
+
+
+def _filter_chars(key: str, values: list[str]) -> int:
+    flt = {
+        "conjunction": "or",
+        "conditions": [{"field_name": key, "operator": "is", "value": [v]} for v in values],
+    }
+    return len(json.dumps(flt, ensure_ascii=False, separators=(",", ":")))

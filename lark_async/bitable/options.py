@@ -1,0 +1,94 @@
+"""Bulk-run settings (``BulkOptions``) and the write slots writers share (``WriteSlots``)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+
+from lark_async.bitable import checks
+from lark_async.bitable.report import BulkProgress
+from lark_async.core.errors import InvalidParameter
+
+ProgressFn = Callable[[BulkProgress], Awaitable[None] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class BulkOptions:
+    """Per-run settings; every ``BulkWriter`` method takes these as keyword arguments.
+
+    - ``chunk_size``: rows per call, at most 1,000 (create/update/upsert) or 500 (delete);
+      None uses the maximum.
+    - ``max_attempts``: sends of one chunk that may end in a transient failure
+      (timeout, 5xx, 1254607, 1255040) before it is reported.
+    - ``max_waits``: resends of one chunk after a rate limit or a write conflict.
+    - ``backoff_base`` / ``backoff_max``: seconds; delays double from the base.
+    - ``max_split_calls``: calls one run may spend isolating bad rows by halving;
+      past it a refused chunk is reported whole (guards against a systematic error
+      costing two calls per row).
+    - ``validate``: read the table's fields first and refuse rows with unknown field
+      names or values of the wrong type locally, before they can fail a whole batch.
+    - ``collect_record_ids``: put the ids of created records in ``report.record_ids``
+      (in input order of the rows that were written; off by default to keep memory flat).
+    - ``timeout``: seconds per call (default: the client's).
+    - ``on_progress``: called (sync or async) after each chunk settles.
+    """
+
+    chunk_size: int | None = None
+    max_attempts: int = 6
+    max_waits: int = 120
+    backoff_base: float = 1.0
+    backoff_max: float = 30.0
+    conflict_backoff: float = 0.2
+    rate_limit_wait: float = 1.0
+    max_split_calls: int = 2000
+    validate: bool = True
+    collect_record_ids: bool = False
+    user_id_type: str | None = None
+    timeout: float | None = None
+    on_progress: ProgressFn | None = None
+    failed_rows_kept: int = 10_000
+
+    def checked(self, limit: int) -> BulkOptions:
+        size = self.chunk_size if self.chunk_size is not None else limit
+        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= limit:
+            raise InvalidParameter(
+                f"chunk_size must be an integer in 1..{limit}, got {self.chunk_size!r}",
+                hint=f"Feishu takes at most {limit} records per call for this operation",
+            )
+        for name in ("max_attempts", "max_waits"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise InvalidParameter(f"{name} must be an integer >= 1, got {value!r}")
+        if self.max_split_calls < 0:
+            raise InvalidParameter("max_split_calls must be >= 0")
+        if self.backoff_base < 0 or self.backoff_max < 0 or self.rate_limit_wait < 0:
+            raise InvalidParameter("backoff and wait times must be >= 0")
+        if self.timeout is not None and self.timeout <= 0:
+            raise InvalidParameter(f"timeout must be positive, got {self.timeout}")
+        checks.user_id_type(self.user_id_type)
+        return replace(self, chunk_size=size)
+
+
+class WriteSlots:
+    """The write budget shared by all writers of one app: all tables, and each table."""
+
+    def __init__(self, concurrency: int = 8, per_table: int = 1) -> None:
+        if not isinstance(concurrency, int) or concurrency < 1:
+            raise InvalidParameter(f"concurrency must be an integer >= 1, got {concurrency!r}")
+        if not isinstance(per_table, int) or per_table < 1:
+            raise InvalidParameter(
+                f"per_table must be an integer >= 1, got {per_table!r}",
+                hint="Feishu allows one write at a time per table; more causes 1254291 conflicts",
+            )
+        self.concurrency = concurrency
+        self.per_table = per_table
+        self.all = asyncio.Semaphore(concurrency)
+        self._tables: dict[tuple[str, str], asyncio.Semaphore] = {}
+
+    def table(self, app_token: str, table_id: str) -> asyncio.Semaphore:
+        key = (app_token, table_id)
+        slot = self._tables.get(key)
+        if slot is None:
+            slot = self._tables[key] = asyncio.Semaphore(self.per_table)
+        return slot

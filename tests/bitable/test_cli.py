@@ -1,0 +1,237 @@
+"""``lark-async bitable import|export`` against an emulator running in a background thread."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from lark_async.bitable import plain_text
+from lark_async.cli.main import app
+from lark_async.testing import FakeLark
+from tests.bitable.conftest import PEOPLE
+
+APP_ID, SECRET = "cli_bitablecli0001", "bitable-cli-secret-01"
+T = TypeVar("T")
+
+
+class Hosted:
+    """A FakeLark on its own loop and thread, since the CLI runs its own asyncio.run."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.fake = FakeLark()
+        self.call(self.fake.start)
+        self.fake.add_app(APP_ID, SECRET)
+
+    def call(self, fn: Callable[[], Any]) -> Any:
+        async def run() -> Any:
+            result = fn()
+            return await result if asyncio.iscoroutine(result) else result
+
+        return asyncio.run_coroutine_threadsafe(run(), self.loop).result(30)
+
+    def close(self) -> None:
+        self.call(self.fake.stop)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+@pytest.fixture
+def hosted() -> Iterator[tuple[Hosted, Any, str, str]]:
+    from lark_async.testing.bitable import BitableEmulator
+
+    h = Hosted()
+    bt = BitableEmulator.of(h.fake)
+    app_token = h.call(lambda: bt.create_app(name="CLI"))
+    table_id = h.call(lambda: bt.create_table(app_token, name="People", fields=PEOPLE))
+    yield h, bt, app_token, table_id
+    h.close()
+
+
+def cli(h: Hosted, *args: str) -> Result:
+    env = {"LARK_ASYNC_APP_ID": APP_ID, "LARK_ASYNC_APP_SECRET": SECRET}
+    return CliRunner().invoke(app, ["bitable", *args, "--domain", h.fake.url], env=env)
+
+
+def stored(h: Hosted, bt: Any, app_token: str, table_id: str) -> list[dict[str, Any]]:
+    records = h.call(lambda: bt.records(app_token, table_id))
+    return [{k: plain_text(v) for k, v in r["fields"].items()} for r in records]
+
+
+def test_import_csv_types_cells_and_reports_the_bad_row(
+    hosted: tuple[Hosted, Any, str, str], tmp_path: Path
+) -> None:
+    h, bt, app_token, table_id = hosted
+    src = tmp_path / "people.csv"
+    src.write_text(
+        "Name,Age,Active,Team\nAda,36,true,Core\nBob,25,no,Ops\nCy,old,yes,Ops\nDi,30,1,Core\n",
+        encoding="utf-8",
+    )
+    failed = tmp_path / "failed.jsonl"
+    result = cli(
+        h,
+        "import",
+        str(src),
+        "--app-token",
+        app_token,
+        "--table",
+        table_id,
+        "--failed",
+        str(failed),
+    )
+    assert result.exit_code == 1, result.output
+    assert "written" in result.output and "row 2:" in result.output
+    rows = {r["Name"]: r for r in stored(h, bt, app_token, table_id)}
+    assert sorted(rows) == ["Ada", "Bob", "Di"]
+    assert (
+        rows["Ada"]["Age"] == 36 and rows["Bob"]["Active"] is False and rows["Di"]["Active"] is True
+    )
+    line = json.loads(failed.read_text().splitlines()[0])
+    assert line["index"] == 2 and line["error"]["kind"] == "InvalidParameter"
+    assert "Age" in line["error"]["message"]
+
+
+def test_import_jsonl_then_upsert_then_export(
+    hosted: tuple[Hosted, Any, str, str], tmp_path: Path
+) -> None:
+    h, bt, app_token, table_id = hosted
+    src = tmp_path / "people.jsonl"
+    src.write_text(
+        "\n".join(json.dumps({"Name": f"n{i}", "Age": i}) for i in range(50)), encoding="utf-8"
+    )
+    result = cli(
+        h, "import", str(src), "--app-token", app_token, "--table", table_id, "--chunk-size", "20"
+    )
+    assert result.exit_code == 0, result.output
+    assert len(stored(h, bt, app_token, table_id)) == 50
+
+    upd = tmp_path / "upd.jsonl"
+    upd.write_text('{"Name": "n1", "Age": 100}\n{"Name": "new", "Age": 1}\n', encoding="utf-8")
+    result = cli(
+        h,
+        "import",
+        str(upd),
+        "--app-token",
+        app_token,
+        "--table",
+        table_id,
+        "--mode",
+        "upsert",
+        "--key",
+        "Name",
+    )
+    assert result.exit_code == 0, result.output
+    rows = stored(h, bt, app_token, table_id)
+    assert len(rows) == 51 and next(r for r in rows if r["Name"] == "n1")["Age"] == 100
+
+    out = tmp_path / "out.csv"
+    result = cli(
+        h,
+        "export",
+        "--app-token",
+        app_token,
+        "--table",
+        table_id,
+        "-o",
+        str(out),
+        "--where",
+        "Name=new",
+    )
+    assert result.exit_code == 0, result.output
+    lines = out.read_text().splitlines()
+    assert lines[0] == "record_id,Name,Age,Active,Team,Note"
+    assert len(lines) == 2 and ",new,1," in lines[1]
+
+    result = cli(
+        h,
+        "export",
+        "--app-token",
+        app_token,
+        "--table",
+        table_id,
+        "--format",
+        "jsonl",
+        "--field",
+        "Name",
+    )
+    assert result.exit_code == 0, result.output
+    records = [json.loads(x) for x in result.stdout.splitlines() if x.startswith("{")]
+    assert len(records) == 51 and all(set(r["fields"]) <= {"Name"} for r in records)
+
+
+def test_export_then_reimport_as_updates(
+    hosted: tuple[Hosted, Any, str, str], tmp_path: Path
+) -> None:
+    h, bt, app_token, table_id = hosted
+    src = tmp_path / "p.csv"
+    src.write_text("Name,Age\na,1\nb,2\n", encoding="utf-8")
+    assert cli(h, "import", str(src), "--app-token", app_token, "--table", table_id).exit_code == 0
+    out = tmp_path / "out.csv"
+    assert (
+        cli(h, "export", "--app-token", app_token, "--table", table_id, "-o", str(out)).exit_code
+        == 0
+    )
+    edited = out.read_text().replace(",1,", ",10,").replace(",2,", ",20,")
+    out.write_text(edited)
+    result = cli(
+        h, "import", str(out), "--app-token", app_token, "--table", table_id, "--mode", "update"
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(r["Age"] for r in stored(h, bt, app_token, table_id)) == [10, 20]
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["import", "missing.csv"], "no such file"),
+        (["import", "rows.xlsx"], "format"),
+        (["import", "rows.csv", "--mode", "upsert"], "--key"),
+        (["export", "--where", "NoEquals"], "FIELD=VALUE"),
+    ],
+)
+def test_usage_errors_are_one_clear_line(
+    hosted: tuple[Hosted, Any, str, str], tmp_path: Path, args: list[str], says: str
+) -> None:
+    h, _, app_token, table_id = hosted
+    (tmp_path / "rows.csv").write_text("Name\na\n")
+    (tmp_path / "rows.xlsx").write_text("x")
+    args = [str(tmp_path / a) if a.startswith(("missing", "rows")) else a for a in args]
+    result = cli(h, *args, "--app-token", app_token, "--table", table_id)
+    assert result.exit_code == 2 and says in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_missing_table_is_a_typed_error(
+    hosted: tuple[Hosted, Any, str, str], tmp_path: Path
+) -> None:
+    h, _, app_token, _ = hosted
+    src = tmp_path / "rows.csv"
+    src.write_text("Name\na\n")
+    result = cli(h, "import", str(src), "--app-token", app_token, "--table", "tblNoSuchTable01")
+    assert result.exit_code == 2 and "error" in result.output and SECRET not in result.output
+
+
+def test_a_file_broken_half_way_says_how_far_it_got(
+    hosted: tuple[Hosted, Any, str, str], tmp_path: Path
+) -> None:
+    h, bt, app_token, table_id = hosted
+    src = tmp_path / "broken.jsonl"
+    good = "\n".join(json.dumps({"Name": f"n{i}"}) for i in range(30))
+    src.write_text(good + "\n{not json\n", encoding="utf-8")
+    result = cli(
+        h, "import", str(src), "--app-token", app_token, "--table", table_id, "--chunk-size", "10"
+    )
+    assert result.exit_code == 2
+    said = " ".join(result.output.split())  # the console wraps long lines
+    assert "line 31 is not JSON" in said
+    assert "30/30 rows written" in said and "--mode upsert" in said
+    assert len(stored(h, bt, app_token, table_id)) == 30
