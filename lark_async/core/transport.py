@@ -390,53 +390,45 @@ class Transport:
                 return self._finish_ok(result, call, log)
             err = result_error
             err.request_id = request_id
-            # A bad token: drop it, get a new one, replay. Not counted as a retry.
-            if (
-                err.code in TOKEN_INVALID_CODES
-                and token_kind is not None
-                and token is not None
-                and self.tokens is not None
-            ):
-                await self.tokens.invalidate(app_id, token_kind, token)
-                if refetches < policy.token_refetches:
-                    refetches += 1
-                    log.warning(
-                        "lark.retry",
-                        request_id=request_id,
-                        app_id=app_id,
-                        method=method,
-                        path=path,
-                        attempt=call.attempt,
-                        reason=f"token invalid (code {err.code})",
-                        delay=0.0,
-                        outcome="refetching token",
+            if err.code in TOKEN_INVALID_CODES and token is not None:
+                if token_kind is not None and self.tokens is not None:
+                    # A managed token: drop it, get a new one, replay (not a retry).
+                    await self.tokens.invalidate(app_id, token_kind, token)
+                    if refetches < policy.token_refetches:
+                        refetches += 1
+                        log.warning(
+                            "lark.retry",
+                            request_id=request_id,
+                            app_id=app_id,
+                            method=method,
+                            path=path,
+                            attempt=call.attempt,
+                            reason=f"token invalid (code {err.code})",
+                            delay=0.0,
+                            outcome="refetching token",
+                        )
+                        continue
+                    hint = (
+                        f"Feishu rejected {policy.token_refetches + 1} tokens in a row; check "
+                        "that the app is enabled and installed, and not revoked by an admin"
                     )
-                    continue
-                err = TokenInvalid(
+                else:
+                    # A user's token can't be refetched here: only the user's refresh
+                    # token (or re-authorisation) can replace it. Don't retry it as is.
+                    hint = (
+                        "the user_access_token is invalid or expired: refresh it with the "
+                        "user's refresh_token, or ask the user to authorise again"
+                    )
+                final = TokenInvalid(
                     err.message,
                     code=err.code,
                     retryable=False,
                     http_status=err.http_status,
                     request_id=request_id,
                     log_id=err.log_id,
-                    hint=f"Feishu rejected {policy.token_refetches + 1} tokens in a row; "
-                    "check that the app is enabled and installed, and not revoked by an admin",
+                    hint=hint,
                 )
-                return self._finish_failure(err, call, log)
-            if err.code in TOKEN_INVALID_CODES and auth == "user":
-                # A user's token can't be refetched here: only the user's refresh
-                # token (or re-authorisation) can replace it. Don't retry it as is.
-                err = TokenInvalid(
-                    err.message,
-                    code=err.code,
-                    retryable=False,
-                    http_status=err.http_status,
-                    request_id=call.request_id,
-                    log_id=err.log_id,
-                    hint="the user_access_token is invalid or expired: refresh it with the "
-                    "user's refresh_token, or ask the user to authorise again",
-                )
-                return self._finish_failure(err, call, log)
+                return self._finish_failure(final, call, log)
             info = classify(err.code, result.status) if err.code is not None else None
             not_applied = (not result.sent) or (info is not None and info.not_applied)
             if not err.retryable or retries >= retries_allowed:
