@@ -71,7 +71,6 @@ SAFE_KEYS = frozenset(
         "latency_ms",
         "error_kind",
         "kind",
-        "reason",
         "outcome",
         "duration_ms",
         "delay",

@@ -172,3 +172,17 @@ def test_run_uses_uvloop_when_available_and_can_be_disabled(
     monkeypatch.setenv("LARK_ASYNC_UVLOOP", "0")
     assert loop_factory() is None
     assert run(loop_name()).startswith("asyncio")
+
+
+def test_retry_reasons_are_scanned_for_tokens() -> None:
+    import io
+    import json
+
+    from lark_async.core.logging import configure_logging, get_logger
+
+    buf = io.StringIO()
+    configure_logging("DEBUG", "json", stream=buf)
+    get_logger().warning("lark.retry", reason="Server: bad token t-" + "Z" * 30)
+    line = json.loads(buf.getvalue())
+    assert "ZZZZ" not in line["reason"] and "***" in line["reason"]
+    configure_logging("DEBUG", "json")
