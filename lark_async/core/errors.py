@@ -192,7 +192,6 @@ TOKEN_INVALID_CODES = frozenset(
 )
 # auth/v3 answers for wrong credentials: never retried.
 BAD_CREDENTIAL_CODES = frozenset({10003, 10014, 10015})
-RATE_LIMIT_CODES = frozenset({99991400, 1254290, 90217, 230020, 11232, 11233})
 
 _CHECK_CREDS = (
     "check app_id / app_secret (lark-async apps show APP_ID) and that the app is published"
