@@ -70,14 +70,14 @@ if TYPE_CHECKING:
     from lark_async.core.response import (
         LarkResponse as LarkResponse,
     )
+    from lark_async.core.retry import (
+        RetryPolicy as RetryPolicy,
+    )
     from lark_async.core.service import (
         Service as Service,
     )
     from lark_async.core.service import (
         register_service as register_service,
-    )
-    from lark_async.core.transport import (
-        RetryPolicy as RetryPolicy,
     )
     from lark_async.core.transport import (
         Timeouts as Timeouts,
@@ -90,7 +90,7 @@ _LAZY = {
     "Service": "lark_async.core.service",
     "register_service": "lark_async.core.service",
     "configure_logging": "lark_async.core.logging",
-    "RetryPolicy": "lark_async.core.transport",
+    "RetryPolicy": "lark_async.core.retry",
     "Timeouts": "lark_async.core.transport",
     **{
         name: "lark_async.core.errors"

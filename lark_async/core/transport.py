@@ -17,7 +17,6 @@ Retry rules:
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json as _stdjson
 import os
@@ -49,6 +48,7 @@ from lark_async.core.errors import (
 from lark_async.core.logging import get_logger
 from lark_async.core.ratelimit import ClientRateLimiter, family_of
 from lark_async.core.response import LarkResponse
+from lark_async.core.retry import RetryPolicy
 
 try:  # orjson is optional and only makes JSON faster
     import orjson
@@ -91,28 +91,6 @@ class Timeouts:
         return aiohttp.ClientTimeout(
             total=self.total, sock_connect=self.connect, sock_read=self.read
         )
-
-
-@dataclass(slots=True)
-class RetryPolicy:
-    max_retries: int = 3
-    backoff_base: float = 1.0  # 1 s, 2 s, 4 s ...
-    backoff_max: float = 30.0
-    jitter: float = 0.2  # ± fraction of each delay
-    rate_limit_default_wait: float = 30.0
-    rate_limit_max_wait: float = 60.0
-    token_refetches: int = 2
-
-    def backoff(self, retry_index: int, rng: random.Random) -> float:
-        base = min(self.backoff_max, self.backoff_base * (2.0**retry_index))
-        return max(0.0, base * (1 + rng.uniform(-self.jitter, self.jitter)))
-
-    def rate_limit_wait(self, reset_header: str | None) -> float:
-        wait = self.rate_limit_default_wait
-        if reset_header:
-            with contextlib.suppress(ValueError):
-                wait = float(reset_header)
-        return max(0.0, min(wait, self.rate_limit_max_wait))
 
 
 @dataclass(slots=True)
