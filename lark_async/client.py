@@ -4,36 +4,34 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 from lark_async._domains import FEISHU, LARK
 from lark_async.auth.apps import ChainedApps, StaticApps
 from lark_async.auth.models import AppConfig
 from lark_async.auth.stores.base import TokenStore
-from lark_async.auth.tokens import AppSource, TokenManager
+from lark_async.auth.tokens import TokenManager
 from lark_async.core.clock import SYSTEM_CLOCK, Clock
 from lark_async.core.errors import ConfigError
 from lark_async.core.logging import LogFormat, configure_logging
+from lark_async.core.options import AuthKind, FileField, RequestOptions, Timeouts
 from lark_async.core.ratelimit import ClientRateLimiter, LimitSpec
-from lark_async.core.response import LarkResponse
+from lark_async.core.response import Download, LarkResponse
+from lark_async.core.retry import RetryPolicy
 from lark_async.core.secret import Secret
 from lark_async.core.service import Service, resolve_service
-from lark_async.core.transport import (
-    AuthKind,
-    Download,
-    FileField,
-    RetryPolicy,
-    Timeouts,
-    Transport,
-    TransportConfig,
-)
 
 if TYPE_CHECKING:
     from lark_async.auth.crypto import SecretBox
+    from lark_async.auth.flow import TokenAuth
     from lark_async.auth.registry import AppRegistry
+    from lark_async.bitable import Bitable
+    from lark_async.core.transport import Transport
+    from lark_async.messaging import Messaging
+    from lark_async.sheets import Sheets
 
 __all__ = ["FEISHU", "LARK", "AppClient", "LarkClient"]
 
@@ -78,11 +76,9 @@ class AppClient:
         ``client_token`` …); it makes a write safe to retry. ``idempotent=True``
         says the write is naturally safe to repeat (e.g. a PUT of whole values).
         """
-        await self._client._ensure_started()
-        return await self._client._transport.request(
+        opts = RequestOptions.build(
             method,
             path,
-            app_id=self._app_id,
             params=params,
             json=json,
             data=data,
@@ -96,6 +92,10 @@ class AppClient:
             family=family,
             max_retries=max_retries,
         )
+        client = self._client
+        if not client._started:
+            await client._start()
+        return await client._transport.request(opts, app_id=self._app_id, auth=client._auth)
 
     async def download(
         self,
@@ -112,22 +112,41 @@ class AppClient:
         max_retries: int | None = None,
     ) -> LarkResponse[Download]:
         """Stream a binary endpoint (a file, an image) to a path or file object."""
-        await self._client._ensure_started()
-        return await self._client._transport.download(
+        opts = RequestOptions.build(
             method,
             path,
-            dest,
-            app_id=self._app_id,
             params=params,
             headers=headers,
             timeout=timeout,
-            chunk_size=chunk_size,
             auth=auth,
             user_access_token=user_access_token,
             max_retries=max_retries,
         )
+        client = self._client
+        if not client._started:
+            await client._start()
+        return await client._transport.download(
+            opts, dest, app_id=self._app_id, auth=client._auth, chunk_size=chunk_size
+        )
+
+    # -- services ------------------------------------------------------------
+    @property
+    def messaging(self) -> Messaging:
+        """Messages, cards, files (``lark_async.messaging``)."""
+        return cast("Messaging", self.service("messaging"))
+
+    @property
+    def bitable(self) -> Bitable:
+        """Bitable (Base) records, tables and bulk writes (``lark_async.bitable``)."""
+        return cast("Bitable", self.service("bitable"))
+
+    @property
+    def sheets(self) -> Sheets:
+        """Spreadsheets (``lark_async.sheets``)."""
+        return cast("Sheets", self.service("sheets"))
 
     def service(self, name: str) -> Service:
+        """The service registered as ``name``, built once per app."""
         svc = self._services.get(name)
         if svc is None:
             cls = resolve_service(name)
@@ -141,6 +160,7 @@ class AppClient:
         return svc
 
     def __getattr__(self, name: str) -> Any:
+        # Only services a user registered arrive here; built-ins are properties.
         if name.startswith("_"):
             raise AttributeError(name)
         return self.service(name)
@@ -233,8 +253,12 @@ class LarkClient:
             if timeout is not None
             else Timeouts()
         )
-        self._store_arg = token_store
-        self._transport = Transport(
+        # Everything the first call needs (aiohttp, the wire, the token manager) is
+        # imported here, while the client is built, not on the event loop mid-call.
+        from lark_async.auth.flow import TokenAuth
+        from lark_async.core.transport import Transport, TransportConfig
+
+        self._transport: Transport = Transport(
             TransportConfig(
                 base_url=self.domain,
                 timeouts=timeouts,
@@ -244,15 +268,21 @@ class LarkClient:
             limiter=ClientRateLimiter(rate_limits, enabled=client_rate_limit),
             clock=self.clock,
         )
-        self._lock_timeout = lock_timeout
-        self._refresh_fraction = refresh_fraction
-        self._tokens: TokenManager | None = None
+        self._apps_source = ChainedApps(self._static)
+        self._tokens = TokenManager(
+            self._transport,
+            self._apps_source,
+            self._store(token_store),  # built now (no I/O) so a bad store URL fails fast
+            clock=self.clock,
+            lock_timeout=lock_timeout,
+            refresh_fraction=refresh_fraction,
+        )
+        self._auth: TokenAuth = TokenAuth(self._tokens)
         self._apps: dict[str, AppClient] = {}
         self._start_lock: asyncio.Lock | None = None
+        self._start_lock_loop: asyncio.AbstractEventLoop | None = None
         self._started = False
         self._closed = False
-        # Token manager and store are built now (no I/O) so bad store URLs fail fast.
-        self._build_tokens()
 
     # -- construction helpers ---------------------------------------------
     def _box(self) -> SecretBox | None:
@@ -264,30 +294,13 @@ class LarkClient:
             return SecretBox.from_env()
         return None
 
-    def _build_tokens(self) -> None:
+    def _store(self, store: TokenStore | str | None) -> TokenStore:
         from lark_async.auth.stores import store_from_url
 
-        store = self._store_arg
         if store is None or isinstance(store, str):
-            store = store_from_url(
-                store or "memory", self._box() if store not in (None, "memory") else None
-            )
-        apps: AppSource = self._static
-
-        async def fetch(path: str, body: dict[str, Any]) -> LarkResponse[dict[str, Any]]:
-            return await self._transport.request(
-                "POST", path, app_id=str(body["app_id"]), json=body, auth="none", idempotent=True
-            )
-
-        self._tokens = TokenManager(
-            fetch,
-            apps,
-            store,
-            clock=self.clock,
-            lock_timeout=self._lock_timeout,
-            refresh_fraction=self._refresh_fraction,
-        )
-        self._transport.tokens = self._tokens
+            box = self._box() if store not in (None, "memory") else None
+            return store_from_url(store or "memory", box)
+        return store
 
     @classmethod
     def from_env(cls, **overrides: Any) -> LarkClient:
@@ -330,19 +343,22 @@ class LarkClient:
         return cls(**kwargs)
 
     # -- lifecycle ----------------------------------------------------------
-    async def _ensure_started(self) -> None:
+    async def _start(self) -> None:
+        """First use: open the registry if one was given. Cheap after that."""
         if self._closed:
             raise ConfigError("the client is closed", hint="create a new LarkClient")
         if self._started:
             return
-        if self._start_lock is None:
-            self._start_lock = asyncio.Lock()
-        async with self._start_lock:
-            if self._started:
-                return
-            if self._registry_arg is not None:
-                await self._open_registry()
+        if self._registry_arg is None:
             self._started = True
+            return
+        loop = asyncio.get_running_loop()
+        if self._start_lock is None or self._start_lock_loop is not loop:
+            self._start_lock, self._start_lock_loop = asyncio.Lock(), loop
+        async with self._start_lock:
+            if not self._started:
+                await self._open_registry()
+                self._started = True
 
     async def _open_registry(self) -> None:
         from lark_async.auth.registry import AppRegistry
@@ -361,11 +377,10 @@ class LarkClient:
             self._owns_registry = True
         assert reg is not None
         self._registry = reg
-        assert self._tokens is not None
-        self._tokens._apps = ChainedApps(self._static, reg)
+        self._apps_source.use(reg)
 
     async def __aenter__(self) -> LarkClient:
-        await self._ensure_started()
+        await self._start()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -377,8 +392,7 @@ class LarkClient:
             return
         self._closed = True
         await self._transport.aclose()
-        if self._tokens is not None:
-            await self._tokens.aclose()
+        await self._tokens.aclose()
         if self._registry is not None and self._owns_registry:
             await self._registry.close()
 
@@ -402,13 +416,88 @@ class LarkClient:
             )
         return self.app(self._default_app_id)
 
-    async def request(self, method: str, path: str, **kwargs: Any) -> LarkResponse[dict[str, Any]]:
+    # Plain functions returning the app's coroutine: no extra coroutine layer per call.
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | bytes | None = None,
+        files: Mapping[str, FileField] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | Timeouts | None = None,
+        idempotency_key: str | None = None,
+        idempotent: bool = False,
+        auth: AuthKind = "tenant",
+        user_access_token: str | None = None,
+        family: str | None = None,
+        max_retries: int | None = None,
+    ) -> Coroutine[Any, Any, LarkResponse[dict[str, Any]]]:
         """Call any endpoint as the default app; see :meth:`AppClient.request`."""
-        return await self.default_app.request(method, path, **kwargs)
+        return self.default_app.request(
+            method,
+            path,
+            params=params,
+            json=json,
+            data=data,
+            files=files,
+            headers=headers,
+            timeout=timeout,
+            idempotency_key=idempotency_key,
+            idempotent=idempotent,
+            auth=auth,
+            user_access_token=user_access_token,
+            family=family,
+            max_retries=max_retries,
+        )
+
+    def download(
+        self,
+        method: str,
+        path: str,
+        dest: Path | IO[bytes],
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | Timeouts | None = None,
+        chunk_size: int = 65536,
+        auth: AuthKind = "tenant",
+        user_access_token: str | None = None,
+        max_retries: int | None = None,
+    ) -> Coroutine[Any, Any, LarkResponse[Download]]:
+        """Stream a binary endpoint as the default app; see :meth:`AppClient.download`."""
+        return self.default_app.download(
+            method,
+            path,
+            dest,
+            params=params,
+            headers=headers,
+            timeout=timeout,
+            chunk_size=chunk_size,
+            auth=auth,
+            user_access_token=user_access_token,
+            max_retries=max_retries,
+        )
+
+    @property
+    def messaging(self) -> Messaging:
+        """The default app's messaging service; see :attr:`AppClient.messaging`."""
+        return self.default_app.messaging
+
+    @property
+    def bitable(self) -> Bitable:
+        """The default app's Bitable service; see :attr:`AppClient.bitable`."""
+        return self.default_app.bitable
+
+    @property
+    def sheets(self) -> Sheets:
+        """The default app's Sheets service; see :attr:`AppClient.sheets`."""
+        return self.default_app.sheets
 
     @property
     def tokens(self) -> TokenManager:
-        assert self._tokens is not None
         return self._tokens
 
     @property

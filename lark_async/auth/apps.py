@@ -34,13 +34,17 @@ class StaticApps:
 
 
 class ChainedApps:
-    """Static apps first, then the registry."""
+    """Static apps first, then the registry (once it is open)."""
 
-    def __init__(self, first: StaticApps, then: AppSource) -> None:
+    def __init__(self, first: StaticApps, then: AppSource | None = None) -> None:
         self.first = first
         self.then = then
 
+    def use(self, then: AppSource) -> None:
+        """Look up apps not given in code in ``then`` (the registry, once opened)."""
+        self.then = then
+
     async def current(self, app_id: str) -> AppConfig:
-        if app_id in self.first:
+        if app_id in self.first or self.then is None:
             return await self.first.current(app_id)
         return await self.then.current(app_id)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Protocol
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Protocol
 
 from lark_async.auth.models import AppConfig, StoredToken, TokenKind
 from lark_async.auth.stores.base import LockTimeout, StoreUnavailable, TokenStore
@@ -28,15 +28,15 @@ from lark_async.core.errors import (
     LarkTimeout,
 )
 from lark_async.core.logging import RateLimitedLog, get_logger
-from lark_async.core.response import LarkResponse
+from lark_async.core.options import RequestOptions
+
+if TYPE_CHECKING:
+    from lark_async.core.transport import Transport
 
 _PATHS = {
     TokenKind.TENANT: "/open-apis/auth/v3/tenant_access_token/internal",
     TokenKind.APP: "/open-apis/auth/v3/app_access_token/internal",
 }
-
-# auth/v3 answers without a token request (used by the manager to fetch).
-Fetcher = Callable[[str, dict[str, Any]], Awaitable[LarkResponse[dict[str, Any]]]]
 
 
 class AppSource(Protocol):
@@ -50,7 +50,7 @@ class TokenManager:
 
     def __init__(
         self,
-        fetch: Fetcher,
+        transport: Transport,
         apps: AppSource,
         store: TokenStore,
         *,
@@ -60,15 +60,16 @@ class TokenManager:
         expiry_skew: float = 5.0,
         store_error_interval: float = 60.0,
     ) -> None:
-        self._fetch_raw = fetch
-        self._apps = apps
+        self._transport = transport
+        self.apps = apps
         self.store = store
         self.clock = clock
         self.refresh_fraction = refresh_fraction
         self.lock_timeout = lock_timeout
         self.expiry_skew = expiry_skew
         self._mem: dict[tuple[str, TokenKind], StoredToken] = {}
-        self._locks: dict[tuple[str, TokenKind], asyncio.Lock] = {}
+        # asyncio locks belong to one event loop: one set per loop the client runs on.
+        self._locks: dict[asyncio.AbstractEventLoop, dict[tuple[str, TokenKind], asyncio.Lock]] = {}
         self._background: dict[tuple[str, TokenKind], asyncio.Task[None]] = {}
         self._store_errors = RateLimitedLog(store_error_interval)
         self._invalidated: set[tuple[str, TokenKind]] = set()
@@ -77,7 +78,7 @@ class TokenManager:
     # -- TokenProvider -----------------------------------------------------
     async def token(self, app_id: str, kind: str) -> str:
         key = (app_id, TokenKind(kind))
-        config = await self._apps.current(app_id)  # cheap: sees a disable at once
+        config = await self.apps.current(app_id)  # cheap: sees a disable at once
         if not config.active:
             raise _disabled(app_id)
         now = self.clock.time()
@@ -109,7 +110,8 @@ class TokenManager:
         get_logger().info("lark.token.invalidated", app_id=app_id, kind=kind)
 
     async def aclose(self) -> None:
-        tasks = list(self._background.values())
+        loop = asyncio.get_running_loop()
+        tasks = [t for t in self._background.values() if t.get_loop() is loop]
         for t in tasks:
             t.cancel()
         for t in tasks:
@@ -153,7 +155,7 @@ class TokenManager:
         self, key: tuple[str, TokenKind], reason: str, stale: StoredToken | None
     ) -> StoredToken:
         ahead = reason == "refresh-ahead"
-        lock = self._locks.setdefault(key, asyncio.Lock())
+        lock = self._lock(key)
         async with lock:
             # Someone in this process may have refreshed while we waited.
             current = self._mem.get(key)
@@ -176,6 +178,18 @@ class TokenManager:
                 self._mem[key] = fresh
                 await self._store_put(fresh)
                 return fresh
+
+    def _lock(self, key: tuple[str, TokenKind]) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        locks = self._locks.get(loop)
+        if locks is None:
+            for dead in [lp for lp in self._locks if lp.is_closed()]:
+                del self._locks[dead]
+            locks = self._locks[loop] = {}
+        lock = locks.get(key)
+        if lock is None:
+            lock = locks[key] = asyncio.Lock()
+        return lock
 
     @contextlib.asynccontextmanager
     async def _cross_process_lock(self, key: tuple[str, TokenKind]) -> AsyncIterator[None]:
@@ -204,12 +218,13 @@ class TokenManager:
         app_id, kind = key
         log = get_logger()
         started = self.clock.monotonic()
-        config = await self._apps.current(app_id)
+        config = await self.apps.current(app_id)
         if not config.active:
             raise _disabled(app_id)
         body = {"app_id": app_id, "app_secret": config.app_secret.get_secret_value()}
         self.fetch_count += 1
-        resp = await self._fetch_raw(_PATHS[kind], body)
+        opts = RequestOptions.build("POST", _PATHS[kind], json=body, auth="none", idempotent=True)
+        resp = await self._transport.request(opts, app_id=app_id)
         duration_ms = round((self.clock.monotonic() - started) * 1000, 2)
         if not resp.ok or not resp.data:
             err = resp.error or LarkError("empty token answer")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from lark_async.core.errors import LarkError
@@ -67,3 +68,13 @@ class LarkResponse(Generic[T]):
             http_status=error.http_status,
             attempts=attempts,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    """Where a downloaded body went (the ``data`` of a download's response)."""
+
+    path: Path | None
+    bytes_written: int
+    content_type: str | None
+    filename: str | None

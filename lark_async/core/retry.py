@@ -12,6 +12,9 @@ import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
+
+from lark_async.core.errors import ErrorKind, LarkError, OutcomeUnknown, TokenInvalid
 
 _RNG = random.Random()
 
@@ -67,3 +70,128 @@ class RetryPolicy:
         if not math.isfinite(wait):
             wait = self.rate_limit_default_wait
         return max(0.0, min(wait, self.rate_limit_max_wait))
+
+
+# -- the retry decision ---------------------------------------------------------
+
+
+class Action(StrEnum):
+    RETRY = "retry"  # send again after ``delay`` seconds
+    REFETCH = "refetch"  # drop the token, get a fresh one, replay (not a retry)
+    FAIL = "fail"  # give the error to the caller
+    UNKNOWN = "unknown"  # a write may have been applied: OutcomeUnknown, never resent
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One failed attempt, as far as retrying is concerned."""
+
+    error: LarkError
+    sent: bool = True  # the request may have reached the server
+    not_applied: bool = False  # the server said it did nothing (429, write conflict …)
+    token_rejected: bool = False  # the answer says the access token is bad
+    reset_header: str | None = None  # x-ogw-ratelimit-reset
+
+
+@dataclass(frozen=True, slots=True)
+class CallTraits:
+    """What about the call itself decides whether it may be resent."""
+
+    is_write: bool = False
+    retry_safe: bool = True  # a read, or a write with an idempotency key / idempotent
+    managed_token: bool = True  # tenant/app tokens can be refetched; user tokens cannot
+    max_retries: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Tries:
+    """How much of the call's budgets is used."""
+
+    retries: int = 0
+    refetches: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    action: Action
+    delay: float = 0.0
+    invalidate_token: bool = False  # tell the token source that this token is bad
+    error: LarkError | None = None  # the error to end with (FAIL / UNKNOWN)
+
+
+def decide(
+    outcome: Outcome,
+    tries: Tries,
+    call: CallTraits,
+    policy: RetryPolicy | None = None,
+    rng: random.Random | None = None,
+) -> Decision:
+    """What to do after a failed attempt. Pure: no I/O, no clock.
+
+    - a rejected managed token is dropped, refetched and the call replayed, at
+      most ``policy.token_refetches`` times; a rejected user token ends the call;
+    - a write that may have been applied and carries no key is never resent:
+      it ends as :class:`OutcomeUnknown`;
+    - otherwise retryable errors are retried ``max_retries`` times, waiting the
+      rate-limit reset for 429s and the backoff for the rest.
+    """
+    policy = policy or _DEFAULT_POLICY
+    err = outcome.error
+    if outcome.token_rejected:
+        if not call.managed_token:
+            return Decision(Action.FAIL, error=_token_failure(err, _USER_TOKEN_HINT))
+        if tries.refetches < policy.token_refetches:
+            return Decision(Action.REFETCH, invalidate_token=True)
+        hint = (
+            f"Feishu rejected {policy.token_refetches + 1} tokens in a row; check that the "
+            "app is enabled and installed, and not revoked by an admin"
+        )
+        return Decision(Action.FAIL, invalidate_token=True, error=_token_failure(err, hint))
+    not_applied = not outcome.sent or outcome.not_applied
+    may_be_applied = call.is_write and not call.retry_safe and not not_applied
+    if not err.retryable or tries.retries >= call.max_retries:
+        if may_be_applied and err.retryable:
+            return Decision(Action.UNKNOWN, error=outcome_unknown(err))
+        return Decision(Action.FAIL, error=err)
+    if may_be_applied:
+        return Decision(Action.UNKNOWN, error=outcome_unknown(err))
+    if err.kind is ErrorKind.RATE_LIMITED:
+        delay = policy.rate_limit_wait(outcome.reset_header)
+    else:
+        delay = policy.backoff(tries.retries, rng)
+    return Decision(Action.RETRY, delay=delay)
+
+
+_DEFAULT_POLICY = RetryPolicy()
+_USER_TOKEN_HINT = (
+    # A user's token can't be refetched here: only the user's refresh token (or
+    # re-authorisation) can replace it.
+    "the user_access_token is invalid or expired: refresh it with the user's "
+    "refresh_token, or ask the user to authorise again"
+)
+
+
+def _token_failure(err: LarkError, hint: str) -> TokenInvalid:
+    return TokenInvalid(
+        err.message,
+        code=err.code,
+        retryable=False,
+        http_status=err.http_status,
+        request_id=err.request_id,
+        log_id=err.log_id,
+        hint=hint,
+    )
+
+
+def outcome_unknown(err: LarkError) -> OutcomeUnknown:
+    return OutcomeUnknown(
+        f"the write was sent but its outcome is unknown ({err.message})",
+        kind=err.kind,
+        code=err.code,
+        retryable=False,
+        http_status=err.http_status,
+        request_id=err.request_id,
+        log_id=err.log_id,
+        hint="not retried blindly: read the resource back, or resend with an idempotency key "
+        "(IM uuid, Bitable client_token) so retries are safe",
+    )

@@ -55,12 +55,12 @@ async def test_connect_timeout_means_nothing_was_sent_so_writes_are_retried() ->
     clock = FakeClock()
     async with emulator(clock) as fake, client_for(fake, clock) as lark:
         await lark.request("GET", ECHO)  # token in hand
-        real = lark._transport._session
-        lark._transport._session = _TimeoutSession()  # type: ignore[assignment]
+        wire = lark._transport.wire
+        wire.session = _TimeoutSession  # type: ignore[method-assign,assignment]
         try:
             resp = await lark.request("POST", ITEMS, json={"name": "a"})
         finally:
-            lark._transport._session = real
+            del wire.session
         assert isinstance(resp.error, LarkTimeout)
         assert not isinstance(resp.error, OutcomeUnknown)  # retried, not "unknown"
         assert resp.attempts == 4 and "connect" in resp.error.message

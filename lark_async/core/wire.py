@@ -1,0 +1,317 @@
+"""The wire: the only module that imports aiohttp.
+
+One pooled ``aiohttp.ClientSession`` per event loop (a client may be used from
+several ``asyncio.run`` calls in a row), sending one attempt and reporting what
+happened as an :class:`Attempt`: a status and body, a streamed download, or a
+network error together with whether the request may have reached the server.
+No retries, tokens or logs here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import unquote
+
+import aiohttp
+
+from lark_async.core.errors import InvalidParameter, LarkError, LarkTimeout, NetworkError
+from lark_async.core.options import FileField, Timeouts
+from lark_async.core.response import Download
+
+
+@dataclass(slots=True)
+class Attempt:
+    """What one send produced."""
+
+    status: int | None = None
+    headers: Mapping[str, str] | None = None
+    body: Any = None  # raw bytes, later the parsed JSON
+    error: LarkError | None = None
+    sent: bool = True  # whether the request may have reached the server
+    streamed: bool = False  # a binary body went to the download sink
+
+
+class Sink:
+    """Streams a binary answer to a path (via a .part file) or a file object.
+
+    Each attempt starts over, so a retried download never leaves a mix of two
+    bodies; a path only appears once the whole body arrived.
+    """
+
+    def __init__(self, dest: Path | IO[bytes], chunk_size: int) -> None:
+        self.dest = dest
+        self.chunk_size = chunk_size
+        self.bytes_written = 0
+        self.content_type: str | None = None
+        self.filename: str | None = None
+        self._fh: IO[bytes] | None = None
+        self._dirty = False  # bytes went into a non-seekable stream
+        self._start = 0
+        if not isinstance(dest, Path):
+            self._start = dest.tell() if dest.seekable() else 0
+
+    @property
+    def started(self) -> bool:
+        return self._fh is not None
+
+    @property
+    def _part(self) -> Path:
+        assert isinstance(self.dest, Path)
+        return self.dest.with_name(self.dest.name + ".part")
+
+    def begin(self, headers: Mapping[str, str]) -> None:
+        self.bytes_written = 0
+        self.content_type = headers.get("Content-Type")
+        self.filename = filename_from(headers.get("Content-Disposition"))
+        if isinstance(self.dest, Path):
+            self._fh = self._part.open("wb")  # closed in finish() or abort()
+        else:
+            if self.dest.seekable():
+                self.dest.seek(self._start)
+                self.dest.truncate()
+            elif self._dirty:
+                raise NetworkError(
+                    "the download broke off and cannot restart into a non-seekable stream",
+                    hint="download to a path or a seekable file to get automatic retries",
+                )
+            self._fh = self.dest
+
+    def write(self, chunk: bytes) -> None:
+        assert self._fh is not None
+        self._fh.write(chunk)
+        self.bytes_written += len(chunk)
+        self._dirty = True
+
+    def finish(self) -> Download:
+        if isinstance(self.dest, Path):
+            assert self._fh is not None
+            self._fh.close()
+            self._part.replace(self.dest)
+            return Download(self.dest, self.bytes_written, self.content_type, self.filename)
+        return Download(None, self.bytes_written, self.content_type, self.filename)
+
+    def abort(self) -> None:
+        if isinstance(self.dest, Path) and self._fh is not None:
+            self._fh.close()
+            self._part.unlink(missing_ok=True)
+        self._fh = None
+
+
+def check_dest(dest: Path) -> None:
+    if dest.is_dir():
+        raise InvalidParameter(f"dest {dest} is a directory; give a file path")
+    if not dest.parent.is_dir():
+        raise InvalidParameter(f"the folder of dest does not exist: {dest.parent}")
+
+
+def filename_from(disposition: str | None) -> str | None:
+    if not disposition:
+        return None
+    for part in disposition.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "filename*" and "''" in value:
+            return unquote(value.split("''", 1)[1])
+        if key.lower() == "filename":
+            return value.strip('"')
+    return None
+
+
+def client_timeout(t: Timeouts) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(total=t.total, sock_connect=t.connect, sock_read=t.read)
+
+
+class Wire:
+    """Sends one attempt over a pooled session of the running event loop."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeouts: Timeouts,
+        connector_limit: int,
+        user_agent: str,
+        json_dumps: Callable[[Any], str],
+    ) -> None:
+        self.base = base_url.rstrip("/")
+        self._default = timeouts
+        self._default_timeout = client_timeout(timeouts)
+        self._limit = connector_limit
+        self._user_agent = user_agent
+        self._dumps = json_dumps
+        # One session per loop: a session (and its connections) belongs to the loop
+        # that made it. Sessions of loops that have closed are dropped.
+        self._sessions: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
+
+    def session(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        session = self._sessions.get(loop)
+        if session is None or session.closed:
+            self._forget_dead_loops()
+            session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(
+                    limit=self._limit, ttl_dns_cache=300, enable_cleanup_closed=True
+                ),
+                timeout=self._default_timeout,
+                headers={"User-Agent": self._user_agent},
+                json_serialize=self._dumps,
+            )
+            self._sessions[loop] = session
+        return session
+
+    def _forget_dead_loops(self) -> None:
+        for loop in [lp for lp in self._sessions if lp.is_closed()]:
+            _abandon(self._sessions.pop(loop))
+
+    async def aclose(self) -> None:
+        """Close this loop's session; sessions of closed loops are abandoned."""
+        loop = asyncio.get_running_loop()
+        session = self._sessions.pop(loop, None)
+        self._forget_dead_loops()
+        for other in list(self._sessions.values()):
+            _abandon(other)
+        self._sessions.clear()
+        if session is not None and not session.closed:
+            await session.close()
+
+    def timeout(self, t: Timeouts | None) -> aiohttp.ClientTimeout:
+        return self._default_timeout if t is None or t is self._default else client_timeout(t)
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None,
+        json: Any,
+        data: Any,
+        files: Mapping[str, FileField] | None,
+        headers: Mapping[str, str],
+        timeout: aiohttp.ClientTimeout,
+        sink: Sink | None = None,
+    ) -> Attempt:
+        session = self.session()
+        opened: list[IO[bytes]] = []
+        try:
+            body: Any = None
+            if files:
+                body = _form(data if isinstance(data, Mapping) else None, files, opened)
+            elif data is not None:
+                body = data
+            async with session.request(
+                method,
+                self.base + path,
+                params=params,
+                json=json,
+                data=body,
+                headers=headers,
+                timeout=timeout,
+            ) as resp:
+                if sink is not None and resp.status == 200:
+                    ctype = resp.headers.get("Content-Type", "")
+                    if "json" not in ctype:
+                        sink.begin(resp.headers)
+                        try:
+                            async for chunk in resp.content.iter_chunked(sink.chunk_size):
+                                sink.write(chunk)
+                        except BaseException:
+                            sink.abort()
+                            raise
+                        return Attempt(status=resp.status, headers=resp.headers, streamed=True)
+                raw = await resp.read()
+                return Attempt(status=resp.status, headers=resp.headers, body=raw)
+        except aiohttp.ClientConnectorError as exc:
+            return Attempt(
+                error=NetworkError(
+                    f"cannot connect to {self.base}: {type(exc).__name__}",
+                    retryable=True,
+                    hint="check the network / domain; retried with backoff",
+                ),
+                sent=False,
+            )
+        except aiohttp.ConnectionTimeoutError:
+            # The connection never opened, so nothing reached the server.
+            return Attempt(
+                error=LarkTimeout(
+                    f"could not connect within {timeout.sock_connect}s",
+                    retryable=True,
+                    hint="check the network / domain; retried with backoff",
+                ),
+                sent=False,
+            )
+        except aiohttp.SocketTimeoutError:
+            return Attempt(
+                error=LarkTimeout(
+                    f"the server sent nothing for {timeout.sock_read}s (read timeout)",
+                    retryable=True,
+                    hint="raise timeout= for this call if the endpoint is slow",
+                )
+            )
+        except TimeoutError:
+            return Attempt(
+                error=LarkTimeout(
+                    f"no answer within the timeout ({timeout.total}s total)",
+                    retryable=True,
+                    hint="raise timeout= for this call if the endpoint is slow",
+                )
+            )
+        except (
+            aiohttp.ServerDisconnectedError,
+            aiohttp.ClientOSError,
+            aiohttp.ClientPayloadError,
+        ) as exc:
+            return Attempt(
+                error=NetworkError(
+                    f"connection lost: {type(exc).__name__}",
+                    retryable=True,
+                    hint="transient network failure",
+                )
+            )
+        except aiohttp.ClientError as exc:
+            return Attempt(
+                error=NetworkError(f"HTTP client error: {type(exc).__name__}", retryable=True)
+            )
+        finally:
+            for fh in opened:
+                fh.close()
+
+
+def _abandon(session: aiohttp.ClientSession) -> None:
+    """Let go of a session whose loop has closed: it can no longer be awaited on.
+
+    Its sockets died with their loop; detaching marks the session closed so
+    that it does not warn about being left open.
+    """
+    connector = session.connector
+    session.detach()
+    if connector is not None:
+        connector._close()  # the synchronous part of close(): no loop needed
+
+
+def _form(
+    fields: Mapping[str, Any] | None, files: Mapping[str, FileField], opened: list[IO[bytes]]
+) -> aiohttp.FormData:
+    """Multipart body, rebuilt for every attempt so a retry resends whole files."""
+    form = aiohttp.FormData()
+    for k, v in (fields or {}).items():
+        if v is not None:
+            form.add_field(k, str(v))
+    for name, (filename, content, ctype) in files.items():
+        payload: Any
+        if isinstance(content, Path):
+            fh = content.open("rb")  # streamed from disk, not read whole
+            opened.append(fh)
+            payload = fh
+        elif isinstance(content, (bytes, bytearray)):
+            payload = bytes(content)
+        else:
+            if content.seekable():
+                content.seek(0)
+            payload = content
+        form.add_field(
+            name, payload, filename=filename, content_type=ctype or "application/octet-stream"
+        )
+    return form
