@@ -19,6 +19,7 @@ from urllib.parse import unquote
 import aiohttp
 
 from lark_async.core.errors import InvalidParameter, LarkError, LarkTimeout, NetworkError
+from lark_async.core.loop import at_loop_shutdown
 from lark_async.core.options import FileField, Timeouts
 from lark_async.core.response import Download
 
@@ -160,7 +161,13 @@ class Wire:
                 json_serialize=self._dumps,
             )
             self._sessions[loop] = session
+            at_loop_shutdown(lambda: self._close_session(loop))
         return session
+
+    async def _close_session(self, loop: asyncio.AbstractEventLoop) -> None:
+        session = self._sessions.pop(loop, None)
+        if session is not None and not session.closed:
+            await session.close()
 
     def _forget_dead_loops(self) -> None:
         for loop in [lp for lp in self._sessions if lp.is_closed()]:
