@@ -17,9 +17,9 @@ from lark_async.callbacks import (
     CallbackIngress,
     Callbacks,
     CardUpdate,
+    HandlerRetry,
     MemoryBroker,
     Reply,
-    RetryPolicy,
     Toast,
 )
 from lark_async.callbacks.ingress import DEGRADED_BODY
@@ -248,7 +248,7 @@ async def test_handler_that_raises_is_retried_then_dead_lettered() -> None:
             attempts.append(1)
             raise RuntimeError("database down")
 
-    retry = RetryPolicy(max_attempts=3, delays=(0.001, 0.002))
+    retry = HandlerRetry(max_attempts=3, delays=(0.001, 0.002))
     async with stack(register=register, retry=retry) as s:
         await click(s, await s.send_card())
         await s.callbacks.drain()

@@ -20,8 +20,8 @@ from lark_async.callbacks import (
     Callbacks,
     CardUpdate,
     Envelope,
+    HandlerRetry,
     RabbitBroker,
-    RetryPolicy,
     SqliteSpool,
 )
 from lark_async.core.errors import ConfigError, InvalidParameter
@@ -195,7 +195,7 @@ async def test_handler_that_raises_is_retried_then_dead_lettered(
             attempts.append(asyncio.get_running_loop().time())
             raise RuntimeError("cannot reach the approval service")
 
-    retry = RetryPolicy(3, (0.02, 0.05))
+    retry = HandlerRetry(3, (0.02, 0.05))
     async with stack(register=register, broker=broker, retry=retry) as s:
         await click(s, await s.send_card())
         dead_queue = broker.dead_queue_name
