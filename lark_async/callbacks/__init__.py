@@ -18,7 +18,8 @@ from lark_async.callbacks.cards import CardClient, CardUpdater, UpdateResult
 from lark_async.callbacks.dedupe import MemoryProcessedStore, ProcessedStore
 from lark_async.callbacks.dispatch import Dispatcher, HandlerRetry, deprecated_retry_policy
 from lark_async.callbacks.events import CallbackEvent, CardAction
-from lark_async.callbacks.ingress import CallbackIngress, IngressStats
+from lark_async.callbacks.http import CallbackIngress
+from lark_async.callbacks.inbound import IngressStats
 from lark_async.callbacks.keys import AppKeys, KeySource, RegistryKeys, StaticKeys
 from lark_async.callbacks.queue import (
     Broker,

@@ -23,12 +23,12 @@ from aiohttp import web
 
 from lark_async.callbacks.cards import CardClient
 from lark_async.callbacks.dedupe import ProcessedStore
+from lark_async.callbacks.delivery import DEFAULT_PUBLISH_TIMEOUT
 from lark_async.callbacks.dispatch import DEFAULT_ANSWER_GRACE, Dispatcher, HandlerRetry
-from lark_async.callbacks.ingress import (
+from lark_async.callbacks.http import (
     DEFAULT_ANSWER_BUDGET,
     DEFAULT_EVENT_ID_TTL,
     DEFAULT_PREFIX,
-    DEFAULT_PUBLISH_TIMEOUT,
     CallbackIngress,
 )
 from lark_async.callbacks.keys import AppKeys, AppLookup, KeySource

@@ -456,3 +456,13 @@ async def test_callbacks_facade_guards() -> None:
     with pytest.raises(ConfigError, match="in-process"):
         await rabbit.drain()
     assert "RabbitBroker" in repr(rabbit)
+
+
+def test_the_old_ingress_module_still_exports_its_names() -> None:
+    from lark_async.callbacks import delivery, http, inbound, ingress
+
+    assert ingress.CallbackIngress is http.CallbackIngress is CallbackIngress
+    assert ingress.IngressStats is inbound.IngressStats
+    assert ingress.DEGRADED_BODY is inbound.DEGRADED_BODY
+    assert ingress.DEFAULT_PUBLISH_TIMEOUT == delivery.DEFAULT_PUBLISH_TIMEOUT
+    assert (ingress.DEFAULT_PREFIX, ingress.FEISHU_DEADLINE) == ("/lark", 3.0)
