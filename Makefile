@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: venv
-	$(BIN)/python -m lark_async.demo
+	$(BIN)/python -m lark_async.demos
 
 test: venv lint typecheck layers pytest
 

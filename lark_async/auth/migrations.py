@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lark_async.auth.stores.base import StoreUnavailable
-from lark_async.auth.stores.postgres import (
+from lark_async.auth.stores.pg_connection import (
     CONNECTION_ERRORS,
     parse_postgres_url,
     redact_dsn,

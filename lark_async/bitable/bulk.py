@@ -61,11 +61,19 @@ from lark_async.core.clock import Clock
 from lark_async.core.errors import ErrorKind, InvalidParameter, LarkError
 from lark_async.core.logging import get_logger
 from lark_async.core.response import LarkResponse
+from lark_async.core.retry import backoff
 from lark_async.core.service import parse_model
 
 Lookup = Literal["scan", "search"]
 
 BASE = "/open-apis/bitable/v1/apps"
+# Backoff shapes, in core.retry.backoff's terms. A transient failure waits
+# backoff_base, doubling up to backoff_max, ±20 %. A write conflict clears fast
+# (another writer finishing), so it starts at conflict_backoff and stays under 5 s.
+_TRANSIENT_JITTER = 0.2
+_CONFLICT_CAP = 5.0
+_CONFLICT_DOUBLINGS = 6
+_CONFLICT_JITTER = 0.25
 
 
 @dataclass
@@ -509,11 +517,18 @@ class BulkWriter:
                     job.fail(rows, err)  # never applied, so a plain failure, not unknown
                     return
                 if err.kind is ErrorKind.RATE_LIMITED:
+                    # Not a backoff: wait out Feishu's window, spread upwards only so
+                    # the chunk never comes back before the window has passed.
                     delay = opts.rate_limit_wait * (1 + self._rng.uniform(0, 0.25))
                 else:
                     conflicts += 1
-                    delay = min(opts.conflict_backoff * 2 ** min(conflicts - 1, 6), 5.0)
-                    delay *= 1 + self._rng.uniform(-0.25, 0.25)
+                    delay = backoff(
+                        min(conflicts - 1, _CONFLICT_DOUBLINGS),
+                        base=opts.conflict_backoff,
+                        cap=_CONFLICT_CAP,
+                        jitter=_CONFLICT_JITTER,
+                        rng=self._rng,
+                    )
             else:  # transient: the chunk may have been applied
                 attempts += 1
                 if attempts >= opts.max_attempts:
@@ -531,8 +546,13 @@ class BulkWriter:
                     rows = present
                     if not rows:
                         return
-                delay = min(opts.backoff_max, opts.backoff_base * 2 ** (attempts - 1))
-                delay *= 1 + self._rng.uniform(-0.2, 0.2)
+                delay = backoff(
+                    attempts - 1,
+                    base=opts.backoff_base,
+                    cap=opts.backoff_max,
+                    jitter=_TRANSIENT_JITTER,
+                    rng=self._rng,
+                )
             job.report.retries += 1
             if not retried:
                 retried = True

@@ -11,12 +11,15 @@
 See docs/callbacks.md (the whole flow) and docs/callbacks-security.md (verification).
 """
 
+from typing import TYPE_CHECKING
+
 from lark_async.callbacks.app import Callbacks
 from lark_async.callbacks.cards import CardClient, CardUpdater, UpdateResult
 from lark_async.callbacks.dedupe import MemoryProcessedStore, ProcessedStore
-from lark_async.callbacks.dispatch import Dispatcher, RetryPolicy
+from lark_async.callbacks.dispatch import Dispatcher, HandlerRetry, deprecated_retry_policy
 from lark_async.callbacks.events import CallbackEvent, CardAction
-from lark_async.callbacks.ingress import CallbackIngress, IngressStats
+from lark_async.callbacks.http import CallbackIngress
+from lark_async.callbacks.inbound import IngressStats
 from lark_async.callbacks.keys import AppKeys, KeySource, RegistryKeys, StaticKeys
 from lark_async.callbacks.queue import (
     Broker,
@@ -56,6 +59,7 @@ __all__ = [
     "Decision",
     "Dispatcher",
     "Envelope",
+    "HandlerRetry",
     "IngressStats",
     "KeySource",
     "MemoryBroker",
@@ -67,7 +71,6 @@ __all__ = [
     "RegistryKeys",
     "ReplayStore",
     "Reply",
-    "RetryPolicy",
     "Spool",
     "SpoolUnavailable",
     "SqliteSpool",
@@ -77,3 +80,13 @@ __all__ = [
     "VerifiedCallback",
     "Worker",
 ]
+
+if TYPE_CHECKING:
+    RetryPolicy = HandlerRetry
+else:
+
+    def __getattr__(name: str) -> object:
+        # RetryPolicy: the worker's policy before it was named HandlerRetry (deprecated).
+        if name == "RetryPolicy":
+            return deprecated_retry_policy(__name__)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -23,12 +23,12 @@ from aiohttp import web
 
 from lark_async.callbacks.cards import CardClient
 from lark_async.callbacks.dedupe import ProcessedStore
-from lark_async.callbacks.dispatch import DEFAULT_ANSWER_GRACE, Dispatcher, RetryPolicy
-from lark_async.callbacks.ingress import (
+from lark_async.callbacks.delivery import DEFAULT_PUBLISH_TIMEOUT
+from lark_async.callbacks.dispatch import DEFAULT_ANSWER_GRACE, Dispatcher, HandlerRetry
+from lark_async.callbacks.http import (
     DEFAULT_ANSWER_BUDGET,
     DEFAULT_EVENT_ID_TTL,
     DEFAULT_PREFIX,
-    DEFAULT_PUBLISH_TIMEOUT,
     CallbackIngress,
 )
 from lark_async.callbacks.keys import AppKeys, AppLookup, KeySource
@@ -70,7 +70,7 @@ class Callbacks:
         spool: Spool | str | os.PathLike[str] | None = None,
         router: CallbackRouter | None = None,
         clock: Clock = SYSTEM_CLOCK,
-        retry: RetryPolicy | None = None,
+        retry: HandlerRetry | None = None,
         processed: ProcessedStore | None = None,
         concurrency: int = 16,
         answer_grace: float = DEFAULT_ANSWER_GRACE,
@@ -88,6 +88,12 @@ class Callbacks:
         if amqp_url is not None:
             broker = RabbitBroker(amqp_url, queue=queue)
         self.broker: Broker = broker if broker is not None else MemoryBroker(clock=clock)
+        if retry is not None and retry.jitter and isinstance(self.broker, RabbitBroker):
+            # RabbitMQ waits out a delay in a queue of its own per distinct delay.
+            raise ConfigError(
+                "HandlerRetry(jitter=...) with RabbitMQ would declare a retry queue per delay",
+                hint="keep jitter=0 with RabbitMQ; spread retries with the delays instead",
+            )
         self.router = router if router is not None else CallbackRouter()
         self.dispatcher = Dispatcher(
             self.router,

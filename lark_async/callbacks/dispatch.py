@@ -18,8 +18,11 @@ mode). The steps, and what each outcome becomes:
 from __future__ import annotations
 
 import asyncio
+import random
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lark_async.callbacks.cards import CardClient, CardUpdater
 from lark_async.callbacks.dedupe import MemoryProcessedStore, ProcessedStore
@@ -29,6 +32,7 @@ from lark_async.callbacks.router import CallbackRouter
 from lark_async.core.clock import SYSTEM_CLOCK, Clock
 from lark_async.core.errors import InvalidParameter, LarkError
 from lark_async.core.logging import get_logger
+from lark_async.core.retry import backoff
 
 DEFAULT_RETRY_DELAYS: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0)
 DEFAULT_MAX_ATTEMPTS = 5
@@ -42,11 +46,20 @@ ReplySink = Callable[[Reply], bool]
 
 
 @dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """``max_attempts`` tries in all; the n-th retry waits ``delays[n-1]`` (last one repeats)."""
+class HandlerRetry:
+    """How the worker retries a failed handler or card update.
+
+    ``max_attempts`` tries in all; the n-th retry waits ``delays[n-1]`` (the last
+    one repeats), spread by ± ``jitter`` (a fraction; 0 keeps the delays exact).
+    Delays come from :func:`lark_async.core.retry.backoff`, the library's one
+    backoff formula. Not to be confused with the client's
+    :class:`~lark_async.core.retry.RetryPolicy` (HTTP calls). Keep ``jitter`` 0
+    with RabbitMQ, which declares one retry queue per distinct delay.
+    """
 
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
     delays: Sequence[float] = DEFAULT_RETRY_DELAYS
+    jitter: float = 0.0
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -56,11 +69,13 @@ class RetryPolicy:
                 "retry delays must be a non-empty list of seconds >= 0",
                 hint="e.g. delays=(1, 5, 30, 120)",
             )
+        if not 0 <= self.jitter < 1:
+            raise InvalidParameter("jitter must be a fraction in [0, 1)")
         object.__setattr__(self, "delays", tuple(float(d) for d in self.delays))
 
-    def delay(self, attempt: int) -> float:
+    def delay(self, attempt: int, rng: random.Random | None = None) -> float:
         """Wait before the try that follows ``attempt`` failures (attempt >= 1)."""
-        return self.delays[min(attempt, len(self.delays)) - 1]
+        return backoff(attempt - 1, schedule=self.delays, jitter=self.jitter, rng=rng)
 
 
 class Dispatcher:
@@ -73,7 +88,7 @@ class Dispatcher:
         lark: CardClient | None = None,
         clock: Clock = SYSTEM_CLOCK,
         processed: ProcessedStore | None = None,
-        retry: RetryPolicy | None = None,
+        retry: HandlerRetry | None = None,
         answer_grace: float = DEFAULT_ANSWER_GRACE,
     ) -> None:
         if answer_grace < 0:
@@ -84,7 +99,7 @@ class Dispatcher:
         self._processed = (
             processed if processed is not None else MemoryProcessedStore(now=clock.time)
         )
-        self.retry = retry if retry is not None else RetryPolicy()
+        self.retry = retry if retry is not None else HandlerRetry()
         self._grace = answer_grace
 
     async def handle(
@@ -249,3 +264,26 @@ class Dispatcher:
 
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
+
+
+# The worker's policy was called RetryPolicy, like the client's; the old name
+# still works, with a DeprecationWarning (DESIGN.md: add, never rename).
+def deprecated_retry_policy(module: str) -> type[HandlerRetry]:
+    """``HandlerRetry``, warning the code that asked for ``<module>.RetryPolicy``."""
+    warnings.warn(
+        f"{module}.RetryPolicy is deprecated; use HandlerRetry "
+        "(RetryPolicy is the name of the client's HTTP retry policy)",
+        DeprecationWarning,
+        stacklevel=3,  # past this helper and the module's __getattr__
+    )
+    return HandlerRetry
+
+
+if TYPE_CHECKING:
+    RetryPolicy = HandlerRetry
+else:
+
+    def __getattr__(name: str) -> object:
+        if name == "RetryPolicy":
+            return deprecated_retry_policy(__name__)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -28,8 +28,8 @@ from lark_async.callbacks import (
     AppKeys,
     CallbackRouter,
     Callbacks,
+    HandlerRetry,
     RegistryKeys,
-    RetryPolicy,
     StaticKeys,
 )
 from lark_async.callbacks.keys import KeySource
@@ -184,14 +184,14 @@ def _run(coro: Any) -> None:
         raise typer.Exit(ERROR_EXIT_CODE) from None
 
 
-def _retry(max_attempts: int, delays: str) -> RetryPolicy:
+def _retry(max_attempts: int, delays: str) -> HandlerRetry:
     try:
         parsed = [float(d) for d in delays.split(",") if d.strip()]
     except ValueError:
         raise ConfigError(
             f"--retry-delays must be comma-separated seconds, not {delays!r}"
         ) from None
-    return RetryPolicy(max_attempts, parsed)
+    return HandlerRetry(max_attempts, parsed)
 
 
 # -- commands ---------------------------------------------------------------------------
@@ -318,7 +318,7 @@ def worker(
 
 
 async def _work(
-    router: CallbackRouter, amqp: str, queue: str, concurrency: int, retry: RetryPolicy
+    router: CallbackRouter, amqp: str, queue: str, concurrency: int, retry: HandlerRetry
 ) -> None:
     lark = _client()
     if lark is None:

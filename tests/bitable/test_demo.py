@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from lark_async.bitable.demo import ROWS, demo
+from lark_async.demos.bitable import ROWS, demo
 from tests.bitable.conftest import Env
 
 

@@ -22,9 +22,9 @@ from lark_async.callbacks import (
     CardUpdate,
     Dispatcher,
     Envelope,
+    HandlerRetry,
     MemoryBroker,
     MemoryProcessedStore,
-    RetryPolicy,
     Toast,
     Worker,
 )
@@ -209,7 +209,7 @@ async def test_handler_failures_back_off_then_dead_letter() -> None:
 
         broker = MemoryBroker(clock=w.clock)
         dispatcher = Dispatcher(
-            router, lark=w.lark, clock=w.clock, retry=RetryPolicy(4, (1.0, 5.0, 30.0))
+            router, lark=w.lark, clock=w.clock, retry=HandlerRetry(4, (1.0, 5.0, 30.0))
         )
         async with Worker(broker, dispatcher, concurrency=2):
             await broker.publish(Envelope(w.event(message_id)), timeout=1)
@@ -227,7 +227,7 @@ async def test_failed_update_is_retried_without_running_the_handler_again() -> N
         calls: list[str] = []
         broker = MemoryBroker(clock=w.clock)
         dispatcher = Dispatcher(
-            approve_router(calls), lark=w.lark, clock=w.clock, retry=RetryPolicy(3, (2.0,))
+            approve_router(calls), lark=w.lark, clock=w.clock, retry=HandlerRetry(3, (2.0,))
         )
         # four 500s: the transport's own three retries, then the dispatcher's
         w.fake.faults.fail(f"POST {UPDATE}", times=4, status=500, code=1500, msg="internal")
@@ -288,9 +288,9 @@ async def test_processed_store_claims() -> None:
     with pytest.raises(InvalidParameter):
         MemoryProcessedStore(ttl=0)
     with pytest.raises(InvalidParameter):
-        RetryPolicy(0)
+        HandlerRetry(0)
     with pytest.raises(InvalidParameter):
-        RetryPolicy(3, ())
+        HandlerRetry(3, ())
     with pytest.raises(InvalidParameter):
         Worker(MemoryBroker(), Dispatcher(CallbackRouter()), concurrency=0)
 
@@ -317,3 +317,36 @@ async def test_memory_broker_parks_on_a_consume_bug_and_reports_full() -> None:
         await broker.close()
         with pytest.raises(QueueUnavailable, match="closed"):
             await broker.publish(envelope, timeout=1)
+
+
+def test_handler_retry_delays_follow_the_schedule_with_optional_jitter() -> None:
+    import random
+
+    retry = HandlerRetry(5, (1, 5, 30))
+    assert [retry.delay(n) for n in range(1, 6)] == [1.0, 5.0, 30.0, 30.0, 30.0]
+    spread = HandlerRetry(5, (10.0,), jitter=0.1)
+    rng = random.Random(3)
+    delays = [spread.delay(1, rng) for _ in range(200)]
+    assert all(9.0 <= d <= 11.0 for d in delays)
+    assert len(set(delays)) > 1
+    with pytest.raises(InvalidParameter):
+        HandlerRetry(3, (1.0,), jitter=1.5)
+    # RabbitMQ declares one retry queue per distinct delay: no jitter there.
+    from lark_async.callbacks import Callbacks
+    from lark_async.core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="jitter"):
+        Callbacks(amqp_url="amqp://guest:guest@127.0.0.1:5672/", retry=spread)
+
+
+def test_the_old_name_retry_policy_still_works_with_a_deprecation_warning() -> None:
+    import lark_async.callbacks
+    import lark_async.callbacks.dispatch
+
+    with pytest.warns(DeprecationWarning, match="HandlerRetry"):
+        from lark_async.callbacks import RetryPolicy
+    assert RetryPolicy is HandlerRetry
+    with pytest.warns(DeprecationWarning, match="HandlerRetry"):
+        assert lark_async.callbacks.dispatch.RetryPolicy is HandlerRetry
+    with pytest.raises(AttributeError):
+        lark_async.callbacks.NoSuchThing  # type: ignore[attr-defined]  # noqa: B018

@@ -17,9 +17,9 @@ from lark_async.callbacks import (
     CallbackIngress,
     Callbacks,
     CardUpdate,
+    HandlerRetry,
     MemoryBroker,
     Reply,
-    RetryPolicy,
     Toast,
 )
 from lark_async.callbacks.ingress import DEGRADED_BODY
@@ -248,7 +248,7 @@ async def test_handler_that_raises_is_retried_then_dead_lettered() -> None:
             attempts.append(1)
             raise RuntimeError("database down")
 
-    retry = RetryPolicy(max_attempts=3, delays=(0.001, 0.002))
+    retry = HandlerRetry(max_attempts=3, delays=(0.001, 0.002))
     async with stack(register=register, retry=retry) as s:
         await click(s, await s.send_card())
         await s.callbacks.drain()
@@ -456,3 +456,13 @@ async def test_callbacks_facade_guards() -> None:
     with pytest.raises(ConfigError, match="in-process"):
         await rabbit.drain()
     assert "RabbitBroker" in repr(rabbit)
+
+
+def test_the_old_ingress_module_still_exports_its_names() -> None:
+    from lark_async.callbacks import delivery, http, inbound, ingress
+
+    assert ingress.CallbackIngress is http.CallbackIngress is CallbackIngress
+    assert ingress.IngressStats is inbound.IngressStats
+    assert ingress.DEGRADED_BODY is inbound.DEGRADED_BODY
+    assert ingress.DEFAULT_PUBLISH_TIMEOUT == delivery.DEFAULT_PUBLISH_TIMEOUT
+    assert (ingress.DEFAULT_PREFIX, ingress.FEISHU_DEADLINE) == ("/lark", 3.0)

@@ -7,7 +7,7 @@ import io
 from rich.console import Console
 
 from lark_async import LarkClient
-from lark_async.messaging.demo import demo
+from lark_async.demos.messaging import demo
 from lark_async.testing import FakeLark
 from lark_async.testing.im import ImEmulator
 

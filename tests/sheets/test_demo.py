@@ -7,7 +7,7 @@ import io
 from rich.console import Console
 
 from lark_async.core.clock import FakeClock
-from lark_async.sheets.demo import DATA_ROWS, HEADER, demo
+from lark_async.demos.sheets import DATA_ROWS, HEADER, demo
 from lark_async.testing import SheetsEmulator
 from tests.helpers import client_for, emulator
 

@@ -5,40 +5,38 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import asyncpg  # type: ignore[import-untyped]
 
 from lark_async.auth.crypto import SecretBox
 from lark_async.auth.models import StoredToken, TokenKind
 from lark_async.auth.stores.base import LockTimeout, StoreUnavailable, decode_row
+from lark_async.auth.stores.pg_connection import (
+    CONNECTION_ERRORS,
+    parse_postgres_url,
+    redact_dsn,
+    validate_schema,
+)
 from lark_async.core.errors import ConfigError
 from lark_async.core.logging import get_logger
 
+# The URL helpers live in pg_connection (shared with the migrations); kept
+# importable from here, where they were first published.
+__all__ = [
+    "CONNECTION_ERRORS",
+    "PostgresTokenStore",
+    "parse_postgres_url",
+    "redact_dsn",
+    "validate_schema",
+]
+
 _T = TypeVar("_T")
 
-_SCHEMES = ("postgresql", "postgres", "postgresql+asyncpg")
-_SCHEMA_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
-
-# Errors meaning "the database cannot be reached or used right now", as
-# opposed to a bug or a misconfigured schema. All become StoreUnavailable.
-CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,
-    TimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    # The protocol got out of step, e.g. a FATAL arrived before the socket closed.
-    asyncpg.exceptions.InternalClientError,
-    asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, starting up
-    asyncpg.exceptions.InsufficientResourcesError,  # too many connections, disk full
-    asyncpg.exceptions.InvalidAuthorizationSpecificationError,
-    asyncpg.exceptions.InvalidCatalogNameError,  # database does not exist (yet)
-)
 # A pooled connection the server already dropped: worth one retry on a new one.
 _STALE: tuple[type[BaseException], ...] = (
     asyncpg.ConnectionDoesNotExistError,
@@ -61,50 +59,6 @@ _HELD: contextvars.ContextVar[tuple[object, asyncio.Task[Any] | None, Any] | Non
 
 class _StaleConnection(StoreUnavailable):
     """A pooled connection turned out to be dead; the call may be retried once."""
-
-
-def validate_schema(schema: str) -> str:
-    """Schema names are spliced into SQL, so only plain identifiers are accepted."""
-    if not _SCHEMA_RE.fullmatch(schema):
-        raise ConfigError(
-            f"invalid PostgreSQL schema name {schema!r}",
-            hint="use letters, digits and underscores (at most 63), not starting with a digit",
-        )
-    return schema
-
-
-def parse_postgres_url(url: str) -> tuple[str, str | None]:
-    """Split an optional ``?schema=NAME`` off a PostgreSQL URL: ``(dsn, schema)``."""
-    parts = urlsplit(url)
-    if parts.scheme not in _SCHEMES:
-        raise ConfigError(
-            f"not a PostgreSQL URL (scheme {parts.scheme!r})",
-            hint="use postgresql://user:password@host:5432/database[?schema=name]",
-        )
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    schemas = [v for k, v in query if k == "schema"]
-    rest = urlencode([(k, v) for k, v in query if k != "schema"])
-    # asyncpg does not know the SQLAlchemy driver suffix.
-    scheme = "postgresql" if parts.scheme == "postgresql+asyncpg" else parts.scheme
-    dsn = urlunsplit((scheme, parts.netloc, parts.path, rest, parts.fragment))
-    return dsn, (validate_schema(schemas[-1]) if schemas else None)
-
-
-def redact_dsn(dsn: str) -> str:
-    """The DSN with any password replaced by ``***``, safe for messages and logs."""
-    try:
-        parts = urlsplit(dsn)
-        netloc = parts.netloc
-        if parts.password is not None:
-            userinfo, _, hostinfo = netloc.rpartition("@")
-            netloc = f"{userinfo.partition(':')[0]}:***@{hostinfo}"
-        query = [
-            (k, "***" if k.lower() == "password" else v)
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        ]
-        return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query), ""))
-    except ValueError:
-        return "<unparseable dsn>"
 
 
 def _statements(table: str) -> dict[str, str]:

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from lark_async.bitable.filters import F
 from lark_async.bitable.report import BulkProgress
+from lark_async.testing import BitableEmulator
 
 ROWS = 10_000
 REGIONS = ("North", "South", "East", "West")
@@ -38,8 +39,6 @@ def _orders(n: int) -> Iterator[dict[str, Any]]:
 async def demo(fake: Any, lark: Any, console: Console) -> dict[str, str]:
     """Import, query, summarise. ``fake`` is a running FakeLark, ``lark`` a client for it."""
     # The emulator's test-facing API creates the base; a real base already exists.
-    from lark_async.testing.bitable import BitableEmulator
-
     summary: dict[str, str] = {}
     bt = BitableEmulator.of(fake)
     app_token = bt.create_app(name="Demo base")

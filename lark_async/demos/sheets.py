@@ -5,9 +5,8 @@ one of which the emulator refuses as too large once, so it is halved and
 resent), reads a range across a block boundary back, styles the header row,
 merges a title, freezes the header and widens a column.
 
-The lead's demo runner passes the emulator (``fake``), a client pointed at it
-(``lark``) and a rich console. This module stays free of ``lark_async.testing``
-and ``lark_async.client`` (services import only ``core``), so both are duck-typed.
+The demo runner passes the emulator (``fake``), a client pointed at it
+(``lark``) and a rich console.
 """
 
 from __future__ import annotations

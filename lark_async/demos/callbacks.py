@@ -4,9 +4,8 @@ The caller hands over a running emulator (``fake``), a client on it (``lark``) a
 rich console. The demo sends an approval card, serves the callback app (embedded
 in-process queue) on 127.0.0.1, has the emulator deliver a signed, encrypted click
 to it exactly as Feishu would, and shows the card after the handler's update. It
-reaches the emulator only over HTTP (its emulator-only ``/open-apis/emulator/v1/
-callbacks`` routes), so this module imports nothing outside ``lark_async.callbacks``
-and ``lark_async.core``.
+drives the emulator over HTTP (its emulator-only ``/open-apis/emulator/v1/callbacks``
+routes), as a test in another process would.
 """
 
 from __future__ import annotations

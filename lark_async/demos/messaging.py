@@ -1,8 +1,8 @@
 """The messaging part of ``make demo``: every message type, uploads, a card and a fan-out.
 
 ``demo(fake, lark, console)`` runs against a started emulator and a client
-pointed at it, prints what happens, and returns summary rows for the lead's
-table.
+pointed at it, prints what happens, and returns summary rows for the demo's
+summary table.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from lark_async.messaging.content import MessageContent
 from lark_async.messaging.post import At, Link, RichText, Text
 from lark_async.messaging.service import Messaging
 from lark_async.messaging.text import bold, link, mention
+from lark_async.testing import ImEmulator
 
 # Small but well-formed media, so the demo needs no files on disk.
 _PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
@@ -52,10 +53,7 @@ def _opus(duration_ms: int) -> bytes:
 
 
 async def demo(fake: Any, lark: Any, console: Console) -> dict[str, str]:
-    # The demo seeds the emulator's users and chats; only this module of
-    # lark_async.messaging touches lark_async.testing, and only here.
-    from lark_async.testing.im import ImEmulator
-
+    # The emulator's test-facing API seeds the users and chats a real tenant has.
     im = ImEmulator.of(fake)
     ann = im.add_user(name="Ann", email="ann@example.com")
     bob = im.add_user(name="Bob")
