@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from lark_async.testing import FakeLark, ImEmulator
-from lark_async.testing.im_uploads import sniff_image
+from lark_async.testing.im.uploads import sniff_image
 from tests.emulator.helpers import APP_ID, call, tenant_token
 from tests.emulator.test_im_common import (
     CARD_V1,

@@ -10,7 +10,7 @@ import pytest
 from aiohttp import web
 
 from lark_async.testing import FakeError, FakeLark, FakeRequest, RouteTable
-from lark_async.testing.routing import PathPattern, Router, RouteSpec
+from lark_async.testing.server.routing import PathPattern, Router, RouteSpec
 from tests.emulator.helpers import APP_ID, APP_SECRET, call, tenant_token
 
 CAL = "/open-apis/calendar/v4/calendars"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lark_async.testing.sheets_ranges import (
+from lark_async.testing.sheets.ranges import (
     MAX_COLUMNS,
     Box,
     RangeError,
