@@ -5,34 +5,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import aiohttp
 import pytest
 
 from lark_async.testing import FakeLark, ImEmulator, ManualClock
 from tests.emulator.helpers import APP_ID, tenant_token
-from tests.emulator.test_im_common import (
+from tests.emulator.im.helpers import (
     BATCH,
     CARD_V1,
     MESSAGES,
     Api,
     Result,
     code_of,
-    handler_errors_are_bugs,  # noqa: F401 (autouse)
     image_key,
     other_token,
 )
 
 TEXT = {"msg_type": "text", "content": {"text": "maintenance at 22:00"}}
-
-
-@pytest.fixture
-def im(fake: FakeLark) -> ImEmulator:
-    return ImEmulator.of(fake)
-
-
-@pytest.fixture
-async def api(fake: FakeLark, session: aiohttp.ClientSession) -> Api:
-    return Api(fake, session, await tenant_token(session, fake))
 
 
 async def batch(api: Api, body: dict[str, Any], token: str | None = None) -> Result:

@@ -8,21 +8,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from lark_async.testing import FakeLark, ManualClock
+from lark_async.testing import ManualClock
 from tests.emulator.helpers import APP_ID
-from tests.emulator.test_sheets_common import (
-    V3,
-    Api,
-    code_of,
-    handler_errors_are_bugs,  # noqa: F401 (autouse)
-    make_api,
-    values_of,
-)
-
-
-@pytest.fixture
-async def api(fake: FakeLark, session: aiohttp.ClientSession) -> Api:
-    return await make_api(fake, session)
+from tests.emulator.sheets.helpers import V3, Api, code_of, values_of
 
 
 # --- v3 -----------------------------------------------------------------------------------------

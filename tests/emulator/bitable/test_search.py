@@ -7,24 +7,11 @@ import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import aiohttp
 import pytest
 
 from lark_async.testing import BitableEmulator, FakeLark
+from tests.emulator.bitable.helpers import Api, code_of, names_of
 from tests.emulator.helpers import APP_ID
-from tests.emulator.test_bitable_common import (
-    Api,
-    code_of,
-    handler_errors_are_bugs,  # noqa: F401 (autouse)
-    make_api,
-    names_of,
-)
-
-
-@pytest.fixture
-async def api(fake: FakeLark, session: aiohttp.ClientSession) -> Api:
-    return await make_api(fake, session)
-
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # a base's default time zone
 # ManualClock starts at 1_700_000_000: Wednesday 2023-11-15, 06:13 in Shanghai.

@@ -10,7 +10,7 @@ import pytest
 from lark_async.testing import FakeLark, ImEmulator
 from lark_async.testing.im.uploads import sniff_image
 from tests.emulator.helpers import APP_ID, call, tenant_token
-from tests.emulator.test_im_common import (
+from tests.emulator.im.helpers import (
     CARD_V1,
     FILES,
     IMAGES,
@@ -20,7 +20,6 @@ from tests.emulator.test_im_common import (
     code_of,
     dumps,
     file_key,
-    handler_errors_are_bugs,  # noqa: F401 (autouse)
     image_key,
     other_token,
     sent_id,
@@ -39,21 +38,6 @@ SAMPLES = {
     "image/x-icon": b"\x00\x00\x01\x00\x01\x00\x10\x10",
     "image/heic": b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00",
 }
-
-
-@pytest.fixture
-def im(fake: FakeLark) -> ImEmulator:
-    return ImEmulator.of(fake)
-
-
-@pytest.fixture
-async def api(fake: FakeLark, session: aiohttp.ClientSession) -> Api:
-    return Api(fake, session, await tenant_token(session, fake))
-
-
-@pytest.fixture
-def user(im: ImEmulator) -> str:
-    return im.add_user(name="Ann", app_id=APP_ID)["open_id"]
 
 
 async def download(

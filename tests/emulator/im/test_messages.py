@@ -4,40 +4,23 @@ from __future__ import annotations
 
 import json
 
-import aiohttp
 import pytest
 
 from lark_async.testing import FakeLark, ImEmulator, ManualClock
 from tests.emulator.helpers import APP_ID, tenant_token
-from tests.emulator.test_im_common import (
+from tests.emulator.im.helpers import (
     CARD_V1,
     CARD_V2,
     Api,
     code_of,
     dumps,
     ext_of,
-    handler_errors_are_bugs,  # noqa: F401 (autouse)
     other_token,
     sent_id,
     text,
 )
 
 NOW_MS = "1700000000000"  # ManualClock's start, as IM's ms string
-
-
-@pytest.fixture
-def im(fake: FakeLark) -> ImEmulator:
-    return ImEmulator.of(fake)
-
-
-@pytest.fixture
-async def api(fake: FakeLark, session: aiohttp.ClientSession) -> Api:
-    return Api(fake, session, await tenant_token(session, fake))
-
-
-@pytest.fixture
-def user(im: ImEmulator) -> str:
-    return im.add_user(name="Ann", app_id=APP_ID)["open_id"]
 
 
 # --- send ----------------------------------------------------------------------------------

@@ -9,22 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-import aiohttp
-import pytest
-
-from lark_async.testing import FakeLark
-from tests.emulator.test_bitable_common import (
-    Api,
-    code_of,
-    handler_errors_are_bugs,  # noqa: F401 (autouse)
-    make_api,
-)
-
-
-@pytest.fixture
-async def api(fake: FakeLark, session: aiohttp.ClientSession) -> Api:
-    return await make_api(fake, session)
-
+from tests.emulator.bitable.helpers import Api, code_of
 
 ROWS = 100_000
 BATCH = 1_000

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiohttp
 import pytest
 
-from lark_async.testing import FakeLark, ImEmulator, ManualClock
-from tests.emulator.helpers import APP_ID, tenant_token
-from tests.emulator.test_im_common import (
+from lark_async.testing import ImEmulator, ManualClock
+from tests.emulator.im.helpers import (
     CARD_V1,
     CARD_V2,
     Api,
@@ -17,26 +15,10 @@ from tests.emulator.test_im_common import (
     dumps,
     ext_of,
     file_key,
-    handler_errors_are_bugs,  # noqa: F401 (autouse)
     image_key,
     other_token,
     text,
 )
-
-
-@pytest.fixture
-def im(fake: FakeLark) -> ImEmulator:
-    return ImEmulator.of(fake)
-
-
-@pytest.fixture
-async def api(fake: FakeLark, session: aiohttp.ClientSession) -> Api:
-    return Api(fake, session, await tenant_token(session, fake))
-
-
-@pytest.fixture
-def user(im: ImEmulator) -> str:
-    return im.add_user(name="Ann", app_id=APP_ID)["open_id"]
 
 
 @pytest.fixture

@@ -4,25 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiohttp
 import pytest
 
-from lark_async.testing import FakeLark
-from tests.emulator.test_sheets_common import (
-    V3,
-    Api,
-    Result,
-    code_of,
-    handler_errors_are_bugs,  # noqa: F401 (autouse)
-    make_api,
-)
+from tests.emulator.sheets.helpers import V3, Api, Result, code_of
 
 HEADER = {"font": {"bold": True, "fontSize": "12pt/1.5"}, "hAlign": 1, "backColor": "#1f4e79"}
-
-
-@pytest.fixture
-async def api(fake: FakeLark, session: aiohttp.ClientSession) -> Api:
-    return await make_api(fake, session)
 
 
 async def style(api: Api, rng: str, value: Any) -> Result:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import aiohttp
 import pytest
 
 from lark_async.testing import FakeLark, ImEmulator, ManualClock
-from tests.emulator.helpers import APP_ID, tenant_token
-from tests.emulator.test_im_common import (
+from tests.emulator.helpers import APP_ID
+from tests.emulator.im.helpers import (
     CARD_UPDATE,
     CARD_V1,
     CARD_V2,
@@ -18,7 +17,6 @@ from tests.emulator.test_im_common import (
     Result,
     code_of,
     dumps,
-    handler_errors_are_bugs,  # noqa: F401 (autouse)
     other_token,
     sent_id,
     text,
@@ -26,21 +24,6 @@ from tests.emulator.test_im_common import (
 
 DONE_V1 = {"config": {"update_multi": True}, "elements": [{"tag": "div", "text": "done"}]}
 PRIVATE_V1 = {"config": {"update_multi": False}, "elements": [{"tag": "div", "text": "mine"}]}
-
-
-@pytest.fixture
-def im(fake: FakeLark) -> ImEmulator:
-    return ImEmulator.of(fake)
-
-
-@pytest.fixture
-async def api(fake: FakeLark, session: aiohttp.ClientSession) -> Api:
-    return Api(fake, session, await tenant_token(session, fake))
-
-
-@pytest.fixture
-def user(im: ImEmulator) -> str:
-    return im.add_user(name="Ann", app_id=APP_ID)["open_id"]
 
 
 @pytest.fixture

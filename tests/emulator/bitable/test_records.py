@@ -10,19 +10,8 @@ import aiohttp
 import pytest
 
 from lark_async.testing import FakeLark, ManualClock
+from tests.emulator.bitable.helpers import Api, code_of
 from tests.emulator.helpers import APP_ID
-from tests.emulator.test_bitable_common import (
-    Api,
-    code_of,
-    handler_errors_are_bugs,  # noqa: F401 (autouse)
-    make_api,
-)
-
-
-@pytest.fixture
-async def api(fake: FakeLark, session: aiohttp.ClientSession) -> Api:
-    return await make_api(fake, session)
-
 
 NOW_MS = 1_700_000_000_000  # ManualClock's start
 
