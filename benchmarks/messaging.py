@@ -54,8 +54,8 @@ def emulator_setup(fake: FakeLark, recipients: int, per_recipient_limit: bool = 
     ``per_recipient_limit=False`` lifts the emulator's 5/s-per-chat check for
     the overhead part (``enforce_rate_limits`` only covers the per-app limits).
     """
-    from lark_async.testing import im_messages
     from lark_async.testing.im import ImEmulator
+    from lark_async.testing.im import messages as im_messages
 
     if not per_recipient_limit:
         setattr(im_messages, "RECIPIENT_QPS", 1_000_000)  # noqa: B010 - bench-only: measure the stack, not the quota

@@ -4,25 +4,27 @@
         fake.add_app("cli_abc", "secret")
         ...  # point the client at fake.url
 
+The engine (server, routing, gateway, limits, faults, journal) is in ``server/``;
+each API family has its package: ``im/``, ``bitable/``, ``sheets/``, ``callbacks/``.
 See docs/emulator.md.
 """
 
-from lark_async.testing.apps import FakeApp, IssuedToken
 from lark_async.testing.bitable import BitableEmulator
-from lark_async.testing.clock import ManualClock
-from lark_async.testing.emulator import (
+from lark_async.testing.im import ImEmulator
+from lark_async.testing.server.apps import FakeApp, IssuedToken
+from lark_async.testing.server.clock import ManualClock
+from lark_async.testing.server.envelope import FakeError, error_body, json_response, success_body
+from lark_async.testing.server.fake_lark import (
     DEFAULT_APP_ID,
     DEFAULT_APP_SECRET,
     DEFAULT_TENANT_KEY,
     FakeLark,
 )
-from lark_async.testing.envelope import FakeError, error_body, json_response, success_body
-from lark_async.testing.faults import Fault, Faults
-from lark_async.testing.im import ImEmulator
-from lark_async.testing.journal import Journal, JournalEntry
-from lark_async.testing.ratelimit import DEFAULT_FAMILIES, FamilyLimit, RateLimiter
-from lark_async.testing.request import FakeRequest
-from lark_async.testing.routing import (
+from lark_async.testing.server.faults import Fault, Faults
+from lark_async.testing.server.journal import Journal, JournalEntry
+from lark_async.testing.server.ratelimit import DEFAULT_FAMILIES, FamilyLimit, RateLimiter
+from lark_async.testing.server.request import FakeRequest
+from lark_async.testing.server.routing import (
     DEFAULT_AUTH,
     TENANT_ONLY,
     USER_ONLY,

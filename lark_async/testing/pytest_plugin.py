@@ -14,7 +14,7 @@ import pytest
 if TYPE_CHECKING:
     from pytest_asyncio import fixture as async_fixture
 
-    from lark_async.testing.emulator import FakeLark
+    from lark_async.testing.server.fake_lark import FakeLark
 else:
     try:  # strict-mode users need pytest-asyncio's decorator; auto mode accepts both
         from pytest_asyncio import fixture as async_fixture
@@ -31,7 +31,7 @@ def fake_lark_options() -> dict[str, Any]:
 @async_fixture
 async def fake_lark(fake_lark_options: dict[str, Any]) -> AsyncIterator[FakeLark]:
     """A running FakeLark with the default app (``fake_lark.app_id``/``app_secret``)."""
-    from lark_async.testing.emulator import FakeLark
+    from lark_async.testing.server.fake_lark import FakeLark
 
     fake = FakeLark(**fake_lark_options)
     fake.add_app(

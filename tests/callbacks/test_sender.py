@@ -21,7 +21,7 @@ from lark_async.testing.callbacks import (
     subscribe,
 )
 from lark_async.testing.im import ImEmulator
-from lark_async.testing.im_base import ImState
+from lark_async.testing.im.state import ImState
 
 from .conftest import APP, EK, OPEN_ID, VT, card, serve
 

@@ -6,7 +6,7 @@ import aiohttp
 import pytest
 
 from lark_async.testing import DEFAULT_FAMILIES, FakeLark, FakeRequest, ManualClock
-from lark_async.testing.ratelimit import FamilyLimit, RateLimiter, to_limit
+from lark_async.testing.server.ratelimit import FamilyLimit, RateLimiter, to_limit
 from tests.emulator.helpers import APP_ID, APP_SECRET, ECHO, ITEMS, call, tenant_token
 
 

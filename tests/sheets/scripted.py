@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from lark_async.testing import FakeError, FakeLark, FakeRequest
-from lark_async.testing.auth_routes import routes as auth_routes
+from lark_async.testing.server.auth import routes as auth_routes
 from tests.helpers import APP_ID, APP_SECRET
 
 V2 = "/open-apis/sheets/v2/spreadsheets/{token}"
