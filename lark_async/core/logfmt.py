@@ -1,0 +1,134 @@
+"""The formatters and the handler behind ``configure_logging``: JSON lines or console text.
+
+Both read lark-async records' ``record.lark_event`` and ``record.lark`` (fields
+already redacted) and fall back to the scanned message for other records in
+the ``lark_async`` hierarchy (the emulator's ``lark_async.testing``, say).
+Applications may put them on their own handlers too.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Callable
+from typing import IO, Any
+
+from lark_async.core.logging import LOGGER_NAME, redact_text, render_pairs
+
+__all__ = ["ConsoleFormatter", "JsonFormatter", "LarkStreamHandler", "iso_utc"]
+
+# (whole second, its "YYYY-MM-DDTHH:MM:SS" text): one strftime per second, not per line.
+_second: tuple[int, str] = (-1, "")
+
+
+def iso_utc(created: float) -> str:
+    """ISO 8601 UTC with milliseconds, e.g. ``2024-05-01T12:34:56.789Z``."""
+    global _second
+    whole = int(created)
+    cached = _second
+    if cached[0] == whole:
+        prefix = cached[1]
+    else:
+        prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
+        _second = (whole, prefix)
+    return f"{prefix}.{int((created - whole) * 1000):03d}Z"
+
+
+def _json_dumps() -> Callable[[dict[str, Any]], str]:
+    import json
+
+    def std_dumps(obj: dict[str, Any]) -> str:
+        return json.dumps(obj, default=str, ensure_ascii=False, separators=(",", ":"))
+
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - orjson is optional (the "fast" extra)
+        return std_dumps
+
+    option = orjson.OPT_NON_STR_KEYS
+
+    def fast_dumps(obj: dict[str, Any]) -> str:
+        try:
+            return orjson.dumps(obj, default=str, option=option).decode()
+        except TypeError:  # e.g. an int beyond 64 bits
+            return std_dumps(obj)
+
+    return fast_dumps
+
+
+def _parts(record: logging.LogRecord) -> tuple[str, dict[str, Any], str | None]:
+    """Event name, fields and scanned traceback text of any record."""
+    fields: dict[str, Any] | None = getattr(record, "lark", None)
+    if fields is not None:
+        return record.lark_event, fields, record.exc_text  # type: ignore[attr-defined]
+    # A plain stdlib record from the lark_async hierarchy: scan what it says.
+    exc_text = record.exc_text
+    if record.exc_info and not exc_text:
+        exc_text = logging.Formatter().formatException(record.exc_info)
+    return (
+        redact_text(record.getMessage()),
+        {},
+        redact_text(exc_text) if exc_text else None,
+    )
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record: ``ts``, ``level``, ``event``, the fields, and
+    ``logger`` (for child loggers) and ``exception`` when present."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._dumps = _json_dumps()
+
+    def format(self, record: logging.LogRecord) -> str:
+        event, fields, exc_text = _parts(record)
+        ts = iso_utc(record.created)
+        level = record.levelname.lower()
+        out = {"ts": ts, "level": level, "event": event, **fields}
+        if len(out) != 3 + len(fields):  # a field named ts/level/event: ours win
+            out.update(ts=ts, level=level, event=event)
+        if record.name != LOGGER_NAME:
+            out["logger"] = record.name
+        if exc_text:
+            out["exception"] = exc_text
+        return self._dumps(out)
+
+
+class ConsoleFormatter(logging.Formatter):
+    """``2024-05-01T12:34:56.789Z info    lark.request request_id=... status=200``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        event, fields, exc_text = _parts(record)
+        head = f"{iso_utc(record.created)} {record.levelname.lower():<8} "
+        if record.name != LOGGER_NAME:
+            head += f"[{record.name}] "
+        pairs = render_pairs(fields)
+        line = f"{head}{event} {pairs}" if pairs else f"{head}{event}"
+        return f"{line}\n{exc_text}" if exc_text else line
+
+
+class LarkStreamHandler(logging.Handler):
+    """The one handler ``configure_logging`` attaches: a line per record, one write each.
+
+    With no stream it writes to whatever ``sys.stderr`` is when the line is
+    written (a CLI test runner may swap it). Flushes like ``StreamHandler``.
+    """
+
+    def __init__(self, fmt: str, stream: IO[str] | None = None) -> None:
+        super().__init__()
+        self.stream = stream
+        self.setFormatter(JsonFormatter() if fmt == "json" else ConsoleFormatter())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record) + "\n"
+            stream = self.stream if self.stream is not None else sys.stderr
+            stream.write(line)
+            flush = getattr(stream, "flush", None)
+            if flush is not None:
+                flush()
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(record)
