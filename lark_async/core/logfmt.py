@@ -32,7 +32,9 @@ def iso_utc(created: float) -> str:
     else:
         prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
         _second = (whole, prefix)
-    return f"{prefix}.{int((created - whole) * 1000):03d}Z"
+    # Via whole microseconds, so float noise (x.001 stored as x.000999...) doesn't lose a ms.
+    millis = min(round((created - whole) * 1_000_000) // 1000, 999)
+    return f"{prefix}.{millis:03d}Z"
 
 
 def _json_dumps() -> Callable[[dict[str, Any]], str]:
