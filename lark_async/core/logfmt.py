@@ -75,7 +75,26 @@ def _parts(record: logging.LogRecord) -> tuple[str, dict[str, Any], str | None]:
     )
 
 
-class JsonFormatter(logging.Formatter):
+class _LineFormatter(logging.Formatter):
+    """A formatter that renders from the parts of an event, with or without a record."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        event, fields, exc_text = _parts(record)
+        return self.render(record.created, record.levelname, record.name, event, fields, exc_text)
+
+    def render(
+        self,
+        created: float,
+        levelname: str,
+        name: str,
+        event: str,
+        fields: dict[str, Any],
+        exc_text: str | None,
+    ) -> str:
+        raise NotImplementedError
+
+
+class JsonFormatter(_LineFormatter):
     """One JSON object per record: ``ts``, ``level``, ``event``, the fields, and
     ``logger`` (for child loggers) and ``exception`` when present."""
 
@@ -83,28 +102,42 @@ class JsonFormatter(logging.Formatter):
         super().__init__()
         self._dumps = _json_dumps()
 
-    def format(self, record: logging.LogRecord) -> str:
-        event, fields, exc_text = _parts(record)
-        ts = iso_utc(record.created)
-        level = record.levelname.lower()
+    def render(
+        self,
+        created: float,
+        levelname: str,
+        name: str,
+        event: str,
+        fields: dict[str, Any],
+        exc_text: str | None,
+    ) -> str:
+        ts = iso_utc(created)
+        level = levelname.lower()
         out = {"ts": ts, "level": level, "event": event, **fields}
         if len(out) != 3 + len(fields):  # a field named ts/level/event: ours win
             out.update(ts=ts, level=level, event=event)
-        if record.name != LOGGER_NAME:
-            out["logger"] = record.name
+        if name != LOGGER_NAME:
+            out["logger"] = name
         if exc_text:
             out["exception"] = exc_text
         return self._dumps(out)
 
 
-class ConsoleFormatter(logging.Formatter):
-    """``2024-05-01T12:34:56.789Z info    lark.request request_id=... status=200``."""
+class ConsoleFormatter(_LineFormatter):
+    """``2024-05-01T12:34:56.789Z info     lark.request request_id=... status=200``."""
 
-    def format(self, record: logging.LogRecord) -> str:
-        event, fields, exc_text = _parts(record)
-        head = f"{iso_utc(record.created)} {record.levelname.lower():<8} "
-        if record.name != LOGGER_NAME:
-            head += f"[{record.name}] "
+    def render(
+        self,
+        created: float,
+        levelname: str,
+        name: str,
+        event: str,
+        fields: dict[str, Any],
+        exc_text: str | None,
+    ) -> str:
+        head = f"{iso_utc(created)} {levelname.lower():<8} "
+        if name != LOGGER_NAME:
+            head += f"[{name}] "
         pairs = render_pairs(fields)
         line = f"{head}{event} {pairs}" if pairs else f"{head}{event}"
         return f"{line}\n{exc_text}" if exc_text else line
@@ -124,13 +157,41 @@ class LarkStreamHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            line = self.format(record) + "\n"
-            stream = self.stream if self.stream is not None else sys.stderr
-            stream.write(line)
-            flush = getattr(stream, "flush", None)
-            if flush is not None:
-                flush()
+            self._write(self.format(record))
         except RecursionError:
             raise
         except Exception:
             self.handleError(record)
+
+    def emit_event(
+        self, level: int, event: str, fields: dict[str, Any], exc_text: str | None
+    ) -> bool:
+        """Write one lark-async event without building a ``LogRecord``.
+
+        Only for when this handler is the event's one consumer (the caller
+        checks): then the record would be built just to be taken apart again.
+        False when our formatter was replaced; the caller then logs normally.
+        """
+        formatter = self.formatter
+        if not isinstance(formatter, _LineFormatter):
+            return False
+        levelname = logging.getLevelName(level)
+        try:
+            line = formatter.render(time.time(), levelname, LOGGER_NAME, event, fields, exc_text)
+            self.acquire()
+            try:
+                self._write(line)
+            finally:
+                self.release()
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(logging.LogRecord(LOGGER_NAME, level, "", 0, event, (), None))
+        return True
+
+    def _write(self, line: str) -> None:
+        stream = self.stream if self.stream is not None else sys.stderr
+        stream.write(line + "\n")
+        flush = getattr(stream, "flush", None)
+        if flush is not None:
+            flush()

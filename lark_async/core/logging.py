@@ -20,7 +20,10 @@ import logging
 import re
 import sys
 from collections.abc import Mapping, MutableMapping
-from typing import IO, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from lark_async.core.logfmt import LarkStreamHandler
 
 __all__ = [
     "LOGGER_NAME",
@@ -287,6 +290,15 @@ class LarkLogger:
             event = redact_text(event % args)
         redact_fields(fields)
         logger = self.logger
+        exc_text = _exception_text() if with_exception else None
+        direct = _direct
+        if (
+            direct is not None
+            and logger is _LOGGER
+            and _is_only_consumer(direct, level)
+            and direct.emit_event(level, event, fields, exc_text)
+        ):
+            return
         # The caller of debug()/info()/...: a frame lookup, not findCaller's walk.
         frame = sys._getframe(2)
         code = frame.f_code
@@ -297,10 +309,9 @@ class LarkLogger:
         )
         record.lark_event = event
         record.lark = fields
-        if with_exception:
-            # The traceback goes out as scanned text only (never the live exc_info),
-            # so no formatter can render an unscanned message.
-            record.exc_text = _exception_text()
+        # A traceback goes out as scanned text only (never the live exc_info), so
+        # no formatter can render an unscanned message.
+        record.exc_text = exc_text
         logger.handle(record)
 
 
@@ -308,6 +319,28 @@ _LOGGER = logging.getLogger(LOGGER_NAME)
 if not any(isinstance(h, logging.NullHandler) for h in _LOGGER.handlers):
     _LOGGER.addHandler(logging.NullHandler())
 _DEFAULT = LarkLogger(_LOGGER)
+
+# The handler configure_logging attached (console/json), else None.
+_direct: LarkStreamHandler | None = None
+
+
+def _is_only_consumer(handler: LarkStreamHandler, level: int) -> bool:
+    """Whether ``handler`` is the one thing that would see a record of ``_LOGGER``.
+
+    Then a ``LogRecord`` is not needed: nobody else (no other handler, no
+    filter, no propagation to the root logger, no pytest capture) could look
+    at it, and building one costs more than the JSON line itself.
+    """
+    handlers = _LOGGER.handlers
+    return (
+        len(handlers) == 2
+        and handlers[1] is handler
+        and type(handlers[0]) is logging.NullHandler
+        and not _LOGGER.propagate
+        and not _LOGGER.filters
+        and not handler.filters
+        and level >= handler.level
+    )
 
 
 def get_logger(name: str | None = None) -> LarkLogger:
@@ -369,11 +402,13 @@ def configure_logging(
     application's handlers. Calling it again replaces our handler. The root
     logger and structlog's global configuration are never touched.
     """
+    global _direct
     number = _level_number(level)
     if fmt not in ("console", "json", "stdlib"):
         raise ValueError(f"log format must be console, json or stdlib, not {fmt!r}")
     from lark_async.core.logfmt import LarkStreamHandler
 
+    _direct = None
     for handler in list(_LOGGER.handlers):
         if isinstance(handler, LarkStreamHandler):
             _LOGGER.removeHandler(handler)
@@ -382,7 +417,8 @@ def configure_logging(
     if fmt == "stdlib":
         _LOGGER.propagate = True
         return
-    _LOGGER.addHandler(LarkStreamHandler(fmt, stream))
+    _direct = LarkStreamHandler(fmt, stream)
+    _LOGGER.addHandler(_direct)
     _LOGGER.propagate = False
 
 

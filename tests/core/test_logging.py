@@ -529,3 +529,57 @@ def test_the_cli_keeps_a_logging_setup_it_finds(lark_logger: logging.Logger) -> 
     handlers = list(lark_logger.handlers)
     assert CliRunner().invoke(app, ["keygen"]).exit_code == 0
     assert lark_logger.handlers == handlers and lark_logger.level == logging.WARNING
+
+
+# --- the direct path: our handler alone skips the LogRecord, same lines -----------------------
+def test_direct_and_record_paths_write_the_same_lines(lark_logger: logging.Logger) -> None:
+    def lines_from(direct: bool) -> list[dict[str, Any]]:
+        out = io.StringIO()
+        configure_logging("DEBUG", "json", stream=out)
+        others = [
+            h
+            for h in lark_logger.handlers
+            if not isinstance(h, (logging.NullHandler, LarkStreamHandler))
+        ]
+        for h in others:  # pytest's capture handlers: they would force the record path
+            lark_logger.removeHandler(h)
+        extra = logging.NullHandler()
+        if not direct:
+            lark_logger.addHandler(extra)  # a second consumer: records are built
+        built: list[logging.LogRecord] = []
+        factory = logging.getLogRecordFactory()
+
+        def counting(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            built.append(factory(*args, **kwargs))
+            return built[-1]
+
+        logging.setLogRecordFactory(counting)
+        try:
+            log_every_kind_of_secret()
+        finally:
+            logging.setLogRecordFactory(factory)
+            lark_logger.removeHandler(extra)
+            for h in others:
+                lark_logger.addHandler(h)
+        assert (built == []) is direct
+        return [
+            {k: v for k, v in json.loads(x).items() if k != "ts"}
+            for x in out.getvalue().splitlines()
+        ]
+
+    direct, via_records = lines_from(True), lines_from(False)
+    assert len(direct) == 3 and direct == via_records
+    assert_redacted(json.dumps(direct))
+
+
+def test_direct_path_respects_filters_and_levels(lark_logger: logging.Logger) -> None:
+    out = io.StringIO()
+    configure_logging("INFO", "json", stream=out)
+    ours = our_handlers(lark_logger)[0]
+    ours.addFilter(lambda record: "drop" not in record.getMessage())
+    get_logger().info("lark.keep")
+    get_logger().info("lark.drop")
+    ours.filters.clear()
+    ours.setLevel(logging.ERROR)
+    get_logger().warning("lark.below")
+    assert [json.loads(x)["event"] for x in out.getvalue().splitlines()] == ["lark.keep"]
