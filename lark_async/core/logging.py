@@ -11,7 +11,8 @@ is on, secrets are masked here, before the record exists, and the fields travel
 on the record as ``record.lark`` (a dict) with the event name as
 ``record.lark_event``; ``record.getMessage()`` renders ``event key=value ...``
 lazily, for plain ``%(message)s`` formatters. The JSON and console formatters
-of :func:`configure_logging` live in :mod:`lark_async.core.logfmt`.
+of :func:`configure_logging` live in :mod:`lark_async.core.logfmt`; while that
+handler is the logger's only consumer, a line is rendered without a record.
 """
 
 from __future__ import annotations
