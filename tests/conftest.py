@@ -103,9 +103,14 @@ KNOWN_SECRETS: set[str] = set()
 @pytest.fixture(autouse=True)
 def _lark_logs_to_suite_log() -> None:
     """Route lark-async logs (DEBUG and up, JSON) into the suite log for every test."""
+    import logging
+
     from lark_async.core.logging import configure_logging
 
     configure_logging("DEBUG", "json", stream=SUITE_LOG)
+    # The emulator (logger lark_async.testing) logs each request it serves at DEBUG:
+    # test chatter, not the library's lines, so kept out of log_lines.
+    logging.getLogger("lark_async.testing").setLevel(logging.INFO)
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ a line here.
 from __future__ import annotations
 
 import importlib
+import logging
+import os
 from typing import Annotated, Any
 
 import typer
@@ -17,7 +19,8 @@ from typer.core import TyperGroup
 from lark_async.auth.crypto import SecretBox
 from lark_async.auth.registry import REGISTRY_PATH_ENV
 from lark_async.cli import CliState, print_error
-from lark_async.core.errors import LarkError
+from lark_async.core.errors import ConfigError, LarkError
+from lark_async.core.logging import LOGGER_NAME, configure_logging
 
 __all__ = ["SUBCOMMANDS", "app", "main"]
 
@@ -87,6 +90,28 @@ def _root(
     ] = None,
 ) -> None:
     ctx.obj = CliState(registry=registry)
+    _show_logs()
+
+
+def _show_logs() -> None:
+    """The CLI is an application, so it shows lark-async's log lines (the library is silent).
+
+    ``LARK_ASYNC_LOG_LEVEL`` and ``LARK_ASYNC_LOG_FORMAT`` choose them (default
+    INFO, console, on stderr). A program that runs this CLI in-process and has
+    already given the ``lark_async`` logger a handler keeps its own setup.
+    """
+    if any(not isinstance(h, logging.NullHandler) for h in logging.getLogger(LOGGER_NAME).handlers):
+        return
+    level = os.environ.get("LARK_ASYNC_LOG_LEVEL") or "INFO"
+    fmt = os.environ.get("LARK_ASYNC_LOG_FORMAT") or "console"
+    try:
+        configure_logging(level, fmt)  # type: ignore[arg-type]  # checked by configure_logging
+    except ValueError as exc:
+        raise ConfigError(
+            str(exc),
+            hint="LARK_ASYNC_LOG_LEVEL: DEBUG, INFO, WARNING, ERROR; "
+            "LARK_ASYNC_LOG_FORMAT: console, json, stdlib",
+        ) from None
 
 
 @app.command()
