@@ -332,11 +332,8 @@ class LarkClient:
             "max_retries": s.max_retries,
             "client_rate_limit": s.client_rate_limit,
         }
-        # Logging is only reconfigured when the environment asks for it, so an
-        # application's own configure_logging(...) stays in force.
-        if "log_level" in s.model_fields_set or "log_format" in s.model_fields_set:
-            kwargs["log_level"] = s.log_level
-            kwargs["log_format"] = s.log_format
+        # LARK_ASYNC_LOG_* are read by the CLI, not here: a library never changes
+        # the process's logging because of its environment.
         if s.registry_path:
             kwargs["registry"] = s.registry_path
         kwargs.update(overrides)

@@ -26,16 +26,17 @@ def _two_runs(client: LarkClient, emu: ThreadedEmulator) -> None:
         resp = await client.request("GET", ECHO)
         assert resp.ok, resp.error
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # no "unclosed session" or "loop is closed"
-        asyncio.run(call())
-        asyncio.run(call())
-        asyncio.run(call())
-        assert emu.token_fetches() == 1  # the token outlived the loops
+    async def close() -> None:
+        await client.aclose()
 
-        async def close() -> None:
-            await client.aclose()
-
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no "unclosed session" or "loop is closed"
+            asyncio.run(call())
+            asyncio.run(call())
+            asyncio.run(call())
+            assert emu.token_fetches() == 1  # the token outlived the loops
+    finally:
         asyncio.run(close())
         gc.collect()
 

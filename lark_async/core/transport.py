@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import json as _stdjson
+import logging
 import os
 import random
 import uuid
@@ -88,6 +89,9 @@ try:  # orjson is optional and only makes JSON faster
 except ImportError:  # pragma: no cover
     _dumps = _stdjson.dumps
     _loads = _stdjson.loads
+
+
+_log = get_logger()
 
 
 class AuthStep(Protocol):
@@ -396,20 +400,21 @@ class Transport:
         if data is None:
             # auth/v3 and OAuth answers put their fields at the top level.
             data = {k: v for k, v in body.items() if k not in ("code", "msg")}
-        get_logger().info(
-            "lark.request",
-            request_id=call.request_id,
-            app_id=call.app_id,
-            method=call.opts.method,
-            path=call.opts.path,
-            params=call.opts.params,
-            status=attempt.status,
-            code=0,
-            log_id=log_id,
-            attempt=call.attempt,
-            idempotency_key=call.opts.idempotency_key,
-            latency_ms=self._elapsed_ms(call),
-        )
+        if _log.is_enabled(logging.INFO):  # nothing is built when INFO is off
+            _log.info(
+                "lark.request",
+                request_id=call.request_id,
+                app_id=call.app_id,
+                method=call.opts.method,
+                path=call.opts.path,
+                params=call.opts.params,
+                status=attempt.status,
+                code=0,
+                log_id=log_id,
+                attempt=call.attempt,
+                idempotency_key=call.opts.idempotency_key,
+                latency_ms=self._elapsed_ms(call),
+            )
         return LarkResponse(
             ok=True,
             code=0,
@@ -424,9 +429,13 @@ class Transport:
 
     def _failed(self, err: LarkError, call: _Call) -> LarkResponse[dict[str, Any]]:
         err.request_id = call.request_id
-        log = get_logger()
-        level = log.error if (err.retryable or isinstance(err, OutcomeUnknown)) else log.warning
-        level(
+        level = (
+            logging.ERROR if err.retryable or isinstance(err, OutcomeUnknown) else logging.WARNING
+        )
+        if not _log.is_enabled(level):
+            return LarkResponse.failure(err, request_id=call.request_id, attempts=call.attempt)
+        _log.log(
+            level,
             "lark.request",
             request_id=call.request_id,
             app_id=call.app_id,
@@ -448,7 +457,7 @@ class Transport:
     def _log_retry(
         self, call: _Call, reason: str, delay: float, outcome: str, **extra: Any
     ) -> None:
-        get_logger().warning(
+        _log.warning(
             "lark.retry",
             request_id=call.request_id,
             app_id=call.app_id,

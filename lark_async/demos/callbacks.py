@@ -21,7 +21,7 @@ from lark_async.callbacks.app import Callbacks
 from lark_async.callbacks.events import CallbackEvent
 from lark_async.callbacks.keys import AppKeys
 from lark_async.callbacks.replies import CardUpdate
-from lark_async.core.response import LarkResponse
+from lark_async.client import LarkClient
 
 EMULATOR = "/open-apis/emulator/v1/callbacks"
 MESSAGES = "/open-apis/im/v1/messages"
@@ -33,17 +33,7 @@ class _App(Protocol):
     def app_id(self) -> str: ...
 
 
-class DemoClient(Protocol):
-    """What the demo needs of ``LarkClient``."""
-
-    @property
-    def default_app(self) -> _App: ...
-
-    def app(self, app_id: str) -> Any: ...
-
-    async def request(
-        self, method: str, path: str, **kwargs: Any
-    ) -> LarkResponse[dict[str, Any]]: ...
+DemoClient = LarkClient  # what the demo drives
 
 
 def approval_card(state: str, applicant: str = "张三", amount: str = "¥1,280.00") -> dict[str, Any]:
