@@ -20,11 +20,12 @@ async def emulator_process(config: dict[str, object]) -> AsyncIterator[str]:
     """The emulator in a child process (its own core), yielding its URL."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
-        str(ROOT / "benchmarks" / "_emulator_proc.py"),
+        "-m",
+        "lark_async.testing",
         json.dumps(config),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
-        cwd=str(ROOT),
+        cwd=str(ROOT / "benchmarks"),
     )
     assert proc.stdout is not None and proc.stdin is not None
     url = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode().strip()

@@ -1,9 +1,12 @@
-"""Run the emulator in its own process for benchmarks; prints its URL, stops when stdin closes.
+"""Run the emulator in a process of its own: ``python -m lark_async.testing [CONFIG]``.
 
-Config (JSON, argv[1]): ``fake`` (FakeLark keyword arguments), ``apps`` ({app_id: secret}),
-and optionally ``setup`` ("module:function", importable from benchmarks/) with
-``setup_args``: called as ``function(fake, **setup_args)`` after the apps are added and
-before the URL is printed, to seed data or add bench-only routes.
+Prints its URL on the first line of stdout and serves until stdin closes, so a
+test or benchmark can measure the client without the server sharing its loop.
+
+CONFIG (JSON): ``fake`` (FakeLark keyword arguments), ``apps`` ({app_id: secret}),
+and optionally ``setup`` ("module:function", importable from the working
+directory) with ``setup_args``: called as ``function(fake, **setup_args)`` after
+the apps are added and before the URL is printed, to seed data or add routes.
 """
 
 from __future__ import annotations
