@@ -1,28 +1,25 @@
-"""Client-side pacing for sends, so a well-behaved caller never sees 230020 or 429.
+"""Per-recipient spacing for sends, so a well-behaved caller never sees 230020.
 
-Feishu limits IM sends per app (50/s and 1000/min) and per recipient (5 QPS to
-one user, 5 QPS per group shared by all bots; CONTRACT §3). Its windows are
-fixed (aligned seconds/minutes), which a token bucket does not respect: a
-bucket of 5 with 5/s refill lets 10 through inside one aligned second. So:
+Feishu limits IM sends per recipient (5 QPS to one user, 5 QPS per group shared
+by all bots; CONTRACT §3) and per app (50/s and 1000/min). The app's windows are
+the client's rate limiter's ``im`` family (``lark_async.core.ratelimit``), which
+every IM call passes through; this module adds only what the client cannot
+know: who a send is for.
 
-- per recipient, sends are *spaced* at least ``1/qps`` apart (no burst);
-- per app, a sliding log admits at most ``count`` sends in any ``period``.
-
-A send is admitted only when both agree *at the same moment*, and is counted
-at that moment, so time spent waiting for one limit can never bunch sends up
-for the other. Both read the injectable clock (tests take no real time), and
-both widen their windows by a small ``margin`` to absorb network jitter
-between the client's clock and the server's.
+Feishu's windows are fixed (aligned seconds), which a token bucket does not
+respect: a bucket of 5 with 5/s refill lets 10 through inside one aligned
+second. So sends to one recipient are *spaced* at least ``1/qps`` apart, widened
+by a small ``margin`` for network jitter. A send reserves its slot at once and
+then sleeps on the injectable clock until it (no lock, no loop-bound state:
+tests take no real time, and any event loop works).
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
-from collections.abc import Sequence
+from collections import OrderedDict
 
 from lark_async.core.clock import Clock
 
-DEFAULT_APP_WINDOWS: tuple[tuple[int, float], ...] = ((50, 1.0), (1000, 60.0))
 DEFAULT_RECIPIENT_QPS = 5.0
 DEFAULT_MARGIN = 0.05
 
@@ -30,7 +27,7 @@ DEFAULT_MARGIN = 0.05
 class RecipientSpacing:
     """Sends to one key at least ``1/qps`` (plus margin) apart.
 
-    Keeps the last send time of recent keys in a bounded LRU, so memory stays
+    Keeps the next free slot of recent keys in a bounded LRU, so memory stays
     flat however many recipients a job touches. A key evicted while still
     "hot" would at worst allow one early send; with the default 10,000 keys
     that needs 10,000 other recipients within 0.2 s.
@@ -47,79 +44,32 @@ class RecipientSpacing:
             raise ValueError("qps and max_keys must be positive")
         self.interval = (1.0 / qps) * (1.0 + margin)
         self._max_keys = max_keys
-        self._last: OrderedDict[str, float] = OrderedDict()
+        self._next: OrderedDict[str, float] = OrderedDict()
 
     def __len__(self) -> int:
-        return len(self._last)
+        return len(self._next)
 
-    def wait(self, key: str, now: float) -> float:
-        last = self._last.get(key)
-        return 0.0 if last is None else max(0.0, last + self.interval - now)
-
-    def record(self, key: str, now: float) -> None:
-        self._last[key] = now
-        self._last.move_to_end(key)
-        while len(self._last) > self._max_keys:
-            self._last.popitem(last=False)
-
-
-class SlidingWindows:
-    """At most ``count`` sends in any ``period`` seconds, for every window given."""
-
-    def __init__(
-        self,
-        windows: Sequence[tuple[int, float]] = DEFAULT_APP_WINDOWS,
-        *,
-        margin: float = DEFAULT_MARGIN,
-    ) -> None:
-        if not windows or any(c <= 0 or p <= 0 for c, p in windows):
-            raise ValueError("windows must be (count > 0, period > 0) pairs")
-        self.windows = [(count, period * (1.0 + margin)) for count, period in windows]
-        self._logs: list[deque[float]] = [deque() for _ in windows]
-
-    def wait(self, now: float) -> float:
-        wait = 0.0
-        for (count, period), log in zip(self.windows, self._logs, strict=True):
-            while log and log[0] <= now - period:
-                log.popleft()
-            if len(log) >= count:
-                wait = max(wait, log[0] + period - now)
-        return wait
-
-    def record(self, now: float) -> None:
-        for log in self._logs:
-            log.append(now)
+    def reserve(self, key: str, now: float) -> float:
+        """Take the next slot for ``key``; returns the seconds to wait for it."""
+        slot = max(now, self._next.get(key, now))
+        self._next[key] = slot + self.interval
+        self._next.move_to_end(key)
+        while len(self._next) > self._max_keys:
+            self._next.popitem(last=False)
+        return slot - now
 
 
 class SendPacer:
-    """Admits a send when the recipient and the app both have room; either may be off."""
+    """Spaces the sends to each recipient; ``recipients=None`` turns it off."""
 
-    def __init__(
-        self,
-        clock: Clock,
-        *,
-        recipients: RecipientSpacing | None = None,
-        app: SlidingWindows | None = None,
-    ) -> None:
+    def __init__(self, clock: Clock, *, recipients: RecipientSpacing | None = None) -> None:
         self._clock = clock
         self.recipients = recipients
-        self.app = app
 
     async def acquire(self, key: str | None = None) -> None:
-        """Wait until a send to ``key`` (None: only the app limit) may go, and count it."""
-        if self.recipients is None and self.app is None:
+        """Wait until a send to ``key`` may go (None: nothing to wait for)."""
+        if key is None or self.recipients is None:
             return
-        while True:
-            now = self._clock.monotonic()
-            wait = self.app.wait(now) if self.app is not None else 0.0
-            if key is not None and self.recipients is not None:
-                wait = max(wait, self.recipients.wait(key, now))
-            if wait <= 0:
-                break
-            # Nothing is reserved while asleep: on waking, check again, since
-            # another sender may have taken the room in the meantime.
+        wait = self.recipients.reserve(key, self._clock.monotonic())
+        if wait > 0:
             await self._clock.sleep(wait)
-        if self.app is not None:
-            self.app.record(now)
-        if key is not None and self.recipients is not None:
-            self.recipients.record(key, now)
