@@ -23,10 +23,14 @@ from lark_async.core.service import (
 from lark_async.services import BUILTIN_SERVICES, builtin_infos, catalog
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def registry() -> Iterator[None]:
-    """Leave the process-wide service registry as it was."""
+    """Only the built-in services registered (other tests register theirs), and restored after."""
     saved = dict(core_service._REGISTRY)
+    builtin = {info.name for info in builtin_infos()}
+    for name in set(saved) - builtin:
+        del core_service._REGISTRY[name]
+    core_service._CLASSES.clear()
     yield
     core_service._REGISTRY.clear()
     core_service._REGISTRY.update(saved)
@@ -43,13 +47,15 @@ def _run(code: str) -> str:
 
 
 def test_every_service_code_is_in_the_catalogue() -> None:
-    codes = catalog().codes
+    cat = catalog()
+    codes = cat.codes
     for info in builtin_infos():
         for code, code_info in info.codes.items():
             assert codes[code] is code_info, (info.name, code)
     for code, code_info in CORE_CODES.items():
         assert codes[code] is code_info
-    assert len(codes) == len(CORE_CODES) + sum(len(info.codes) for info in builtin_infos())
+    described = set(CORE_CODES).union(*(info.codes for info in cat.infos))
+    assert set(codes) == described  # nothing else
 
 
 def test_no_two_descriptions_claim_one_code() -> None:
@@ -223,7 +229,7 @@ class Calendar(Service):
     name = "calendar"
 
 
-def test_a_users_description_joins_the_catalogue(registry: None) -> None:
+def test_a_users_description_joins_the_catalogue() -> None:
     info = ServiceInfo(
         "calendar",
         Calendar,
@@ -250,7 +256,7 @@ def test_a_users_description_joins_the_catalogue(registry: None) -> None:
     assert before.service_class("calendar") is Calendar  # classes come from the live registry
 
 
-def test_extra_descriptions_and_the_old_registration_form(registry: None) -> None:
+def test_extra_descriptions_and_the_old_registration_form() -> None:
     register_service("calendar", "tests.test_services:Calendar")
     assert registered_services()["calendar"] == "tests.test_services:Calendar"
     assert resolve_service("calendar") is Calendar
@@ -268,7 +274,7 @@ def test_extra_descriptions_and_the_old_registration_form(registry: None) -> Non
     assert catalog().codes.classify(1390001).kind is ErrorKind.UNKNOWN  # only where passed
 
 
-def test_a_users_service_may_replace_a_built_in_name(registry: None) -> None:
+def test_a_users_service_may_replace_a_built_in_name() -> None:
     from lark_async.messaging.meta import IM_CODES
 
     register_service("messaging", Calendar)
