@@ -15,7 +15,7 @@ in a row, and in tests on a ``FakeClock`` without real waiting.
 from __future__ import annotations
 
 import math
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -39,6 +39,24 @@ TIER4 = (Limit(50), Limit(1000, 60.0))
 DEFAULT_LIMITS: Mapping[str, tuple[Limit, ...]] = MappingProxyType({DEFAULT_FAMILY: TIER4})
 
 LimitSpec = Limit | tuple[float, float] | Sequence[Limit | tuple[float, float]]
+
+
+@dataclass(frozen=True, slots=True)
+class Pace:
+    """Calls of one app that share ``key`` go at least ``interval`` seconds apart.
+
+    For limits the client cannot see in a path, such as Feishu's 5 sends per
+    second to one chat: messaging passes ``Pace("im:chat_id:oc_...", 0.21)``
+    with each send. The limiter checks it at the same moment as the family's
+    windows, so waiting for one can never bunch calls up for the other.
+    """
+
+    key: str
+    interval: float
+
+    def __post_init__(self) -> None:
+        if not self.interval > 0:
+            raise ValueError(f"a pace needs a positive interval, not {self.interval!r}")
 
 
 def family_of(method: str, path: str) -> str:
@@ -119,6 +137,19 @@ class _Lane:
         return slot
 
 
+class _Spacing:
+    """When the last call with one pace key goes, and the next one's turn to look."""
+
+    __slots__ = ("last", "next_turn")
+
+    def __init__(self) -> None:
+        self.last = -math.inf
+        self.next_turn = -math.inf
+
+
+_EPSILON = 1e-9  # clock arithmetic: "now" may land a hair before the time slept to
+
+
 class ClientRateLimiter:
     """Per (app_id, family): a pacer for the shortest window, strict sliding windows for the rest.
 
@@ -131,6 +162,10 @@ class ClientRateLimiter:
     ``defaults`` are the families' documented limits (the client passes
     ``catalog().limits``); ``limits`` overrides some of them. A family with no
     limit of its own uses ``default`` (50/s and 1000/min).
+
+    A call may also carry a :class:`Pace` (per app and key, e.g. a chat): it is
+    honoured even when the limiter is disabled, since it is the caller's own
+    rule. The last ``max_pace_keys`` keys are remembered.
     """
 
     def __init__(
@@ -141,6 +176,7 @@ class ClientRateLimiter:
         enabled: bool = True,
         headroom: float = 0.95,
         clock: Clock = SYSTEM_CLOCK,
+        max_pace_keys: int = 10_000,
     ) -> None:
         if not 0 < headroom <= 1:
             raise ValueError(f"headroom must be in (0, 1], got {headroom}")
@@ -152,6 +188,8 @@ class ClientRateLimiter:
             for fam, spec in (source or {}).items():
                 self.limits[fam] = as_limits(spec)
         self._lanes: dict[tuple[str, str], _Lane] = {}
+        self._spacings: OrderedDict[tuple[str, str], _Spacing] = OrderedDict()
+        self._max_pace_keys = max(1, max_pace_keys)
 
     def _lane(self, app_id: str, family: str) -> _Lane:
         key = (app_id, family)
@@ -172,8 +210,41 @@ class ClientRateLimiter:
         now = self.clock.monotonic()
         return self._lane(app_id, family).reserve(now) - now
 
-    async def acquire(self, app_id: str, family: str) -> None:
-        """Wait until a call of ``family`` for ``app_id`` may be sent."""
+    async def acquire(self, app_id: str, family: str, pace: Pace | None = None) -> None:
+        """Wait until a call of ``family`` for ``app_id`` (and ``pace``) may be sent."""
+        if pace is not None:
+            await self._acquire_paced(app_id, family, pace)
+            return
         wait = self.reserve(app_id, family)
         if wait > 0:
             await self.clock.sleep(wait)
+
+    def _spacing(self, app_id: str, key: str) -> _Spacing:
+        spacings = self._spacings
+        spacing = spacings.get((app_id, key))
+        if spacing is None:
+            spacing = spacings[(app_id, key)] = _Spacing()
+            # A key evicted while still hot would allow one early call; with
+            # 10,000 keys that needs 10,000 others within one interval.
+            while len(spacings) > self._max_pace_keys:
+                spacings.popitem(last=False)
+        else:
+            spacings.move_to_end((app_id, key))
+        return spacing
+
+    async def _acquire_paced(self, app_id: str, family: str, pace: Pace) -> None:
+        clock = self.clock
+        spacing = self._spacing(app_id, pace.key)
+        now = clock.monotonic()
+        # Turns spread the wake-ups of calls queued on one key; what decides is
+        # the check below, against the slot the previous call actually took.
+        ready = max(now, spacing.next_turn, spacing.last + pace.interval)
+        spacing.next_turn = ready + pace.interval
+        while ready - now > _EPSILON:
+            await clock.sleep(ready - now)
+            now = clock.monotonic()
+            ready = spacing.last + pace.interval
+        slot = self._lane(app_id, family).reserve(now) if self.enabled else now
+        spacing.last = slot
+        if slot > now:
+            await clock.sleep(slot - now)

@@ -33,12 +33,7 @@ from lark_async.messaging.models import (
     UploadedFile,
     UploadedImage,
 )
-from lark_async.messaging.pacing import (
-    DEFAULT_MARGIN,
-    DEFAULT_RECIPIENT_QPS,
-    RecipientSpacing,
-    SendPacer,
-)
+from lark_async.messaging.pacing import DEFAULT_MARGIN, DEFAULT_RECIPIENT_QPS, RecipientPacing
 from lark_async.messaging.post import RichText
 from lark_async.messaging.receivers import ReceiveIdType, Receiver, resolve_receiver
 from lark_async.messaging.results import BatchSendReport, RecipientResult, SendReport
@@ -70,7 +65,7 @@ class Messaging(Service):
 
     def __init__(self, ctx: ServiceContext) -> None:
         super().__init__(ctx)
-        self._pacer: SendPacer
+        self._pacing: RecipientPacing | None
         self.configure_pacing()
 
     def configure_pacing(
@@ -93,14 +88,14 @@ class Messaging(Service):
         if not 0 <= margin <= 1:
             raise invalid("margin", f"{margin!r} is out of range", "a fraction, 0..1 (0.05 = 5%)")
         try:
-            recipients = RecipientSpacing(recipient_qps, margin=margin) if recipient_qps else None
+            pacing = RecipientPacing(recipient_qps, margin=margin) if recipient_qps else None
         except ValueError:
             raise invalid(
                 "recipient_qps", f"{recipient_qps!r} is not a rate", "> 0, or None"
             ) from None
         if app_windows is not None:
             _deprecated_app_windows(app_windows)
-        self._pacer = SendPacer(self._ctx.clock, recipients=recipients)
+        self._pacing = pacing
 
     # -- sending ------------------------------------------------------------------
     async def send_message(
@@ -305,7 +300,7 @@ class Messaging(Service):
     async def _send(
         self, receiver: Receiver, msg: MessageContent, msg_uuid: str
     ) -> LarkResponse[Message]:
-        await self._pacer.acquire(f"{receiver.id_type}:{receiver.id}")
+        pace = self._pacing.pace(receiver) if self._pacing is not None else None
         resp = await self._ctx.request(
             "POST",
             MESSAGES,
@@ -317,6 +312,7 @@ class Messaging(Service):
                 "uuid": msg_uuid,
             },
             idempotency_key=msg_uuid,
+            pace=pace,  # checked by the client's limiter with the app's IM windows
         )
         codes.refine(resp, "send")
         return parse_model(resp, Message)

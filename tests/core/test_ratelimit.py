@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
 from lark_async.core.clock import FakeClock, SystemClock
-from lark_async.core.ratelimit import DEFAULT_LIMITS, ClientRateLimiter, Limit, as_limits
+from lark_async.core.ratelimit import DEFAULT_LIMITS, ClientRateLimiter, Limit, Pace, as_limits
 
 
 class StillClock(FakeClock):
@@ -183,3 +184,96 @@ def test_defaults_come_from_outside_and_limits_override_them() -> None:
     assert "default" in lim.limits
     custom_default = ClientRateLimiter({"default": Limit(5)})
     assert custom_default.limits["default"] == (Limit(5),)
+
+
+# -- a per-key pace (messaging's sends to one chat), checked with the windows -------------
+
+
+class VirtualClock:
+    """Sleepers wake in time order when every task is waiting: concurrency without real time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._seq = itertools.count()
+
+    def time(self) -> float:
+        return self.now
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._sleepers.append((self.now + max(0.0, seconds), next(self._seq), fut))
+        await fut
+
+    async def run(self, *coros: Any) -> None:
+        tasks = [asyncio.ensure_future(c) for c in coros]
+        while not all(t.done() for t in tasks):
+            for _ in range(20):  # let every runnable task reach its next sleep
+                await asyncio.sleep(0)
+            if self._sleepers:
+                self._sleepers.sort(key=lambda s: (s[0], s[1]))
+                when, _, fut = self._sleepers.pop(0)
+                self.now = max(self.now, when)
+                fut.set_result(None)
+        await asyncio.gather(*tasks)
+
+
+async def test_a_pace_is_checked_against_the_slot_the_previous_call_took() -> None:
+    """60 sends to others queue first; sends to one chat must still go 0.2 s apart.
+
+    Spacing the chat's sends before they queue for the app's windows would let
+    them out 0.02 s apart once the queue drains (Feishu: 230020).
+    """
+    clock = VirtualClock()
+    lim = ClientRateLimiter({"im": [(50, 1.0), (1000, 60.0)]}, headroom=1.0, clock=clock)
+    sent: list[tuple[str, float]] = []
+
+    async def send(key: str) -> None:
+        await lim.acquire("app", "im", Pace(key, 0.2))
+        sent.append((key, clock.now))
+
+    await clock.run(*(send(f"ou_{i}") for i in range(60)), *(send("oc_group") for _ in range(8)))
+    group = [t for key, t in sent if key == "oc_group"]
+    assert len(group) == 8 and group[0] >= 60 * 0.02 - 1e-9  # queued behind the others
+    assert all(b - a >= 0.2 - 1e-9 for a, b in itertools.pairwise(group))
+    assert _max_in_aligned_window(group, 1.0) <= 5
+    every = sorted(t for _, t in sent)
+    assert _max_in_any_window(every, 1.0) <= 50  # and the app's window still holds
+    assert every[-1] < group[0] + 8 * 0.2  # the others did not wait for the group
+
+
+async def test_a_pace_holds_when_the_limiter_is_off_and_keys_are_independent() -> None:
+    clock = VirtualClock()
+    lim = ClientRateLimiter(enabled=False, clock=clock)
+    sent: list[tuple[str, float]] = []
+
+    async def send(key: str) -> None:
+        await lim.acquire("app", "im", Pace(key, 0.25))
+        sent.append((key, clock.now))
+
+    await clock.run(*(send(k) for k in ["a", "b", "a", "a", "c", "a"]))
+    assert [t for k, t in sent if k == "a"] == pytest.approx([0.0, 0.25, 0.5, 0.75])
+    assert [t for k, t in sent if k != "a"] == [0.0, 0.0]
+    other_app = ClientRateLimiter(enabled=False, clock=clock)
+    await other_app.acquire("app", "im", Pace("a", 0.25))  # limiters share nothing
+    with pytest.raises(ValueError):
+        Pace("a", 0)
+
+
+async def test_pace_keys_are_bounded_per_limiter() -> None:
+    clock = FakeClock()
+    lim = ClientRateLimiter(enabled=False, clock=clock, max_pace_keys=100)
+    for i in range(1000):
+        await lim.acquire("app", "im", Pace(f"ou_{i}", 0.2))
+    assert clock.sleeps == [] and len(lim._spacings) == 100
+
+
+def test_a_pace_works_from_consecutive_event_loops() -> None:
+    clock = FakeClock()
+    lim = ClientRateLimiter(enabled=False, clock=clock)
+    asyncio.run(lim.acquire("app", "im", Pace("oc_1", 0.2)))
+    asyncio.run(lim.acquire("app", "im", Pace("oc_1", 0.2)))
+    assert clock.sleeps == pytest.approx([0.2])

@@ -1,95 +1,56 @@
-"""Per-recipient spacing on an injectable clock: no real waiting.
+"""Per-recipient spacing: each send carries a Pace the client's limiter checks.
 
-The app's IM windows (50/s, 1000/min) are the client's rate limiter's ``im``
-family: see tests/core/test_ratelimit.py and test_fanout.py.
+The limiter itself (the app's IM windows, and a pace checked at the same moment)
+is tested on virtual time in tests/core/test_ratelimit.py; the emulator's
+enforcement of both in test_fanout.py and test_send.py.
 """
 
 from __future__ import annotations
-
-import asyncio
-import itertools
 
 import pytest
 
 from lark_async.core.clock import FakeClock
 from lark_async.core.errors import InvalidParameter
-from lark_async.messaging import Messaging
-from lark_async.messaging.pacing import RecipientSpacing, SendPacer
+from lark_async.core.ratelimit import Pace
+from lark_async.messaging import Messaging, Receiver
+from lark_async.messaging.pacing import RecipientPacing
+from lark_async.testing import FakeLark
+from lark_async.testing.im import ImEmulator
+
+SEND = "/open-apis/im/v1/messages"
 
 
-def _pacer(clock: FakeClock, qps: float | None = 5.0) -> SendPacer:
-    return SendPacer(clock, recipients=RecipientSpacing(qps, margin=0.0) if qps else None)
-
-
-async def test_sends_to_one_recipient_are_spaced_not_burst() -> None:
-    clock = FakeClock()
-    pacer = _pacer(clock)
-    times = []
-    for _ in range(6):
-        await pacer.acquire("ou_1")
-        times.append(clock.monotonic())
-    assert times == pytest.approx([0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
-    # at most 5 in any aligned second, unlike a bucket that bursts 5 then refills
-    assert sum(1 for t in times if t < 1.0) == 5
-
-
-async def test_recipients_are_independent_and_memory_is_bounded() -> None:
-    clock = FakeClock()
-    pacer = SendPacer(clock, recipients=RecipientSpacing(5.0, max_keys=100))
-    for i in range(1000):
-        await pacer.acquire(f"ou_{i}")
-    assert clock.sleeps == []  # different recipients never wait for each other
-    assert pacer.recipients is not None and len(pacer.recipients) == 100
-
-
-class StillClock(FakeClock):
-    """Time moves only through ``advance``: sleeps are recorded, not taken."""
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        await asyncio.sleep(0)
-
-
-async def test_concurrent_senders_to_one_recipient_stay_spaced() -> None:
-    clock = StillClock()
-    pacer = _pacer(clock)
-    await asyncio.gather(*(pacer.acquire("oc_1") for _ in range(4)))
-    # all four asked at t=0: the first goes at once, the others wake 0.2 s apart
-    assert clock.sleeps == pytest.approx([0.2, 0.4, 0.6])
-    wakes = [0.0, *clock.sleeps]
-    assert all(b - a >= 0.2 - 1e-9 for a, b in itertools.pairwise(wakes))
-
-
-def test_slots_are_reserved_at_once_in_arrival_order() -> None:
-    spacing = RecipientSpacing(5.0, margin=0.0)
-    assert [spacing.reserve("a", 0.0) for _ in range(3)] == pytest.approx([0.0, 0.2, 0.4])
-    assert spacing.reserve("b", 0.0) == 0.0
-    assert spacing.reserve("a", 10.0) == 0.0  # idle time is not saved up for a burst
-    assert spacing.reserve("a", 10.0) == pytest.approx(0.2)
-
-
-async def test_margin_widens_the_spacing_and_none_turns_it_off() -> None:
-    assert RecipientSpacing(5.0, margin=0.05).interval == pytest.approx(0.21)
-    clock = FakeClock()
-    for _ in range(3):
-        await SendPacer(clock).acquire("x")  # off: nothing to wait for
-        await _pacer(clock).acquire(None)  # no recipient (an upload, a read)
-    assert clock.sleeps == []
+def test_a_pace_per_recipient() -> None:
+    pacing = RecipientPacing(5.0, margin=0.05)
+    assert pacing.interval == pytest.approx(0.21)
+    assert pacing.pace(Receiver("oc_1", "chat_id")) == Pace("im:chat_id:oc_1", pacing.interval)
+    # the same id under another type is another recipient
+    assert pacing.pace(Receiver("x1", "user_id")).key != pacing.pace(Receiver("x1", "open_id")).key
+    assert RecipientPacing(5.0, margin=0.0).interval == pytest.approx(0.2)
 
 
 def test_bad_settings_are_refused() -> None:
-    with pytest.raises(ValueError):
-        RecipientSpacing(0)
-    with pytest.raises(ValueError):
-        RecipientSpacing(5.0, max_keys=0)
+    for qps, margin in ((0, 0.05), (-1, 0.05), (5, 2), (5, -0.1)):
+        with pytest.raises(ValueError):
+            RecipientPacing(qps, margin=margin)
 
 
-def test_the_pacer_works_from_consecutive_event_loops() -> None:
-    clock = FakeClock()
-    pacer = _pacer(clock)
-    asyncio.run(pacer.acquire("ou_1"))
-    asyncio.run(pacer.acquire("ou_1"))
-    assert clock.sleeps == pytest.approx([0.2])
+async def test_sends_to_one_recipient_are_spaced_on_the_clients_clock(
+    msg: Messaging, im: ImEmulator, fake: FakeLark, clock: FakeClock
+) -> None:
+    chat = im.add_chat()
+    for _ in range(6):
+        assert (await msg.send_text_message(chat, "hi")).ok
+    assert clock.sleeps == pytest.approx([0.21] * 5)  # the client's limiter is off here
+    assert fake.journal.count("POST", SEND, code=230020) == 0
+
+
+async def test_other_recipients_never_wait(
+    msg: Messaging, im: ImEmulator, clock: FakeClock
+) -> None:
+    for user in im.seed_users(20):
+        assert (await msg.send_text_message(user, "hi")).ok
+    assert clock.sleeps == []
 
 
 async def test_configure_pacing_refuses_bad_values(msg: Messaging) -> None:
@@ -105,3 +66,11 @@ async def test_configure_pacing_refuses_bad_values(msg: Messaging) -> None:
 async def test_app_windows_are_the_clients_limiter_now(msg: Messaging) -> None:
     with pytest.warns(DeprecationWarning, match="rate_limits=\\{'im'"):
         msg.configure_pacing(app_windows=((50, 1.0), (1000, 60.0)))
+
+
+async def test_pacing_off_sends_at_once(msg: Messaging, im: ImEmulator, clock: FakeClock) -> None:
+    msg.configure_pacing(recipient_qps=None)
+    chat = im.add_chat()
+    for _ in range(3):
+        await msg.send_text_message(chat, "hi")
+    assert clock.sleeps == []
