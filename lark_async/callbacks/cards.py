@@ -21,13 +21,7 @@ from typing import Any, Protocol
 from lark_async.callbacks.events import CallbackEvent
 from lark_async.callbacks.replies import CardUpdate
 from lark_async.core.clock import Clock
-from lark_async.core.errors import (
-    CodeInfo,
-    ErrorKind,
-    InvalidParameter,
-    LarkError,
-    register_codes,
-)
+from lark_async.core.errors import InvalidParameter, LarkError
 from lark_async.core.response import LarkResponse
 
 CARD_UPDATE_PATH = "/open-apis/interactive/v1/card/update"
@@ -37,41 +31,11 @@ TOKEN_INVALID = 300020
 TOKEN_EXPIRED = 300030
 TOKEN_USED_UP = 300040
 # Answers meaning "this token can't do it any more": PATCH the message instead.
+# What each code means (kind, hint) is described with the card-update endpoint
+# in lark_async/messaging/meta.py, which the client's code table includes.
 TOKEN_SPENT_CODES = frozenset({TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_USED_UP})
 
 _MESSAGE_ID_RE = re.compile(r"om_[A-Za-z0-9_\-]{1,128}")
-
-register_codes(
-    {
-        TOKEN_INVALID: CodeInfo(
-            ErrorKind.INVALID_PARAMETER,
-            False,
-            "the card token is malformed; it is event.token (c-...) of the callback",
-        ),
-        TOKEN_EXPIRED: CodeInfo(
-            ErrorKind.CONFLICT,
-            False,
-            "the card token expired (30 minutes); PATCH the message instead (via='patch')",
-        ),
-        TOKEN_USED_UP: CodeInfo(
-            ErrorKind.CONFLICT,
-            False,
-            "the card token was already used twice; PATCH the message instead (via='patch')",
-        ),
-        300090: CodeInfo(
-            ErrorKind.INVALID_PARAMETER,
-            False,
-            "a non-shared JSON 1.0 card needs CardUpdate(open_ids=[...])",
-        ),
-        200310: CodeInfo(
-            ErrorKind.PERMISSION_DENIED, False, "the card was sent by another app's bot"
-        ),
-        200320: CodeInfo(ErrorKind.INVALID_PARAMETER, False, "open_ids are invalid"),
-        11311: CodeInfo(
-            ErrorKind.INVALID_PARAMETER, False, "the card JSON is invalid; check its schema"
-        ),
-    }
-)
 
 
 class AppRequester(Protocol):

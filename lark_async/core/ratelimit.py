@@ -2,190 +2,249 @@
 
 Staying under Feishu's documented limits means a well-behaved client rarely
 sees a 429. Limits are per app (Feishu counts per app per tenant) and per
-family, since each API family has its own budget.
+family, since each API family has its own budget. The core knows no family but
+``default``: the families, their limits and which paths belong to them come
+from the services (``lark_async.services.catalog().limits``).
+
+The limiter keeps no lock and no timer: a call reserves its slot at once (plain
+arithmetic, nothing awaited in between), then sleeps on the injectable clock
+until that slot. So it works on any event loop, from two ``asyncio.run`` calls
+in a row, and in tests on a ``FakeClock`` without real waiting.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections import deque
+import math
+from collections import OrderedDict, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from types import MappingProxyType
 
-from aiolimiter import AsyncLimiter
+from lark_async.core.clock import SYSTEM_CLOCK, Clock
 
 
 @dataclass(frozen=True, slots=True)
 class Limit:
+    """At most ``rate`` calls per ``period`` seconds."""
+
     rate: float
     period: float = 1.0
 
 
-# Documented per-app limits, by family (CONTRACT §14). A family may have
-# several windows (1000/min & 50/s): a call must fit all of them.
-TIER4 = (Limit(50), Limit(1000, 60.0))  # "1000/min & 50/s", the most common tier
+DEFAULT_FAMILY = "default"
+# "1000/min & 50/s", Feishu's most common per-app tier: a call must fit both.
+TIER4 = (Limit(50), Limit(1000, 60.0))
 
-DEFAULT_LIMITS: dict[str, tuple[Limit, ...]] = {
-    "auth": TIER4,
-    "im": TIER4,
-    "im.chat": TIER4,
-    "card.update": TIER4,
-    "bitable.write": (Limit(50),),
-    "bitable.read": (Limit(20),),
-    "bitable.schema": (Limit(10),),
-    "sheets": (Limit(100),),
-    "sheets.v3": (Limit(100, 60.0),),
-    "sheets.v3.write": (Limit(20, 60.0),),
-    "docx.read": (Limit(5),),
-    "docx.write": (Limit(3),),
-    "drive.media": (Limit(5),),
-    "drive.permission": (Limit(100, 60.0),),
-    "contact": TIER4,
-    "apaas": (Limit(10),),
-    "default": TIER4,
-}
-
-# Longest prefix wins. Writes and reads differ for Bitable and docx.
-_PREFIXES: list[tuple[str, str]] = [
-    ("/open-apis/auth/", "auth"),
-    ("/open-apis/authen/", "auth"),
-    ("/open-apis/im/v1/chats", "im.chat"),
-    ("/open-apis/im/", "im"),
-    ("/open-apis/message/v4/", "im"),
-    ("/open-apis/interactive/v1/card/update", "card.update"),
-    ("/open-apis/sheets/v3/", "sheets.v3"),
-    ("/open-apis/sheets/", "sheets"),
-    ("/open-apis/drive/v1/media", "drive.media"),
-    ("/open-apis/drive/v1/permissions", "drive.permission"),
-    ("/open-apis/drive/v2/permissions", "drive.permission"),
-    ("/open-apis/contact/", "contact"),
-    ("/open-apis/apaas/", "apaas"),
-]
-
-
-@lru_cache(maxsize=4096)
-def family_of(method: str, path: str) -> str:
-    """The rate-limit family of a request."""
-    if path.startswith("/open-apis/bitable/"):
-        if "/records" in path:
-            if path.endswith(("/search", "/batch_get")) or method == "GET":
-                return "bitable.read"
-            return "bitable.write"
-        return "bitable.read" if method == "GET" else "bitable.schema"
-    if path.startswith("/open-apis/sheets/v3/") and method in ("POST", "PATCH"):
-        return "sheets.v3.write"  # create/patch spreadsheet: 20/min
-    if path.startswith("/open-apis/docx/"):
-        return "docx.read" if method == "GET" else "docx.write"
-    best = ""
-    family = "default"
-    for prefix, fam in _PREFIXES:
-        if path.startswith(prefix) and len(prefix) > len(best):
-            best, family = prefix, fam
-    return family
-
+#: The core's own limits: only ``default``, for any path no service claims.
+DEFAULT_LIMITS: Mapping[str, tuple[Limit, ...]] = MappingProxyType({DEFAULT_FAMILY: TIER4})
 
 LimitSpec = Limit | tuple[float, float] | Sequence[Limit | tuple[float, float]]
 
 
+@dataclass(frozen=True, slots=True)
+class Pace:
+    """Calls of one app that share ``key`` go at least ``interval`` seconds apart.
+
+    For limits the client cannot see in a path, such as Feishu's 5 sends per
+    second to one chat: messaging passes ``Pace("im:chat_id:oc_...", 0.21)``
+    with each send. The limiter checks it at the same moment as the family's
+    windows, so waiting for one can never bunch calls up for the other.
+    """
+
+    key: str
+    interval: float
+
+    def __post_init__(self) -> None:
+        if not self.interval > 0:
+            raise ValueError(f"a pace needs a positive interval, not {self.interval!r}")
+
+
+def family_of(method: str, path: str) -> str:
+    """Deprecated: the core knows no family but ``default``.
+
+    The family of a request comes from the services:
+    ``lark_async.services.catalog().family_of(method, path)``.
+    """
+    return DEFAULT_FAMILY
+
+
 def _one(item: object) -> Limit:
     if isinstance(item, Limit):
-        return item
-    if (
-        isinstance(item, tuple)
-        and len(item) == 2
-        and all(isinstance(x, (int, float)) and x > 0 for x in item)
-    ):
-        return Limit(float(item[0]), float(item[1]))
-    raise ValueError(f"a rate limit is Limit(rate, period) or (rate, period), not {item!r}")
+        rate, period = item.rate, item.period
+    elif isinstance(item, tuple) and len(item) == 2:
+        rate, period = item
+    else:
+        raise ValueError(f"a rate limit is Limit(rate, period) or (rate, period), not {item!r}")
+    for x in (rate, period):
+        if isinstance(x, bool) or not isinstance(x, int | float) or not x > 0:
+            raise ValueError(f"a rate limit needs a positive rate and period, not {item!r}")
+    return item if isinstance(item, Limit) else Limit(float(rate), float(period))
 
 
-def _limits(spec: LimitSpec) -> tuple[Limit, ...]:
-    """``Limit``, ``(rate, period)`` or a sequence of them."""
+def as_limits(spec: LimitSpec) -> tuple[Limit, ...]:
+    """``Limit``, ``(rate, period)`` or a sequence of them, as a tuple of windows."""
     if isinstance(spec, Limit) or (
-        isinstance(spec, tuple) and len(spec) == 2 and not isinstance(spec[0], (Limit, tuple))
+        isinstance(spec, tuple) and len(spec) == 2 and not isinstance(spec[0], Limit | tuple)
     ):
         return (_one(spec),)
+    if isinstance(spec, str | bytes):
+        raise ValueError(f"a rate limit is Limit(rate, period) or (rate, period), not {spec!r}")
     out = tuple(_one(item) for item in spec)
     if not out:
         raise ValueError("a rate limit family needs at least one window")
     return out
 
 
-class _SlidingWindow:
-    """At most ``limit`` calls in any ``period``-long stretch (a log of send times).
+class _Window:
+    """At most ``count`` reservations in any ``period``-long stretch.
 
-    Used for the longer windows (1000/min): strict for every window alignment
-    the server might use, without spacing calls the way the pacer does.
+    Only the last ``count`` reservations matter: the next one may go once the
+    oldest of them is ``period`` old. Strict for every window alignment the
+    server might use, without spacing calls the way the pacer does.
     """
 
-    def __init__(self, limit: int, period: float) -> None:
-        self.limit = max(1, limit)
-        self.period = period
-        self._times: deque[float] = deque()
-        self._lock = asyncio.Lock()  # first come, first served
+    __slots__ = ("period", "times")
 
-    async def acquire(self) -> None:
-        async with self._lock:
-            loop = asyncio.get_running_loop()
-            while True:
-                now = loop.time()
-                while self._times and now - self._times[0] >= self.period:
-                    self._times.popleft()
-                if len(self._times) < self.limit:
-                    self._times.append(now)
-                    return
-                await asyncio.sleep(self.period - (now - self._times[0]))
+    def __init__(self, count: int, period: float) -> None:
+        self.period = period
+        self.times: deque[float] = deque(maxlen=max(1, count))
+
+    def earliest(self) -> float:
+        if len(self.times) == self.times.maxlen:
+            return self.times[0] + self.period
+        return -math.inf
+
+
+class _Lane:
+    """One (app, family): a pacer for the shortest window, strict windows for the rest."""
+
+    __slots__ = ("interval", "next_free", "windows")
+
+    def __init__(self, limits: Sequence[Limit], headroom: float) -> None:
+        first, *rest = sorted(limits, key=lambda lim: lim.period)
+        self.interval = first.period / (first.rate * headroom)
+        self.next_free = -math.inf
+        self.windows = [_Window(int(lim.rate * headroom), lim.period) for lim in rest]
+
+    def reserve(self, now: float) -> float:
+        """Take the earliest slot every window allows; returns its time."""
+        slot = max(now, self.next_free)
+        for window in self.windows:
+            slot = max(slot, window.earliest())
+        self.next_free = slot + self.interval
+        for window in self.windows:
+            window.times.append(slot)
+        return slot
+
+
+class _Spacing:
+    """When the last call with one pace key goes, and the next one's turn to look."""
+
+    __slots__ = ("last", "next_turn")
+
+    def __init__(self) -> None:
+        self.last = -math.inf
+        self.next_turn = -math.inf
+
+
+_EPSILON = 1e-9  # clock arithmetic: "now" may land a hair before the time slept to
 
 
 class ClientRateLimiter:
-    """Per (app_id, family): a pacer for the shortest window, sliding logs for the rest.
+    """Per (app_id, family): a pacer for the shortest window, strict sliding windows for the rest.
 
-    The pacer holds a single slot refilled every ``period / (rate * headroom)``
-    seconds, so calls are spaced evenly instead of bursting: a bucket as deep
-    as the rate would let up to twice the rate land in one of the server's
-    one-second windows, which is exactly the 429 this exists to avoid. Longer
-    windows (1000/min) are enforced strictly by a log of recent calls.
+    The pacer spaces calls ``period / (rate * headroom)`` apart instead of
+    letting them burst: a bucket as deep as the rate would let up to twice the
+    rate land in one of the server's one-second windows, which is exactly the
+    429 this exists to avoid. Longer windows (1000/min) are enforced strictly.
     ``headroom`` (default 0.95) leaves room for network jitter.
+
+    ``defaults`` are the families' documented limits (the client passes
+    ``catalog().limits``); ``limits`` overrides some of them. A family with no
+    limit of its own uses ``default`` (50/s and 1000/min).
+
+    A call may also carry a :class:`Pace` (per app and key, e.g. a chat): it is
+    honoured even when the limiter is disabled, since it is the caller's own
+    rule. The last ``max_pace_keys`` keys are remembered.
     """
 
     def __init__(
         self,
         limits: Mapping[str, LimitSpec] | None = None,
         *,
+        defaults: Mapping[str, LimitSpec] | None = None,
         enabled: bool = True,
         headroom: float = 0.95,
+        clock: Clock = SYSTEM_CLOCK,
+        max_pace_keys: int = 10_000,
     ) -> None:
         if not 0 < headroom <= 1:
             raise ValueError(f"headroom must be in (0, 1], got {headroom}")
         self.enabled = enabled
         self.headroom = headroom
+        self.clock = clock
         self.limits: dict[str, tuple[Limit, ...]] = dict(DEFAULT_LIMITS)
-        for fam, spec in (limits or {}).items():
-            self.limits[fam] = _limits(spec)
-        self._buckets: dict[tuple[str, str], AsyncLimiter] = {}
-        self._windows: dict[tuple[str, str], list[_SlidingWindow]] = {}
+        for source in (defaults, limits):
+            for fam, spec in (source or {}).items():
+                self.limits[fam] = as_limits(spec)
+        self._lanes: dict[tuple[str, str], _Lane] = {}
+        self._spacings: OrderedDict[tuple[str, str], _Spacing] = OrderedDict()
+        self._max_pace_keys = max(1, max_pace_keys)
 
-    def _family_limits(self, family: str) -> tuple[Limit, ...]:
-        lims = self.limits.get(family) or self.limits["default"]
-        return tuple(sorted(lims, key=lambda lim: lim.period))
-
-    def _bucket(self, app_id: str, family: str) -> AsyncLimiter:
+    def _lane(self, app_id: str, family: str) -> _Lane:
         key = (app_id, family)
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            first, *rest = self._family_limits(family)
-            bucket = AsyncLimiter(1, first.period / (first.rate * self.headroom))
-            self._buckets[key] = bucket
-            self._windows[key] = [
-                _SlidingWindow(int(lim.rate * self.headroom), lim.period) for lim in rest
-            ]
-        return bucket
+        lane = self._lanes.get(key)
+        if lane is None:
+            lims = self.limits.get(family) or self.limits[DEFAULT_FAMILY]
+            lane = self._lanes[key] = _Lane(lims, self.headroom)
+        return lane
 
-    async def acquire(self, app_id: str, family: str) -> None:
+    def reserve(self, app_id: str, family: str) -> float:
+        """Reserve the next call's slot now; returns the seconds to wait before sending.
+
+        The slot is taken even if the caller then gives up (a conservative
+        miss, never a burst).
+        """
         if not self.enabled:
+            return 0.0
+        now = self.clock.monotonic()
+        return self._lane(app_id, family).reserve(now) - now
+
+    async def acquire(self, app_id: str, family: str, pace: Pace | None = None) -> None:
+        """Wait until a call of ``family`` for ``app_id`` (and ``pace``) may be sent."""
+        if pace is not None:
+            await self._acquire_paced(app_id, family, pace)
             return
-        bucket = self._bucket(app_id, family)
-        for window in self._windows[(app_id, family)]:
-            await window.acquire()
-        await bucket.acquire()
+        wait = self.reserve(app_id, family)
+        if wait > 0:
+            await self.clock.sleep(wait)
+
+    def _spacing(self, app_id: str, key: str) -> _Spacing:
+        spacings = self._spacings
+        spacing = spacings.get((app_id, key))
+        if spacing is None:
+            spacing = spacings[(app_id, key)] = _Spacing()
+            # A key evicted while still hot would allow one early call; with
+            # 10,000 keys that needs 10,000 others within one interval.
+            while len(spacings) > self._max_pace_keys:
+                spacings.popitem(last=False)
+        else:
+            spacings.move_to_end((app_id, key))
+        return spacing
+
+    async def _acquire_paced(self, app_id: str, family: str, pace: Pace) -> None:
+        clock = self.clock
+        spacing = self._spacing(app_id, pace.key)
+        now = clock.monotonic()
+        # Turns spread the wake-ups of calls queued on one key; what decides is
+        # the check below, against the slot the previous call actually took.
+        ready = max(now, spacing.next_turn, spacing.last + pace.interval)
+        spacing.next_turn = ready + pace.interval
+        while ready - now > _EPSILON:
+            await clock.sleep(ready - now)
+            now = clock.monotonic()
+            ready = spacing.last + pace.interval
+        slot = self._lane(app_id, family).reserve(now) if self.enabled else now
+        spacing.last = slot
+        if slot > now:
+            await clock.sleep(slot - now)

@@ -1,7 +1,8 @@
 """Fan-out: one message to many recipients, one send each, bounded concurrency.
 
-Each recipient gets its own send (any message type), paced per recipient and
-per app (see :mod:`pacing`), with a uuid so retries never deliver twice.
+Each recipient gets its own send (any message type), spaced per recipient (see
+:mod:`pacing`) and within the app's IM limits (the client's rate limiter), with
+a uuid so retries never deliver twice.
 A failure is that recipient's result, never an exception; results come back in
 input order. ``receivers`` may be any iterable (a generator over a million
 ids is read lazily, one item per free worker).

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, ClassVar, Literal
@@ -32,14 +33,7 @@ from lark_async.messaging.models import (
     UploadedFile,
     UploadedImage,
 )
-from lark_async.messaging.pacing import (
-    DEFAULT_APP_WINDOWS,
-    DEFAULT_MARGIN,
-    DEFAULT_RECIPIENT_QPS,
-    RecipientSpacing,
-    SendPacer,
-    SlidingWindows,
-)
+from lark_async.messaging.pacing import DEFAULT_MARGIN, DEFAULT_RECIPIENT_QPS, RecipientPacing
 from lark_async.messaging.post import RichText
 from lark_async.messaging.receivers import ReceiveIdType, Receiver, resolve_receiver
 from lark_async.messaging.results import BatchSendReport, RecipientResult, SendReport
@@ -71,44 +65,37 @@ class Messaging(Service):
 
     def __init__(self, ctx: ServiceContext) -> None:
         super().__init__(ctx)
-        self._pacer: SendPacer
+        self._pacing: RecipientPacing | None
         self.configure_pacing()
 
     def configure_pacing(
         self,
         *,
         recipient_qps: float | None = DEFAULT_RECIPIENT_QPS,
-        app_windows: Sequence[tuple[int, float]] | None = DEFAULT_APP_WINDOWS,
+        app_windows: Sequence[tuple[int, float]] | None = None,
         margin: float = DEFAULT_MARGIN,
     ) -> None:
-        """Set the client-side send limits (``None`` turns one off).
+        """Set the spacing of sends to one recipient (``None`` turns it off).
 
-        Defaults are Feishu's: 5 sends per second to one user or chat, and
-        50/s and 1000/min per app. They apply to every send from this app's
-        ``messaging``, single sends and fan-outs alike.
+        The default is Feishu's: 5 sends per second to one user or chat, for
+        every send from this app's ``messaging``, single sends and fan-outs
+        alike. The app's own IM limits (50/s and 1000/min) are the client's
+        rate limiter's ``im`` family, which every IM call passes through:
+        change them with ``LarkClient(rate_limits={"im": [(50, 1.0), (1000, 60.0)]})``.
+        ``app_windows`` is deprecated and ignored (it used to pace the same
+        windows a second time).
         """
         if not 0 <= margin <= 1:
             raise invalid("margin", f"{margin!r} is out of range", "a fraction, 0..1 (0.05 = 5%)")
         try:
-            recipients = RecipientSpacing(recipient_qps, margin=margin) if recipient_qps else None
+            pacing = RecipientPacing(recipient_qps, margin=margin) if recipient_qps else None
         except ValueError:
             raise invalid(
                 "recipient_qps", f"{recipient_qps!r} is not a rate", "> 0, or None"
             ) from None
-        try:
-            app = SlidingWindows(app_windows, margin=margin) if app_windows else None
-        except (ValueError, TypeError):
-            raise invalid(
-                "app_windows",
-                f"{app_windows!r} is not a list of windows",
-                "e.g. ((50, 1.0), (1000, 60.0))",
-            ) from None
-        self._pacer = SendPacer(self._ctx.clock, recipients=recipients, app=app)
-
-    async def _request(self, method: str, path: str, **kwargs: Any) -> LarkResponse[dict[str, Any]]:
-        # Every IM call counts against the app's IM budget, not only sends.
-        await self._pacer.acquire()
-        return await self._ctx.request(method, path, **kwargs)
+        if app_windows is not None:
+            _deprecated_app_windows(app_windows)
+        self._pacing = pacing
 
     # -- sending ------------------------------------------------------------------
     async def send_message(
@@ -313,7 +300,7 @@ class Messaging(Service):
     async def _send(
         self, receiver: Receiver, msg: MessageContent, msg_uuid: str
     ) -> LarkResponse[Message]:
-        await self._pacer.acquire(f"{receiver.id_type}:{receiver.id}")
+        pace = self._pacing.pace(receiver) if self._pacing is not None else None
         resp = await self._ctx.request(
             "POST",
             MESSAGES,
@@ -325,6 +312,7 @@ class Messaging(Service):
                 "uuid": msg_uuid,
             },
             idempotency_key=msg_uuid,
+            pace=pace,  # checked by the client's limiter with the app's IM windows
         )
         codes.refine(resp, "send")
         return parse_model(resp, Message)
@@ -342,12 +330,12 @@ class Messaging(Service):
     ) -> SendReport:
         """Send one message to each recipient (any type), ``concurrency`` at a time.
 
-        Respects 5 QPS per recipient and the app's 50/s & 1000/min (see
-        :meth:`configure_pacing`). Never raises for one recipient: each gets a
-        :class:`RecipientResult`, in input order. ``dedupe_key`` (e.g. a job id)
-        makes every recipient's uuid stable, so re-running a half-finished job
-        within an hour skips those already sent. Bad content raises before
-        anything is sent.
+        Respects 5 QPS per recipient (see :meth:`configure_pacing`) and, through
+        the client's rate limiter, the app's 50/s & 1000/min. Never raises for
+        one recipient: each gets a :class:`RecipientResult`, in input order.
+        ``dedupe_key`` (e.g. a job id) makes every recipient's uuid stable, so
+        re-running a half-finished job within an hour skips those already sent.
+        Bad content raises before anything is sent.
         """
         msg = as_content(content)
 
@@ -624,7 +612,6 @@ class Messaging(Service):
         target: Path | IO[bytes] = Path(dest) if isinstance(dest, str | os.PathLike) else dest
         if not isinstance(target, Path) and not hasattr(target, "write"):
             raise invalid("dest", f"{type(dest).__name__} is not writable", "a path or binary file")
-        await self._pacer.acquire()
         resp = await self._ctx.download("GET", path, target, params=params)
         codes.refine(resp, "get")
         return resp
@@ -633,6 +620,25 @@ class Messaging(Service):
     reply = reply_message
     recall = recall_message
     edit = edit_message
+
+
+def _deprecated_app_windows(app_windows: Sequence[tuple[int, float]]) -> None:
+    try:
+        ok = len(app_windows) > 0 and all(c > 0 and p > 0 for c, p in app_windows)
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise invalid(
+            "app_windows",
+            f"{app_windows!r} is not a list of windows",
+            "e.g. ((50, 1.0), (1000, 60.0))",
+        )
+    warnings.warn(
+        "configure_pacing(app_windows=...) is ignored: the app's IM limits are the client's "
+        "rate limiter's 'im' family; set them with LarkClient(rate_limits={'im': [...]})",
+        DeprecationWarning,
+        stacklevel=3,
+    )
 
 
 def _message_id(message_id: str) -> str:

@@ -14,8 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lark_async.core.errors import LarkError, LarkTimeout, build_error
+from lark_async.core.errors import LarkError, LarkTimeout
 from lark_async.core.response import LarkResponse
+from lark_async.services import catalog
+
+build_error = catalog().codes.build_error  # the client's table: Bitable's codes included
 
 Hook = Callable[[str, dict[str, Any]], LarkError | None]
 

@@ -8,8 +8,11 @@ from typing import Any
 import pytest
 
 from lark_async.bitable import Pages, RecordPage
-from lark_async.core.errors import LarkError, ServerError, build_error
+from lark_async.core.errors import LarkError, ServerError
 from lark_async.core.response import LarkResponse
+from lark_async.services import catalog
+
+build_error = catalog().codes.build_error  # the client's table: Bitable's codes included
 
 
 def page(items: list[int], more: bool, token: str | None) -> LarkResponse[RecordPage]:

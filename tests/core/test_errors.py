@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from lark_async.core.codes import CORE_CODES, CodeTable
 from lark_async.core.errors import (
     BAD_CREDENTIAL_CODES,
     CODE_TABLE,
@@ -9,13 +10,13 @@ from lark_async.core.errors import (
     CodeInfo,
     ConfigError,
     ErrorKind,
+    NotFound,
     PermissionDenied,
     RateLimited,
     ServerError,
     UnknownError,
     build_error,
     classify,
-    register_codes,
 )
 
 
@@ -23,6 +24,15 @@ def test_every_token_invalid_code_maps_to_token_invalid() -> None:
     for code in TOKEN_INVALID_CODES:
         assert classify(code).kind is ErrorKind.TOKEN_INVALID
         assert classify(code).retryable
+
+
+def test_token_invalid_codes_are_derived_from_the_table() -> None:
+    expected = {99991661, 99991663, 99991664, 99991665, 99991668, 99991671, 99991677, 20005, 20006}
+    assert TOKEN_INVALID_CODES == CORE_CODES.token_invalid_codes == expected
+    # 99991669 (the user's refresh token is bad) is TokenInvalid but no refetch can help
+    assert classify(99991669).kind is ErrorKind.TOKEN_INVALID and 99991669 not in expected
+    table = CORE_CODES.merged({424242: CodeInfo(ErrorKind.TOKEN_INVALID, True, "svc token")})
+    assert 424242 in table.token_invalid_codes and 424242 not in TOKEN_INVALID_CODES
 
 
 def test_bad_credentials_are_config_errors_never_retried() -> None:
@@ -33,12 +43,17 @@ def test_bad_credentials_are_config_errors_never_retried() -> None:
         assert "app_secret" in info.hint
 
 
-@pytest.mark.parametrize("code", [99991400, 1254290, 90217, 230020])
-def test_rate_limit_codes(code: int) -> None:
+@pytest.mark.parametrize("code", [99991400, 99991402])
+def test_gateway_rate_limit_codes(code: int) -> None:
     err = build_error(code, "slow down", http_status=429)
     assert isinstance(err, RateLimited)
     assert err.retryable
     assert classify(code).not_applied
+
+
+def test_a_429_without_a_known_code_is_a_rate_limit() -> None:
+    info = classify(987654321, 429)
+    assert info.kind is ErrorKind.RATE_LIMITED and info.retryable and info.not_applied
 
 
 def test_unknown_code_is_unknown_not_a_crash() -> None:
@@ -88,9 +103,37 @@ def test_str_and_repr_are_informative() -> None:
     assert "ConfigError" in repr(err)
 
 
-def test_register_codes_extends_table() -> None:
-    register_codes({123456789: CodeInfo(ErrorKind.NOT_FOUND, False, "gone")})
-    try:
-        assert classify(123456789).kind is ErrorKind.NOT_FOUND
-    finally:
-        CODE_TABLE.pop(123456789)
+@pytest.mark.parametrize("code", [1254045, 1254290, 90217, 230020, 11232, 1771001, 1061001])
+def test_the_core_table_holds_no_service_codes(code: int) -> None:
+    assert code not in CORE_CODES
+    assert classify(code).kind is ErrorKind.UNKNOWN
+
+
+def test_code_tables_are_immutable_and_merge_later_wins() -> None:
+    gone = CodeInfo(ErrorKind.NOT_FOUND, False, "gone")
+    table = CodeTable({1: gone}, {1: CodeInfo(ErrorKind.CONFLICT, False, "busy"), 2: gone})
+    assert table.classify(1).kind is ErrorKind.CONFLICT and table[2] is gone
+    assert len(table) == 2 and set(table) == {1, 2} and 3 not in table
+    merged = table.merged({2: CodeInfo(ErrorKind.SERVER, True, "later")})
+    assert merged.classify(2).kind is ErrorKind.SERVER and table.classify(2) is gone
+    err = merged.build_error(1, "m", http_status=409, request_id="r", log_id="l")
+    assert err.kind is ErrorKind.CONFLICT and err.request_id == "r" and err.log_id == "l"
+    with pytest.raises(TypeError):
+        table[3] = gone  # type: ignore[index]
+    with pytest.raises(TypeError):
+        CODE_TABLE[3] = gone  # type: ignore[index]
+    with pytest.raises(TypeError):
+        CodeTable({"1": gone})  # type: ignore[dict-item]
+
+
+def test_module_level_classify_is_the_core_table() -> None:
+    assert dict(CODE_TABLE) == dict(CORE_CODES)
+    assert all(classify(code) is info for code, info in CORE_CODES.items())
+    err = build_error(99992351, "no such user")
+    assert isinstance(err, NotFound)
+
+
+def test_register_codes_is_gone() -> None:
+    import lark_async.core.errors as errors
+
+    assert not hasattr(errors, "register_codes")

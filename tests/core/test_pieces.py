@@ -7,7 +7,6 @@ import pytest
 from lark_async.core.clock import FakeClock
 from lark_async.core.errors import NotFound
 from lark_async.core.logging import redact, redact_text
-from lark_async.core.ratelimit import ClientRateLimiter, Limit, family_of
 from lark_async.core.response import LarkResponse
 from lark_async.core.transport import RetryPolicy
 
@@ -32,39 +31,6 @@ def test_rate_limit_wait_uses_header_else_default_and_is_capped() -> None:
     assert p.rate_limit_wait(None) == 30
     assert p.rate_limit_wait("garbage") == 30
     assert p.rate_limit_wait("600") == 60
-
-
-@pytest.mark.parametrize(
-    ("method", "path", "family"),
-    [
-        ("POST", "/open-apis/im/v1/messages", "im"),
-        ("GET", "/open-apis/im/v1/chats/oc_1", "im.chat"),
-        ("POST", "/open-apis/bitable/v1/apps/a/tables/t/records/batch_create", "bitable.write"),
-        ("POST", "/open-apis/bitable/v1/apps/a/tables/t/records/search", "bitable.read"),
-        ("GET", "/open-apis/bitable/v1/apps/a/tables/t/records", "bitable.read"),
-        ("GET", "/open-apis/bitable/v1/apps/a/tables", "bitable.read"),
-        ("POST", "/open-apis/docx/v1/documents", "docx.write"),
-        ("GET", "/open-apis/docx/v1/documents/d", "docx.read"),
-        ("PUT", "/open-apis/sheets/v2/spreadsheets/s/values", "sheets"),
-        ("GET", "/open-apis/contact/v3/users/u", "contact"),
-        ("POST", "/open-apis/auth/v3/tenant_access_token/internal", "auth"),
-        ("GET", "/open-apis/calendar/v4/calendars", "default"),
-        ("POST", "/open-apis/sheets/v3/spreadsheets", "sheets.v3.write"),
-        ("GET", "/open-apis/sheets/v3/spreadsheets/s/sheets/query", "sheets.v3"),
-    ],
-)
-def test_family_of(method: str, path: str, family: str) -> None:
-    assert family_of(method, path) == family
-
-
-async def test_client_limiter_is_per_app_and_family() -> None:
-    lim = ClientRateLimiter({"im": Limit(2, 60)})
-    await lim.acquire("a", "im")
-    # a second in the same window would wait; other apps and families are not affected
-    await lim.acquire("b", "im")
-    await lim.acquire("a", "contact")
-    assert lim._bucket("a", "im").has_capacity() is False
-    assert lim._bucket("c", "im").has_capacity() is True
 
 
 def test_redact_masks_secret_keys_and_token_shapes() -> None:
@@ -128,33 +94,6 @@ def test_forked_child_gets_fresh_request_ids() -> None:
     with ctx.Pool(1) as pool:
         child = pool.apply(new_request_id)
     assert child[:16] != new_request_id()[:16]
-
-
-def test_limit_specs_accept_limits_tuples_and_sequences() -> None:
-    lim = ClientRateLimiter({"a": (10, 1), "b": Limit(5), "c": [(50, 1), (1000, 60)]})
-    assert lim.limits["a"] == (Limit(10, 1),)
-    assert lim.limits["b"] == (Limit(5),)
-    assert lim.limits["c"] == (Limit(50, 1), Limit(1000, 60))
-    assert lim.limits["im"] == (Limit(50), Limit(1000, 60.0))  # documented default
-    for bad in ((0, 1), ("x", 1), []):
-        with pytest.raises(ValueError):
-            ClientRateLimiter({"x": bad})  # type: ignore[dict-item]
-
-
-async def test_sliding_window_caps_calls_in_any_window() -> None:
-    import asyncio
-
-    lim = ClientRateLimiter({"f": [(1000, 1), (10, 0.3)]}, headroom=1.0)
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    stamps = []
-    for _ in range(25):
-        await lim.acquire("app", "f")
-        stamps.append(loop.time() - start)
-    # never more than 10 in any 0.3 s stretch, so 25 calls need > 0.6 s
-    for i in range(len(stamps) - 10):
-        assert stamps[i + 10] - stamps[i] >= 0.3 - 1e-3
-    assert stamps[-1] >= 0.6
 
 
 def test_run_uses_uvloop_when_available_and_can_be_disabled(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from lark_async import InvalidParameter, LarkResponse, Service, register_service
-from lark_async.core.errors import CodeInfo, ErrorKind, register_codes
+from lark_async.core.errors import CodeInfo, ErrorKind
+from lark_async.core.service import ServiceInfo
 
 
 class Calendar(BaseModel):
@@ -39,5 +40,12 @@ class CalendarService(Service):
         return await self._call(Calendar, "GET", f"/open-apis/calendar/v4/calendars/{calendar_id}")
 
 
-register_service("calendar", CalendarService)
-register_codes({191001: CodeInfo(ErrorKind.NOT_FOUND, False, "no such calendar")})
+register_service(
+    ServiceInfo(
+        "calendar",
+        CalendarService,
+        codes={191001: CodeInfo(ErrorKind.NOT_FOUND, False, "no such calendar")},
+        limits={"calendar": [(50, 1.0), (1000, 60.0)]},
+        prefixes=(("/open-apis/calendar/", "calendar"),),
+    )
+)

@@ -1,18 +1,16 @@
-"""IM error codes: registered kinds and per-endpoint meanings."""
+"""IM error codes: their kinds in the client's table, and per-endpoint meanings."""
 
 from __future__ import annotations
 
 import pytest
 
-from lark_async.core.errors import (
-    ErrorKind,
-    InvalidParameter,
-    OutcomeUnknown,
-    PermissionDenied,
-    build_error,
-)
+from lark_async.core.errors import ErrorKind, InvalidParameter, OutcomeUnknown, PermissionDenied
 from lark_async.core.response import LarkResponse
 from lark_async.messaging import codes
+from lark_async.messaging.meta import IM_CODES
+from lark_async.services import catalog
+
+build_error = catalog().codes.build_error
 
 
 @pytest.mark.parametrize(
@@ -26,12 +24,24 @@ from lark_async.messaging import codes
         (234006, ErrorKind.INVALID_PARAMETER),
         (300040, ErrorKind.QUOTA_EXCEEDED),
         (232096, ErrorKind.SERVER),
+        (230020, ErrorKind.RATE_LIMITED),
+        (11232, ErrorKind.RATE_LIMITED),
+        (11247, ErrorKind.QUOTA_EXCEEDED),
     ],
 )
-def test_im_codes_are_registered(code: int, kind: ErrorKind) -> None:
+def test_im_codes_are_in_the_clients_table(code: int, kind: ErrorKind) -> None:
     err = build_error(code, "m", http_status=400)
     assert err.kind is kind
     assert err.hint
+    assert IM_CODES[code].kind is kind and codes.IM_CODES is IM_CODES
+
+
+def test_card_update_codes_serve_both_callers() -> None:
+    """lark.messaging and the callbacks' CardUpdate both update cards with a token."""
+    for code in (300030, 300040):
+        hint = build_error(code, "m").hint or ""
+        assert "update_card(message_id" in hint and "via='patch'" in hint
+    assert "open_ids" in (build_error(300090, "m").hint or "")
 
 
 def _failed(code: int) -> LarkResponse[dict[str, object]]:

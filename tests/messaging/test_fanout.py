@@ -12,6 +12,7 @@ from lark_async.core.errors import ConfigError, InvalidParameter, NotFound, Perm
 from lark_async.messaging import Card, Markdown, Messaging, Receiver, RecipientResult
 from lark_async.testing import FakeLark
 from lark_async.testing.im import ImEmulator
+from tests.helpers import client_for
 
 SEND = "/open-apis/im/v1/messages"
 
@@ -112,22 +113,35 @@ async def test_a_generator_is_read_lazily_with_bounded_concurrency(
 
 
 async def test_respects_per_recipient_and_app_limits_without_any_429(
-    msg: Messaging, im: ImEmulator, fake: FakeLark, clock: FakeClock
+    im: ImEmulator, fake: FakeLark, clock: FakeClock
 ) -> None:
     users = im.seed_users(60)
-    # 60 users, plus 8 more to the first user: the app window (50/s) and the
-    # per-recipient 5 QPS both bite; the emulator enforces both. One worker:
-    # FakeClock jumps whenever any task sleeps, so with several workers the
-    # emulator could see a request "arrive" long after it was paced. (The
-    # concurrent case is covered in test_pacing and, in real time, by the
-    # benchmark.)
-    receivers = users + [users[0]] * 8
-    report = await msg.send_to_many(receivers, "paced", concurrency=1)
+    # 60 users, plus 8 more to the first user: the app window (50/s, the client's
+    # rate limiter) and the per-recipient 5 QPS (messaging's spacing) both bite;
+    # the emulator enforces both. One worker: FakeClock jumps whenever any task
+    # sleeps, so with several workers the emulator could see a request "arrive"
+    # long after it was paced. (The concurrent case is covered in test_pacing,
+    # tests/core/test_ratelimit.py and, in real time, by the benchmark.)
+    async with client_for(fake, clock, client_rate_limit=True) as lark:
+        msg = lark.messaging
+        receivers = users + [users[0]] * 8
+        report = await msg.send_to_many(receivers, "paced", concurrency=1)
     assert report.all_sent, report.summary()
     assert fake.rate_limited_count() == 0
     assert fake.journal.count("POST", SEND, code=230020) == 0
     assert fake.journal.count("POST", SEND) == len(receivers)  # no retries were needed
     assert clock.monotonic() >= 1.0  # 68 sends cannot fit in the first second
+
+
+async def test_without_the_clients_limiter_the_app_window_is_hit(
+    im: ImEmulator, fake: FakeLark, lark: object
+) -> None:
+    """Messaging no longer paces the app's windows itself: the client's limiter does."""
+    users = im.seed_users(60)
+    msg = lark.messaging  # type: ignore[attr-defined]
+    report = await msg.send_to_many(users, "unpaced", concurrency=1)
+    assert report.all_sent  # the 429s were waited out and retried
+    assert fake.rate_limited_count() > 0
 
 
 async def test_dedupe_key_makes_a_rerun_skip_what_was_sent(
