@@ -18,11 +18,11 @@ from lark_async.core.clock import SYSTEM_CLOCK, Clock
 from lark_async.core.errors import ConfigError
 from lark_async.core.logging import LogFormat, configure_logging
 from lark_async.core.options import AuthKind, FileField, RequestOptions, Timeouts
-from lark_async.core.ratelimit import ClientRateLimiter, LimitSpec
+from lark_async.core.ratelimit import ClientRateLimiter, LimitSpec, Pace
 from lark_async.core.response import Download, LarkResponse
 from lark_async.core.retry import RetryPolicy
 from lark_async.core.secret import Secret
-from lark_async.core.service import Service, resolve_service
+from lark_async.core.service import Service
 
 if TYPE_CHECKING:
     from lark_async.auth.crypto import SecretBox
@@ -69,12 +69,14 @@ class AppClient:
         user_access_token: str | None = None,
         family: str | None = None,
         max_retries: int | None = None,
+        pace: Pace | None = None,
     ) -> LarkResponse[dict[str, Any]]:
         """Call any OpenAPI endpoint through the full pipeline (token, limits, retries, logs).
 
         ``idempotency_key``: the key you placed in the request (IM ``uuid``, Bitable
         ``client_token`` …); it makes a write safe to retry. ``idempotent=True``
         says the write is naturally safe to repeat (e.g. a PUT of whole values).
+        ``pace``: keep calls with the same key this far apart (per-recipient limits).
         """
         opts = RequestOptions.build(
             method,
@@ -91,6 +93,7 @@ class AppClient:
             user_access_token=user_access_token,
             family=family,
             max_retries=max_retries,
+            pace=pace,
         )
         client = self._client
         if not client._started:
@@ -149,7 +152,7 @@ class AppClient:
         """The service registered as ``name``, built once per app."""
         svc = self._services.get(name)
         if svc is None:
-            cls = resolve_service(name)
+            cls = self._client._catalog.service_class(name)
             if cls is None:
                 raise AttributeError(
                     f"no service named {name!r}; built in and registered: "
@@ -257,7 +260,10 @@ class LarkClient:
         # imported here, while the client is built, not on the event loop mid-call.
         from lark_async.auth.flow import TokenAuth
         from lark_async.core.transport import Transport, TransportConfig
+        from lark_async.services import ServiceCatalog, catalog
 
+        # What the services say about themselves (codes, limits, path families).
+        self._catalog: ServiceCatalog = catalog()
         self._transport: Transport = Transport(
             TransportConfig(
                 base_url=self.domain,
@@ -265,7 +271,14 @@ class LarkClient:
                 retry=policy,
                 connector_limit=connector_limit,
             ),
-            limiter=ClientRateLimiter(rate_limits, enabled=client_rate_limit),
+            codes=self._catalog.codes,
+            family_of=self._catalog.family_of,
+            limiter=ClientRateLimiter(
+                rate_limits,
+                defaults=self._catalog.limits,
+                enabled=client_rate_limit,
+                clock=self.clock,
+            ),
             clock=self.clock,
         )
         self._apps_source = ChainedApps(self._static)
@@ -431,6 +444,7 @@ class LarkClient:
         user_access_token: str | None = None,
         family: str | None = None,
         max_retries: int | None = None,
+        pace: Pace | None = None,
     ) -> Coroutine[Any, Any, LarkResponse[dict[str, Any]]]:
         """Call any endpoint as the default app; see :meth:`AppClient.request`."""
         return self.default_app.request(
@@ -448,6 +462,7 @@ class LarkClient:
             user_access_token=user_access_token,
             family=family,
             max_retries=max_retries,
+            pace=pace,
         )
 
     def download(

@@ -61,7 +61,11 @@ def test_sqlite_store_across_runs(tmp_path: Path) -> None:
 
 @pytest.mark.postgres
 def test_postgres_store_across_runs(pg_dsn: str) -> None:
+    from lark_async.auth.migrations import upgrade
+
     schema = f"lark_loop_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_create_schema(pg_dsn, schema))
+    asyncio.run(upgrade(pg_dsn, schema))
     with ThreadedEmulator() as emu:
         client = LarkClient(
             APP_ID,
@@ -86,6 +90,16 @@ def _key() -> str:
     from cryptography.fernet import Fernet
 
     return Fernet.generate_key().decode()
+
+
+async def _create_schema(dsn: str, schema: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f'CREATE SCHEMA "{schema}"')
+    finally:
+        await conn.close()
 
 
 async def _drop_schema(dsn: str, schema: str) -> None:

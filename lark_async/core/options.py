@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from lark_async.core.errors import InvalidParameter
+from lark_async.core.ratelimit import Pace
 
 AuthKind = Literal["tenant", "app", "user", "none"]
 FileContent = bytes | Path | IO[bytes]
@@ -79,6 +80,7 @@ class RequestOptions:
     user_access_token: str | None = field(default=None, repr=False)
     family: str | None = None
     max_retries: int | None = None
+    pace: Pace | None = None  # spacing per key (e.g. 5 QPS per IM recipient), see ratelimit
     trace_id: str | None = None
 
     @property
@@ -108,6 +110,7 @@ class RequestOptions:
         user_access_token: str | None = None,
         family: str | None = None,
         max_retries: int | None = None,
+        pace: Pace | None = None,
     ) -> RequestOptions:
         if not isinstance(method, str):
             raise InvalidParameter(f"method must be a str, not {type(method).__name__}")
@@ -134,6 +137,8 @@ class RequestOptions:
             isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0
         ):
             raise InvalidParameter(f"max_retries must be an int >= 0, not {max_retries!r}")
+        if pace is not None and not isinstance(pace, Pace):
+            raise InvalidParameter(f"pace must be a Pace, not {type(pace).__name__}")
         trace_id = None
         if headers:
             kept: dict[str, str] = {}
@@ -158,6 +163,7 @@ class RequestOptions:
             user_access_token=user_access_token,
             family=family,
             max_retries=max_retries,
+            pace=pace,
             trace_id=trace_id,
         )
 

@@ -59,15 +59,6 @@ class Pace:
             raise ValueError(f"a pace needs a positive interval, not {self.interval!r}")
 
 
-def family_of(method: str, path: str) -> str:
-    """Deprecated: the core knows no family but ``default``.
-
-    The family of a request comes from the services:
-    ``lark_async.services.catalog().family_of(method, path)``.
-    """
-    return DEFAULT_FAMILY
-
-
 def _one(item: object) -> Limit:
     if isinstance(item, Limit):
         rate, period = item.rate, item.period

@@ -23,22 +23,20 @@ import logging
 import os
 import random
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from lark_async.core.clock import SYSTEM_CLOCK, Clock
+from lark_async.core.codes import CORE_CODES, CodeTable
 from lark_async.core.errors import (
-    TOKEN_INVALID_CODES,
     ConfigError,
     InvalidParameter,
     LarkError,
     OutcomeUnknown,
     RateLimited,
     ServerError,
-    build_error,
-    classify,
 )
 from lark_async.core.logging import get_logger
 from lark_async.core.options import (
@@ -49,7 +47,7 @@ from lark_async.core.options import (
     Timeouts,
     clean_params,
 )
-from lark_async.core.ratelimit import ClientRateLimiter, family_of
+from lark_async.core.ratelimit import DEFAULT_FAMILY, ClientRateLimiter
 from lark_async.core.response import Download, LarkResponse
 from lark_async.core.retry import (
     Action,
@@ -115,29 +113,8 @@ class TokenProvider(Protocol):
     async def invalidate(self, app_id: str, kind: str, token: str) -> None: ...
 
 
-class CodeBook(Protocol):
-    """Feishu codes → typed errors (the client hands the core its code table)."""
-
-    token_invalid_codes: frozenset[int]
-
-    def classify(self, code: int, http_status: int | None = None) -> Any: ...
-
-    def build_error(
-        self,
-        code: int,
-        msg: str,
-        *,
-        http_status: int | None = None,
-        error_body: Mapping[str, Any] | None = None,
-        request_id: str | None = None,
-        log_id: str | None = None,
-    ) -> LarkError: ...
-
-
-class _CoreCodes:
-    token_invalid_codes = TOKEN_INVALID_CODES
-    classify = staticmethod(classify)
-    build_error = staticmethod(build_error)
+def _default_family(method: str, path: str) -> str:
+    return DEFAULT_FAMILY
 
 
 @dataclass(slots=True)
@@ -189,9 +166,9 @@ class Transport:
         self,
         config: TransportConfig,
         *,
-        codes: CodeBook | None = None,
+        codes: CodeTable = CORE_CODES,
         limiter: ClientRateLimiter | None = None,
-        family_of: Callable[[str, str], str] = family_of,
+        family_of: Callable[[str, str], str] = _default_family,
         clock: Clock = SYSTEM_CLOCK,
         rng: random.Random | None = None,
     ) -> None:
@@ -199,7 +176,7 @@ class Transport:
         from lark_async.core.wire import Wire
 
         self.config = config
-        self.codes: CodeBook = codes or _CoreCodes()
+        self.codes = codes  # the client's: core codes plus every service's
         self.limiter = limiter or ClientRateLimiter(enabled=False)
         self.family_of = family_of
         self.clock = clock
@@ -264,8 +241,8 @@ class Transport:
                     return self._failed(token_err, call)
                 if token is not None:
                     headers["Authorization"] = f"Bearer {token}"
-            if self.limiter.enabled:
-                await self.limiter.acquire(app_id, family)
+            if self.limiter.enabled or opts.pace is not None:
+                await self.limiter.acquire(app_id, family, opts.pace)
             attempt = await self.wire.send(
                 opts.method,
                 opts.path,
