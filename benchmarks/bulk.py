@@ -77,7 +77,7 @@ CHUNK = 1000
 
 # --------------------------------------------------------------------------- emulator side
 def emulator_setup(fake: Any, latency: float) -> None:
-    """Runs in the emulator process (via the emulator process's setup step): tables and bench routes."""
+    """Runs in the emulator process (its setup step): tables and bench routes."""
     from aiohttp import web
 
     from lark_async.testing import FakeError
