@@ -16,6 +16,9 @@ class StaticApps:
     def add(self, app: AppConfig) -> None:
         self._apps[app.app_id] = app
 
+    def get(self, app_id: str) -> AppConfig | None:
+        return self._apps.get(app_id)
+
     def __contains__(self, app_id: object) -> bool:
         return app_id in self._apps
 
@@ -45,6 +48,7 @@ class ChainedApps:
         self.then = then
 
     async def current(self, app_id: str) -> AppConfig:
-        if app_id in self.first or self.then is None:
-            return await self.first.current(app_id)
+        app = self.first.get(app_id)  # the common case, without another coroutine
+        if app is not None or self.then is None:
+            return app or await self.first.current(app_id)
         return await self.then.current(app_id)

@@ -77,7 +77,7 @@ class TokenManager:
 
     # -- TokenProvider -----------------------------------------------------
     async def token(self, app_id: str, kind: str) -> str:
-        key = (app_id, TokenKind(kind))
+        key = (app_id, kind if isinstance(kind, TokenKind) else TokenKind(kind))
         config = await self.apps.current(app_id)  # cheap: sees a disable at once
         if not config.active:
             raise _disabled(app_id)
