@@ -400,12 +400,17 @@ class LarkClient:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    async def aclose(self) -> None:
-        """Close the HTTP session, the token store and an owned registry."""
+    async def aclose(self, grace: float = 5.0) -> None:
+        """Close the HTTP session, the token store and an owned registry.
+
+        New calls are refused at once; calls in flight get ``grace`` seconds to
+        finish, then end with an error (``OutcomeUnknown`` for a write that may
+        have been applied) rather than an exception in their callers.
+        """
         if self._closed:
             return
         self._closed = True
-        await self._transport.aclose()
+        await self._transport.aclose(grace)
         await self._tokens.aclose()
         if self._registry is not None and self._owns_registry:
             await self._registry.close()

@@ -60,6 +60,7 @@ class LarkError(Exception):
         field_violations: Sequence[Mapping[str, Any]] = (),
         troubleshooter: str | None = None,
         details: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -74,6 +75,8 @@ class LarkError(Exception):
         self.field_violations = [dict(f) for f in field_violations]
         self.troubleshooter = troubleshooter
         self.details: dict[str, Any] = dict(details or {})
+        # The key a keyed write was sent with (generated or given): retry with it.
+        self.idempotency_key = idempotency_key
 
     @property
     def missing_scopes(self) -> list[str]:

@@ -82,6 +82,7 @@ class RequestOptions:
     max_retries: int | None = None
     pace: Pace | None = None  # spacing per key (e.g. 5 QPS per IM recipient), see ratelimit
     trace_id: str | None = None
+    key_name: str = "idempotency_key"  # where the key sits in the request: uuid, client_token …
 
     @property
     def is_write(self) -> bool:
@@ -165,6 +166,7 @@ class RequestOptions:
             max_retries=max_retries,
             pace=pace,
             trace_id=trace_id,
+            key_name=_key_name(idempotency_key, params, json),
         )
 
 
@@ -181,3 +183,15 @@ def clean_params(params: Mapping[str, Any] | None) -> dict[str, str] | None:
         else:
             out[k] = str(v)
     return out or None
+
+
+def _key_name(key: str | None, params: Mapping[str, Any] | None, body: Any) -> str:
+    """The name the key travels under (``client_token`` in the query, ``uuid`` in
+    the body …): a caller retries by giving that argument the same value."""
+    if key:
+        for source in (params, body):
+            if isinstance(source, Mapping):
+                for name, value in source.items():
+                    if value == key and isinstance(name, str):
+                        return name
+    return "idempotency_key"

@@ -31,6 +31,7 @@ class LarkResponse(Generic[T]):
     http_status: int | None = None
     attempts: int = 1
     raw: dict[str, Any] | None = field(default=None, repr=False)
+    idempotency_key: str | None = None  # the key a keyed write carried (IM uuid, client_token)
 
     def unwrap(self) -> T:
         if self.error is not None:
@@ -53,6 +54,7 @@ class LarkResponse(Generic[T]):
             http_status=self.http_status,
             attempts=self.attempts,
             raw=self.raw,
+            idempotency_key=self.idempotency_key,
         )
 
     @classmethod
@@ -67,6 +69,7 @@ class LarkResponse(Generic[T]):
             error=error,
             http_status=error.http_status,
             attempts=attempts,
+            idempotency_key=error.idempotency_key,
         )
 
 

@@ -101,6 +101,9 @@ class CallTraits:
     retry_safe: bool = True  # a read, or a write with an idempotency key / idempotent
     managed_token: bool = True  # tenant/app tokens can be refetched; user tokens cannot
     max_retries: int = 3
+    idempotency_key: str | None = None  # the key the write carries, if any
+    key_name: str = "idempotency_key"  # where the caller gives it: uuid=, client_token= …
+    idempotent: bool = False  # declared safe to repeat as is
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +136,9 @@ def decide(
     - a write that may have been applied and carries no key is never resent:
       it ends as :class:`OutcomeUnknown`;
     - otherwise retryable errors are retried ``max_retries`` times, waiting the
-      rate-limit reset for 429s and the backoff for the rest.
+      rate-limit reset for 429s and the backoff for the rest;
+    - a write whose retries run out after it may have been applied ends as
+      :class:`OutcomeUnknown` too: retryable (with the same key) when it has one.
     """
     policy = policy or _DEFAULT_POLICY
     err = outcome.error
@@ -147,14 +152,15 @@ def decide(
             "app is enabled and installed, and not revoked by an admin"
         )
         return Decision(Action.FAIL, invalidate_token=True, error=_token_failure(err, hint))
-    not_applied = not outcome.sent or outcome.not_applied
-    may_be_applied = call.is_write and not call.retry_safe and not not_applied
+    # A definite refusal (a code answer) applied nothing; a transient failure of a
+    # write that reached the server may have been applied.
+    may_be_applied = call.is_write and outcome.sent and not outcome.not_applied and err.retryable
     if not err.retryable or tries.retries >= call.max_retries:
-        if may_be_applied and err.retryable:
-            return Decision(Action.UNKNOWN, error=outcome_unknown(err))
+        if may_be_applied:
+            return Decision(Action.UNKNOWN, error=outcome_unknown(err, call))
         return Decision(Action.FAIL, error=err)
-    if may_be_applied:
-        return Decision(Action.UNKNOWN, error=outcome_unknown(err))
+    if may_be_applied and not call.retry_safe:
+        return Decision(Action.UNKNOWN, error=outcome_unknown(err, call))
     if err.kind is ErrorKind.RATE_LIMITED:
         delay = policy.rate_limit_wait(outcome.reset_header)
     else:
@@ -183,15 +189,37 @@ def _token_failure(err: LarkError, hint: str) -> TokenInvalid:
     )
 
 
-def outcome_unknown(err: LarkError) -> OutcomeUnknown:
+def outcome_unknown(err: LarkError, call: CallTraits | None = None) -> OutcomeUnknown:
+    """The error of a write that may or may not have been applied.
+
+    With a key it is safe to send again *with the same key* (Feishu de-duplicates
+    on it), so it is retryable and the hint names the argument and value.
+    """
+    key = call.idempotency_key if call is not None else None
+    if key:
+        assert call is not None
+        retryable = True
+        hint = (
+            f"it may have been applied: retry with the same key ({call.key_name}={key!r}), "
+            "which Feishu de-duplicates; a new key could apply it twice"
+        )
+    elif call is not None and call.idempotent:
+        retryable = True
+        hint = "it may have been applied; the write is idempotent, so sending it again is safe"
+    else:
+        retryable = False
+        hint = (
+            "not retried blindly: read the resource back, or resend with an idempotency key "
+            "(IM uuid, Bitable client_token) so retries are safe"
+        )
     return OutcomeUnknown(
         f"the write was sent but its outcome is unknown ({err.message})",
         kind=err.kind,
         code=err.code,
-        retryable=False,
+        retryable=retryable,
         http_status=err.http_status,
         request_id=err.request_id,
         log_id=err.log_id,
-        hint="not retried blindly: read the resource back, or resend with an idempotency key "
-        "(IM uuid, Bitable client_token) so retries are safe",
+        hint=hint,
+        idempotency_key=key,
     )

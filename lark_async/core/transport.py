@@ -17,6 +17,8 @@ A caller's own ``X-Request-Id`` header (a trace id) is used as the request id.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import json as _stdjson
 import logging
@@ -32,6 +34,7 @@ from lark_async.core.clock import SYSTEM_CLOCK, Clock
 from lark_async.core.codes import CORE_CODES, CodeTable
 from lark_async.core.errors import (
     ConfigError,
+    ErrorKind,
     InvalidParameter,
     LarkError,
     OutcomeUnknown,
@@ -157,6 +160,8 @@ class _Call:
     attempt: int = 0
     retries: int = 0
     refetches: int = 0
+    sending: bool = False  # an attempt is on the wire
+    maybe_applied: bool = False  # an attempt of this write may have been applied
 
 
 class Transport:
@@ -182,6 +187,11 @@ class Transport:
         self.clock = clock
         self._rng = rng or random.Random()
         self._closed = False
+        self._closing = False
+        # callers' tasks with calls running, and how many
+        self._inflight: dict[asyncio.Task[Any], int] = {}
+        self._evicted: set[asyncio.Task[Any]] = set()  # ... that aclose() ended
+        self._drained: asyncio.Event | None = None
         self.wire: Wire = Wire(
             config.base_url,
             timeouts=config.timeouts,
@@ -189,10 +199,6 @@ class Transport:
             user_agent=config.user_agent,
             json_dumps=_dumps,
         )
-
-    async def aclose(self) -> None:
-        self._closed = True
-        await self.wire.aclose()
 
     @property
     def closed(self) -> bool:
@@ -208,11 +214,13 @@ class Transport:
         sink: Sink | None = None,
     ) -> LarkResponse[dict[str, Any]]:
         """Send one logical call. Failures come back in ``LarkResponse.error``."""
-        if self._closed:
+        if self._closed or self._closing:
             raise _closed_error()
         if opts.auth != "none" and auth is None:
             raise InvalidParameter("this transport has no token source", hint="use auth='none'")
-        policy = self.config.retry
+        max_retries = (
+            self.config.retry.max_retries if opts.max_retries is None else opts.max_retries
+        )
         call = _Call(
             opts,
             app_id,
@@ -222,9 +230,36 @@ class Transport:
                 is_write=opts.is_write,
                 retry_safe=opts.retry_safe,
                 managed_token=opts.auth != "user",
-                max_retries=policy.max_retries if opts.max_retries is None else opts.max_retries,
+                max_retries=max_retries,
+                idempotency_key=opts.idempotency_key,
+                key_name=opts.key_name,
+                idempotent=opts.idempotent,
             ),
         )
+        task = asyncio.current_task()
+        if task is not None:  # a task may nest calls (a token fetch inside a call)
+            self._inflight[task] = self._inflight.get(task, 0) + 1
+        try:
+            return await self._run(call, auth, sink)
+        except asyncio.CancelledError:
+            if task is None or task not in self._evicted:
+                raise
+            # aclose() ended this call after its grace: answer it instead of raising.
+            self._evicted.discard(task)
+            task.uncancel()
+            return self._failed(self._closed_mid_call(call), call)
+        finally:
+            if task is not None:
+                left = self._inflight.pop(task) - 1
+                if left:
+                    self._inflight[task] = left
+                if self._drained is not None:
+                    self._drained.set()  # aclose() is waiting for calls to leave
+
+    async def _run(
+        self, call: _Call, auth: AuthStep | None, sink: Sink | None
+    ) -> LarkResponse[dict[str, Any]]:
+        opts, app_id, policy = call.opts, call.app_id, self.config.retry
         family = opts.family or self.family_of(opts.method, opts.path)
         timeout = self.wire.timeout(
             None if opts.timeout is None else Timeouts.of(opts.timeout, self.config.timeouts)
@@ -238,11 +273,14 @@ class Transport:
                 try:
                     token = await auth.token(app_id, opts)
                 except LarkError as token_err:
+                    if call.maybe_applied:  # an earlier attempt may have landed
+                        token_err = outcome_unknown(token_err, call.traits)
                     return self._failed(token_err, call)
                 if token is not None:
                     headers["Authorization"] = f"Bearer {token}"
             if self.limiter.enabled or opts.pace is not None:
                 await self.limiter.acquire(app_id, family, opts.pace)
+            call.sending = True
             attempt = await self.wire.send(
                 opts.method,
                 opts.path,
@@ -254,16 +292,16 @@ class Transport:
                 timeout=timeout,
                 sink=sink,
             )
+            call.sending = False
             err = attempt.error or self._error_from_body(attempt, call.request_id)
             if err is None:
                 return self._succeeded(attempt, call)
             err.request_id = call.request_id
+            outcome = self._outcome(err, attempt, token)
+            if opts.is_write and outcome.sent and not outcome.not_applied and err.retryable:
+                call.maybe_applied = True
             decision = decide(
-                self._outcome(err, attempt, token),
-                Tries(call.retries, call.refetches),
-                call.traits,
-                policy,
-                self._rng,
+                outcome, Tries(call.retries, call.refetches), call.traits, policy, self._rng
             )
             if decision.invalidate_token and auth is not None and token is not None:
                 await auth.rejected(app_id, opts, token)
@@ -280,7 +318,50 @@ class Transport:
                 await self.clock.sleep(decision.delay)
                 continue
             assert decision.error is not None
-            return self._failed(decision.error, call)
+            final = decision.error
+            if call.maybe_applied and not isinstance(final, OutcomeUnknown) and final.retryable:
+                final = outcome_unknown(final, call.traits)
+            return self._failed(final, call)
+
+    async def _wait_out(self, tasks: set[asyncio.Task[Any]], seconds: float) -> None:
+        """Until none of ``tasks`` has a call in flight, or ``seconds`` passed."""
+        assert self._drained is not None
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                while tasks & self._inflight.keys():
+                    self._drained.clear()
+                    await self._drained.wait()
+
+    def _closed_mid_call(self, call: _Call) -> LarkError:
+        err = LarkError(
+            "the client was closed while this call was in flight",
+            kind=ErrorKind.CONFIG_ERROR,
+            hint="close the client only after its calls are done (aclose waits a grace period)",
+            request_id=call.request_id,
+        )
+        if call.opts.is_write and (call.maybe_applied or call.sending):
+            return outcome_unknown(err, call.traits)
+        return err
+
+    async def aclose(self, grace: float = 5.0) -> None:
+        """Refuse new calls, let calls in flight finish for ``grace`` seconds, then end them.
+
+        A call ended this way returns an error (``OutcomeUnknown`` for a write
+        that may have been applied) instead of raising into its caller.
+        """
+        self._closing = True
+        current = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        pending = {t for t in self._inflight if t is not current and t.get_loop() is loop}
+        if pending:
+            self._drained = asyncio.Event()
+            await self._wait_out(pending, grace)
+            for t in pending & self._inflight.keys():
+                self._evicted.add(t)
+                t.cancel(msg="lark-async: the client was closed")
+            await self._wait_out(pending, 1.0)  # they answer at once; never hang a close
+        self._closed = True
+        await self.wire.aclose()
 
     async def download(
         self,
@@ -402,10 +483,13 @@ class Transport:
             http_status=attempt.status,
             attempts=call.attempt,
             raw=body,
+            idempotency_key=call.opts.idempotency_key,
         )
 
     def _failed(self, err: LarkError, call: _Call) -> LarkResponse[dict[str, Any]]:
         err.request_id = call.request_id
+        if err.idempotency_key is None:
+            err.idempotency_key = call.opts.idempotency_key
         level = (
             logging.ERROR if err.retryable or isinstance(err, OutcomeUnknown) else logging.WARNING
         )

@@ -22,7 +22,8 @@ from lark_async.core.retry import Action, CallTraits, Outcome, RetryPolicy, Trie
 POLICY = RetryPolicy(max_retries=3, backoff_base=1.0, jitter=0.0, rate_limit_max_wait=60.0)
 
 READ = CallTraits(is_write=False, retry_safe=True)
-KEYED_WRITE = CallTraits(is_write=True, retry_safe=True)
+KEYED_WRITE = CallTraits(is_write=True, retry_safe=True, idempotency_key="k-1", key_name="uuid")
+IDEMPOTENT_WRITE = CallTraits(is_write=True, retry_safe=True, idempotent=True)
 BARE_WRITE = CallTraits(is_write=True, retry_safe=False)
 USER_READ = CallTraits(is_write=False, retry_safe=True, managed_token=False)
 
@@ -57,9 +58,19 @@ token_bad = TokenInvalid("expired", code=99991663, retryable=True)
         ),
         (Outcome(limited, not_applied=True, reset_header="x"), Tries(0), READ, Action.RETRY, 30.0),
         (Outcome(limited, not_applied=True), Tries(0), BARE_WRITE, Action.RETRY, 30.0),
-        # keyed writes are resent like reads
+        # keyed writes are resent like reads; out of retries they may have been applied
         (Outcome(server), Tries(0), KEYED_WRITE, Action.RETRY, 1.0),
-        (Outcome(network), Tries(3), KEYED_WRITE, Action.FAIL, 0.0),
+        (Outcome(network), Tries(3), KEYED_WRITE, Action.UNKNOWN, 0.0),
+        (Outcome(network), Tries(3), IDEMPOTENT_WRITE, Action.UNKNOWN, 0.0),
+        (Outcome(network, sent=False), Tries(3), KEYED_WRITE, Action.FAIL, 0.0),
+        (
+            Outcome(limited, not_applied=True, reset_header="1"),
+            Tries(3),
+            KEYED_WRITE,
+            Action.FAIL,
+            0.0,
+        ),
+        (Outcome(bad_param), Tries(0), KEYED_WRITE, Action.FAIL, 0.0),
         # a keyless write that may have been applied is never resent
         (Outcome(server), Tries(0), BARE_WRITE, Action.UNKNOWN, 0.0),
         (Outcome(network), Tries(0), BARE_WRITE, Action.UNKNOWN, 0.0),
@@ -95,6 +106,20 @@ def test_unknown_outcome_keeps_the_cause_and_is_not_retryable() -> None:
     assert isinstance(err, OutcomeUnknown)
     assert err.kind is timeout.kind and not err.retryable
     assert "idempotency key" in (err.hint or "")
+
+
+def test_keyed_write_out_of_retries_says_retry_with_that_key() -> None:
+    decision = decide(Outcome(timeout), Tries(3), KEYED_WRITE, POLICY)
+    err = decision.error
+    assert isinstance(err, OutcomeUnknown)
+    assert err.kind is timeout.kind and err.retryable
+    assert err.idempotency_key == "k-1"
+    assert "uuid='k-1'" in (err.hint or "")
+
+
+def test_keyless_unknown_outcome_is_not_retryable() -> None:
+    err = decide(Outcome(server), Tries(0), BARE_WRITE, POLICY).error
+    assert isinstance(err, OutcomeUnknown) and not err.retryable and err.idempotency_key is None
 
 
 def test_refetch_budget_exhausted_still_invalidates_and_says_why() -> None:
