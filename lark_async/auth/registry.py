@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import contextlib
 import json
 import os
 import re
@@ -31,6 +32,7 @@ import aiosqlite
 from lark_async.auth.crypto import SECRET_KEY_ENV, DecryptError, SecretBox
 from lark_async.auth.models import AppConfig, AppStatus
 from lark_async.core.errors import ConfigError, Conflict, InvalidParameter, NotFound
+from lark_async.core.perloop import PerLoop
 from lark_async.core.secret import Secret
 
 __all__ = [
@@ -121,6 +123,19 @@ class _FileSig(NamedTuple):
         return cls(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
+class _Handle:
+    """One event loop's connection to the file, the lock serialising its use,
+    and what that connection has seen (``PRAGMA data_version`` is per connection)."""
+
+    __slots__ = ("conn", "data_version", "file_id", "lock")
+
+    def __init__(self, conn: aiosqlite.Connection, file_id: tuple[int, int]) -> None:
+        self.conn = conn
+        self.file_id = file_id  # (device, inode) the connection reads
+        self.data_version: int | None = None
+        self.lock = asyncio.Lock()
+
+
 # --------------------------------------------------------------------------- validation
 
 
@@ -198,6 +213,11 @@ class AppRegistry:
     ``async with AppRegistry(path, box) as reg`` opens (creating the schema if
     needed) and closes it. ``get``/``find``/``list`` always read the file;
     :meth:`current` is the cached read for the request hot path.
+
+    Once open, any event loop may use it, one after another (``asyncio.run``
+    twice): each loop gets its own connection, made on first use and closed
+    when that loop shuts down; the cache belongs to the registry. After
+    :meth:`close` it is closed for every loop until :meth:`open` is called again.
     """
 
     def __init__(
@@ -212,14 +232,14 @@ class AppRegistry:
         self._box = box
         self._clock = clock
         self._busy_timeout_ms = int(busy_timeout * 1000)
-        self._conn: aiosqlite.Connection | None = None
-        self._lock = asyncio.Lock()
+        self._open = False
+        self._handles: PerLoop[_Handle] = PerLoop(
+            self._connect, close=self._close_handle, drop=self._close_handle
+        )
         # current()'s cache and what it was validated against.
         self._cache: dict[str, AppConfig] = {}
         self._generation = 0  # bumped whenever the cache is dropped
         self._sig: _FileSig | None = None
-        self._file_id: tuple[int, int] = (0, 0)  # (device, inode) the connection reads
-        self._data_version: int | None = None
         self._verified_at = 0.0
         # File mtimes are real time, so the settle check compares against the
         # real clock even when a test injects a fake one for timestamps.
@@ -237,19 +257,22 @@ class AppRegistry:
         return self._path
 
     def __repr__(self) -> str:
-        state = "open" if self._conn is not None else "closed"
+        state = "open" if self._open else "closed"
         return f"AppRegistry(path={self._path!r}, {state}, cached={len(self._cache)})"
 
     # ----------------------------------------------------------------- lifecycle
 
     async def open(self) -> None:
         """Connect and create the schema (idempotent). Safe to call twice."""
-        if self._conn is not None:
-            return
-        self._create_private_file()
-        await self._connect()
+        if not self._open:
+            self._create_private_file()
+        await self._handles.get()  # this loop's connection, made once per loop
+        self._open = True
 
-    async def _connect(self) -> None:
+    async def _connect(self) -> _Handle:
+        return _Handle(*await self._open_file())
+
+    async def _open_file(self) -> tuple[aiosqlite.Connection, tuple[int, int]]:
         # Stat first: if the file is swapped in between, we reopen once more
         # rather than miss the swap.
         file_id = self._stat()[:2]
@@ -262,15 +285,23 @@ class AppRegistry:
         except BaseException:
             await conn.close()
             raise
-        self._conn, self._file_id = conn, file_id
+        # A new connection has seen nothing yet: revalidate from scratch.
         self._reset_cache()
-        self._sig = self._data_version = None
+        self._sig = None
+        return conn, file_id
+
+    async def _close_handle(self, handle: _Handle) -> None:
+        # Also used for a connection whose loop is gone: aiosqlite waits for its
+        # worker thread through a future made on the calling loop, so this is
+        # safe on any live loop. The bound only matters if that thread died.
+        with contextlib.suppress(sqlite3.Error, ValueError, TimeoutError):
+            await asyncio.wait_for(handle.conn.close(), self._busy_timeout_ms / 1000 + 1.0)
 
     async def close(self) -> None:
-        conn, self._conn = self._conn, None
+        """Close the registry (every loop's connection); :meth:`open` reopens it."""
+        self._open = False
         self._reset_cache()
-        if conn is not None:
-            await conn.close()
+        await self._handles.aclose()
 
     async def __aenter__(self) -> AppRegistry:
         await self.open()
@@ -325,18 +356,20 @@ class AppRegistry:
         except sqlite3.DatabaseError as exc:
             raise self._cannot_open(exc) from None
 
-    def _require(self) -> aiosqlite.Connection:
-        if self._conn is None:
+    async def _handle(self) -> _Handle:
+        """This loop's connection (made on its first use here) once the registry is open."""
+        if not self._open:
             raise RuntimeError("the AppRegistry is not open: use `async with` or await open()")
-        return self._conn
+        return await self._handles.get()
 
     # ----------------------------------------------------------------- reads
 
     async def find(self, app_id: str) -> AppConfig | None:
         """The app, read from the file now, or ``None`` if it is not registered."""
         check_app_id(app_id)
-        async with self._lock:
-            row = await self._row(self._require(), app_id)
+        handle = await self._handle()
+        async with handle.lock:
+            row = await self._row(handle.conn, app_id)
         return None if row is None else self._to_config(row)
 
     async def get(self, app_id: str) -> AppConfig:
@@ -351,8 +384,9 @@ class AppRegistry:
 
     async def list(self) -> builtins.list[AppConfig]:
         """Every registered app, ordered by app_id."""
-        async with self._lock:
-            cursor = await self._require().execute(_SELECT_APPS)
+        handle = await self._handle()
+        async with handle.lock:
+            cursor = await handle.conn.execute(_SELECT_APPS)
             rows = await cursor.fetchall()
         return [self._to_config(row) for row in rows]
 
@@ -363,8 +397,9 @@ class AppRegistry:
         if app_id is not None:
             sql += " WHERE app_id = ?"
             params = (app_id,)
-        async with self._lock:
-            cursor = await self._require().execute(sql + " ORDER BY id", params)
+        handle = await self._handle()
+        async with handle.lock:
+            cursor = await handle.conn.execute(sql + " ORDER BY id", params)
             rows = await cursor.fetchall()
         return [
             AuditEntry(
@@ -395,14 +430,15 @@ class AppRegistry:
         Disabled apps are returned too (``config.active`` is False); refusing
         them is the caller's decision. Unknown apps raise ``ConfigError``.
         """
-        await self._revalidate()
+        handle = await self._handle()
+        await self._revalidate(handle)
         cached = self._cache.get(app_id)
         if cached is not None:
             return cached
         check_app_id(app_id)
-        async with self._lock:
+        async with handle.lock:
             generation = self._generation
-            row = await self._row(self._require(), app_id)
+            row = await self._row(handle.conn, app_id)
         if row is None:
             return await self.get(app_id)  # raises the same error get() does
         config = self._to_config(row)
@@ -411,20 +447,18 @@ class AppRegistry:
             self._cache[app_id] = config
         return config
 
-    async def _revalidate(self) -> None:
-        conn = self._require()
+    async def _revalidate(self, handle: _Handle) -> None:
         sig = self._stat()
         if sig == self._sig and self._verified_at - sig.mtime_ns / 1e9 >= MTIME_SETTLE_SECONDS:
             return  # fast path: no thread hop, no query
-        async with self._lock:
-            if sig[:2] != self._file_id:
-                await self._reopen()
-                conn = self._require()
+        async with handle.lock:
+            if sig[:2] != handle.file_id:
+                await self._reopen(handle)
             checked_at = self._wall()
-            version = await self._scalar(conn, "PRAGMA data_version")
-            if version != self._data_version:
+            version = await self._scalar(handle.conn, "PRAGMA data_version")
+            if version != handle.data_version:
                 self._reset_cache()
-            self._sig, self._data_version, self._verified_at = sig, version, checked_at
+            self._sig, handle.data_version, self._verified_at = sig, version, checked_at
 
     def _stat(self) -> _FileSig:
         # Synchronous on purpose: a stat is a few microseconds, far less than
@@ -437,13 +471,18 @@ class AppRegistry:
                 hint=f"restore the file or point {REGISTRY_PATH_ENV} at it, then restart",
             ) from None
 
-    async def _reopen(self) -> None:
+    async def _reopen(self, handle: _Handle) -> None:
         # The file was replaced (e.g. a new one moved into place); our
-        # connection still reads the old inode.
-        old, self._conn = self._conn, None
-        if old is not None:
-            await old.close()
-        await self._connect()
+        # connection still reads the old inode. The handle (and its lock,
+        # which the caller holds) stays; only its connection changes.
+        try:
+            conn, file_id = await self._open_file()
+        except BaseException:
+            await self._handles.discard(handle)  # the next call starts afresh
+            raise
+        old = handle.conn
+        handle.conn, handle.file_id, handle.data_version = conn, file_id, None
+        await old.close()
 
     def _reset_cache(self) -> None:
         self._cache = {}
@@ -658,8 +697,9 @@ class AppRegistry:
     async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
         """One write transaction. IMMEDIATE takes the write lock up front, so a
         concurrent writer waits (busy_timeout) instead of failing mid-way."""
-        conn = self._require()
-        async with self._lock:
+        handle = await self._handle()
+        async with handle.lock:
+            conn = handle.conn
             try:
                 await conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:

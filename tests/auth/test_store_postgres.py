@@ -220,7 +220,7 @@ async def test_terminated_backend_is_replaced_transparently(
 ) -> None:
     store = PostgresTokenStore(pg_dsn, box, schema=migrated, min_size=1, max_size=1)
     await store.put(make_token())
-    async with store._pool.acquire() as conn:  # the pool's only connection
+    async with (await store._pools.get()).acquire() as conn:  # the pool's only connection
         pid = await conn.fetchval("SELECT pg_backend_pid()")
     await admin.execute("SELECT pg_terminate_backend($1)", pid)  # as a server restart would
     got = await store.get("cli_a", TokenKind.TENANT)  # retried once on a fresh connection

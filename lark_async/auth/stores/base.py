@@ -27,6 +27,12 @@ class TokenStore(Protocol):
     :class:`StoreUnavailable`. ``lock`` is the cross-process single-flight lock
     for one (app_id, kind); it raises :class:`LockTimeout` after ``timeout``
     seconds, or :class:`StoreUnavailable` when the store is down.
+
+    A store may be used from several event loops one after another (each
+    ``asyncio.run`` of a sync wrapper), so whatever is bound to a loop (a
+    pool, a connection, an ``asyncio.Lock``) is kept per loop, for instance
+    in a :class:`lark_async.core.perloop.PerLoop`. ``close`` releases what
+    the running loop holds; the built-in stores reconnect if used again.
     """
 
     name: str

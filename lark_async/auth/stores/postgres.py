@@ -24,6 +24,7 @@ from lark_async.auth.stores.pg_connection import (
 )
 from lark_async.core.errors import ConfigError
 from lark_async.core.logging import get_logger
+from lark_async.core.perloop import PerLoop
 
 # The URL helpers live in pg_connection (shared with the migrations); kept
 # importable from here, where they were first published.
@@ -93,6 +94,11 @@ class PostgresTokenStore:
     ``retry_interval`` seconds, so a dead host does not cost a connect timeout
     on every call). The table comes from the alembic migrations:
     ``lark-async db upgrade`` or :meth:`ensure_schema`.
+
+    Any event loop may use the store, one after another (``asyncio.run``
+    twice): each loop gets its own pool, closed when that loop shuts down or
+    by :meth:`close`. After ``close`` the store still works: the next call
+    creates a pool again.
     """
 
     name = "postgres"
@@ -118,8 +124,9 @@ class PostgresTokenStore:
         self._connect_timeout = connect_timeout
         self._command_timeout = command_timeout
         self._retry_interval = retry_interval
-        self._pool: Any = None
-        self._pool_lock = asyncio.Lock()
+        # One pool per event loop; a closed loop's pool is simply forgotten
+        # (asyncpg cannot close it without its loop; its sockets go with it).
+        self._pools: PerLoop[Any] = PerLoop(self._create_pool, close=self._close_pool)
         self._down_until = 0.0  # monotonic; no connection attempts before it
 
     @property
@@ -185,9 +192,10 @@ class PostgresTokenStore:
         await upgrade(self._dsn, self._schema)
 
     async def close(self) -> None:
-        pool, self._pool = self._pool, None
-        if pool is None:
-            return
+        """Close this loop's pool; a later call creates a new one."""
+        await self._pools.aclose()
+
+    async def _close_pool(self, pool: Any) -> None:
         try:
             await asyncio.wait_for(pool.close(), self._command_timeout)
         except CONNECTION_ERRORS:
@@ -230,20 +238,20 @@ class PostgresTokenStore:
             raise self._unavailable(exc) from None
 
     async def _get_pool(self) -> Any:
-        if self._pool is not None and time.monotonic() >= self._down_until:
-            return self._pool
-        async with self._pool_lock:
-            wait = self._down_until - time.monotonic()
-            if wait > 0:
-                raise StoreUnavailable(
-                    f"PostgreSQL token store at {redact_dsn(self._dsn)} is unavailable "
-                    f"(last attempt failed; next try in {wait:.1f}s)"
-                )
-            if self._pool is None:
-                self._pool = await self._create_pool()
-            return self._pool
+        self._check_down()
+        return await self._pools.get()
+
+    def _check_down(self) -> None:
+        wait = self._down_until - time.monotonic()
+        if wait > 0:
+            raise StoreUnavailable(
+                f"PostgreSQL token store at {redact_dsn(self._dsn)} is unavailable "
+                f"(last attempt failed; next try in {wait:.1f}s)"
+            )
 
     async def _create_pool(self) -> Any:
+        # Again here: tasks that queued behind a failed attempt fail fast too.
+        self._check_down()
         try:
             return await asyncpg.create_pool(
                 self._dsn,

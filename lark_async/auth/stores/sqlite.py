@@ -21,6 +21,7 @@ from lark_async.auth.models import StoredToken, TokenKind
 from lark_async.auth.stores.base import LockTimeout, StoreUnavailable, decode_row
 from lark_async.core.errors import ConfigError
 from lark_async.core.logging import get_logger
+from lark_async.core.perloop import PerLoop
 
 _T = TypeVar("_T")
 
@@ -63,6 +64,11 @@ class SQLiteTokenStore:
     per-(app_id, kind) file in ``<path>.locks/``, so it excludes other
     processes on the same host (POSIX only) but not other hosts: use the
     PostgreSQL store when several hosts share tokens.
+
+    Any event loop may use the store, one after another (``asyncio.run``
+    twice): each loop gets its own connection, closed when that loop shuts
+    down or by :meth:`close`. After ``close`` the store still works: the next
+    call opens the file again.
     """
 
     name = "sqlite"
@@ -73,8 +79,10 @@ class SQLiteTokenStore:
         self._path = Path(path).expanduser()
         self._box = box
         self._busy_ms = int(busy_timeout * 1000)
-        self._conn: aiosqlite.Connection | None = None
-        self._connect_lock = asyncio.Lock()
+        # One connection per event loop (see lark_async.core.perloop).
+        self._conns: PerLoop[aiosqlite.Connection] = PerLoop(
+            self._open, close=self._close_conn, drop=self._close_conn
+        )
 
     @property
     def path(self) -> Path:
@@ -137,11 +145,8 @@ class SQLiteTokenStore:
         return self._path.with_name(self._path.name + ".locks") / f"{digest[:16]}.lock"
 
     async def close(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            # A broken connection: nothing left to save.
-            with contextlib.suppress(sqlite3.Error, ValueError):
-                await conn.close()
+        """Close the connection; a later call opens the file again."""
+        await self._conns.aclose()
 
     def __repr__(self) -> str:
         return f"SQLiteTokenStore({str(self._path)!r})"
@@ -149,21 +154,21 @@ class SQLiteTokenStore:
     # -- internals ---------------------------------------------------------
 
     async def _run(self, op: Callable[[aiosqlite.Connection], Awaitable[_T]]) -> _T:
-        conn = await self._connection()
+        conn = await self._conns.get()
         try:
             return await op(conn)
         except (sqlite3.Error, ValueError) as exc:  # ValueError: aiosqlite's "closed"
             # Drop the connection: the next call reopens the file and recreates
             # the table, so writes resume once the disk is usable again.
-            if self._conn is conn:
-                await self.close()
+            await self._conns.discard(conn)
             raise self._unavailable(exc) from None
 
-    async def _connection(self) -> aiosqlite.Connection:
-        async with self._connect_lock:
-            if self._conn is None:
-                self._conn = await self._open()
-            return self._conn
+    async def _close_conn(self, conn: aiosqlite.Connection) -> None:
+        # Also used for a connection whose loop is gone: aiosqlite waits for its
+        # worker thread through a future made on the calling loop, so this is
+        # safe on any live loop. The bound only matters if that thread died.
+        with contextlib.suppress(sqlite3.Error, ValueError, TimeoutError):
+            await asyncio.wait_for(conn.close(), self._busy_ms / 1000 + 1.0)
 
     async def _open(self) -> aiosqlite.Connection:
         try:
