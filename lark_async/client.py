@@ -18,6 +18,7 @@ from lark_async.core.clock import SYSTEM_CLOCK, Clock
 from lark_async.core.errors import ConfigError
 from lark_async.core.logging import LogFormat, configure_logging
 from lark_async.core.options import AuthKind, FileField, RequestOptions, Timeouts
+from lark_async.core.perloop import PerLoop
 from lark_async.core.ratelimit import ClientRateLimiter, LimitSpec, Pace
 from lark_async.core.response import Download, LarkResponse
 from lark_async.core.retry import RetryPolicy
@@ -296,8 +297,7 @@ class LarkClient:
         )
         self._auth: TokenAuth = TokenAuth(self._tokens)
         self._apps: dict[str, AppClient] = {}
-        self._start_lock: asyncio.Lock | None = None
-        self._start_lock_loop: asyncio.AbstractEventLoop | None = None
+        self._start_locks: PerLoop[asyncio.Lock] = PerLoop(_new_lock)
         self._started = False
         self._closed = False
 
@@ -366,10 +366,7 @@ class LarkClient:
         if self._registry_arg is None:
             self._started = True
             return
-        loop = asyncio.get_running_loop()
-        if self._start_lock is None or self._start_lock_loop is not loop:
-            self._start_lock, self._start_lock_loop = asyncio.Lock(), loop
-        async with self._start_lock:
+        async with await self._start_locks.get():
             if not self._started:
                 await self._open_registry()
                 self._started = True
@@ -532,6 +529,10 @@ class LarkClient:
 
     def __repr__(self) -> str:
         return f"LarkClient(app_id={self._default_app_id!r}, domain={self.domain!r})"
+
+
+async def _new_lock() -> asyncio.Lock:
+    return asyncio.Lock()
 
 
 def _check_domain(domain: str) -> None:

@@ -29,6 +29,7 @@ from lark_async.core.errors import (
 )
 from lark_async.core.logging import RateLimitedLog, get_logger
 from lark_async.core.options import RequestOptions
+from lark_async.core.perloop import PerLoop
 
 if TYPE_CHECKING:
     from lark_async.core.transport import Transport
@@ -69,7 +70,7 @@ class TokenManager:
         self.expiry_skew = expiry_skew
         self._mem: dict[tuple[str, TokenKind], StoredToken] = {}
         # asyncio locks belong to one event loop: one set per loop the client runs on.
-        self._locks: dict[asyncio.AbstractEventLoop, dict[tuple[str, TokenKind], asyncio.Lock]] = {}
+        self._locks: PerLoop[dict[tuple[str, TokenKind], asyncio.Lock]] = PerLoop(_new_locks)
         self._background: dict[tuple[str, TokenKind], asyncio.Task[None]] = {}
         self._store_errors = RateLimitedLog(store_error_interval)
         self._invalidated: set[tuple[str, TokenKind]] = set()
@@ -155,7 +156,7 @@ class TokenManager:
         self, key: tuple[str, TokenKind], reason: str, stale: StoredToken | None
     ) -> StoredToken:
         ahead = reason == "refresh-ahead"
-        lock = self._lock(key)
+        lock = await self._lock(key)
         async with lock:
             # Someone in this process may have refreshed while we waited.
             current = self._mem.get(key)
@@ -179,13 +180,8 @@ class TokenManager:
                 await self._store_put(fresh)
                 return fresh
 
-    def _lock(self, key: tuple[str, TokenKind]) -> asyncio.Lock:
-        loop = asyncio.get_running_loop()
-        locks = self._locks.get(loop)
-        if locks is None:
-            for dead in [lp for lp in self._locks if lp.is_closed()]:
-                del self._locks[dead]
-            locks = self._locks[loop] = {}
+    async def _lock(self, key: tuple[str, TokenKind]) -> asyncio.Lock:
+        locks = await self._locks.get()
         lock = locks.get(key)
         if lock is None:
             lock = locks[key] = asyncio.Lock()
@@ -313,6 +309,10 @@ class TokenManager:
                 suppressed=self._store_errors.take_suppressed(key),
                 hint="tokens are kept in memory until the store is back; fix the database",
             )
+
+
+async def _new_locks() -> dict[tuple[str, TokenKind], asyncio.Lock]:
+    return {}
 
 
 def _disabled(app_id: str) -> ConfigError:

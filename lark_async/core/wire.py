@@ -9,7 +9,6 @@ No retries, tokens or logs here.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +18,8 @@ from urllib.parse import unquote
 import aiohttp
 
 from lark_async.core.errors import InvalidParameter, LarkError, LarkTimeout, NetworkError
-from lark_async.core.loop import at_loop_shutdown
 from lark_async.core.options import FileField, Timeouts
+from lark_async.core.perloop import PerLoop
 from lark_async.core.response import Download
 
 
@@ -144,45 +143,32 @@ class Wire:
         self._user_agent = user_agent
         self._dumps = json_dumps
         # One session per loop: a session (and its connections) belongs to the loop
-        # that made it. Sessions of loops that have closed are dropped.
-        self._sessions: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
+        # that made it, and is closed when that loop shuts down.
+        self._sessions: PerLoop[aiohttp.ClientSession] = PerLoop(
+            self._new_session, close=_close_session, drop=_abandon
+        )
 
-    def session(self) -> aiohttp.ClientSession:
-        loop = asyncio.get_running_loop()
-        session = self._sessions.get(loop)
-        if session is None or session.closed:
-            self._forget_dead_loops()
-            session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(
-                    limit=self._limit, ttl_dns_cache=300, enable_cleanup_closed=True
-                ),
-                timeout=self._default_timeout,
-                headers={"User-Agent": self._user_agent},
-                json_serialize=self._dumps,
-            )
-            self._sessions[loop] = session
-            at_loop_shutdown(lambda: self._close_session(loop))
+    async def _new_session(self) -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(
+                limit=self._limit, ttl_dns_cache=300, enable_cleanup_closed=True
+            ),
+            timeout=self._default_timeout,
+            headers={"User-Agent": self._user_agent},
+            json_serialize=self._dumps,
+        )
+
+    async def session(self) -> aiohttp.ClientSession:
+        """The running loop's pooled session."""
+        session = await self._sessions.get()
+        if session.closed:  # closed by hand: make a new one
+            await self._sessions.discard(session)
+            session = await self._sessions.get()
         return session
 
-    async def _close_session(self, loop: asyncio.AbstractEventLoop) -> None:
-        session = self._sessions.pop(loop, None)
-        if session is not None and not session.closed:
-            await session.close()
-
-    def _forget_dead_loops(self) -> None:
-        for loop in [lp for lp in self._sessions if lp.is_closed()]:
-            _abandon(self._sessions.pop(loop))
-
     async def aclose(self) -> None:
-        """Close this loop's session; sessions of closed loops are abandoned."""
-        loop = asyncio.get_running_loop()
-        session = self._sessions.pop(loop, None)
-        self._forget_dead_loops()
-        for other in list(self._sessions.values()):
-            _abandon(other)
-        self._sessions.clear()
-        if session is not None and not session.closed:
-            await session.close()
+        """Close this loop's session; those of other loops close with their loops."""
+        await self._sessions.aclose()
 
     def timeout(self, t: Timeouts | None) -> aiohttp.ClientTimeout:
         return self._default_timeout if t is None or t is self._default else client_timeout(t)
@@ -200,7 +186,7 @@ class Wire:
         timeout: aiohttp.ClientTimeout,
         sink: Sink | None = None,
     ) -> Attempt:
-        session = self.session()
+        session = await self.session()
         opened: list[IO[bytes]] = []
         try:
             body: Any = None
@@ -286,7 +272,11 @@ class Wire:
                 fh.close()
 
 
-def _abandon(session: aiohttp.ClientSession) -> None:
+async def _close_session(session: aiohttp.ClientSession) -> None:
+    await session.close()
+
+
+async def _abandon(session: aiohttp.ClientSession) -> None:
     """Let go of a session whose loop has closed: it can no longer be awaited on.
 
     Its sockets died with their loop; detaching marks the session closed so

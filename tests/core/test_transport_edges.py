@@ -56,7 +56,11 @@ async def test_connect_timeout_means_nothing_was_sent_so_writes_are_retried() ->
     async with emulator(clock) as fake, client_for(fake, clock) as lark:
         await lark.request("GET", ECHO)  # token in hand
         wire = lark._transport.wire
-        wire.session = _TimeoutSession  # type: ignore[method-assign,assignment]
+
+        async def timeout_session() -> Any:
+            return _TimeoutSession()
+
+        wire.session = timeout_session  # type: ignore[method-assign]
         try:
             resp = await lark.request("POST", ITEMS, json={"name": "a"})
         finally:
