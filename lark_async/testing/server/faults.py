@@ -3,10 +3,13 @@
 Each call adds a rule that fires for the next ``times`` matching requests
 (``times=None``: forever) and returns it, so a test can check ``rule.hits``.
 Rules are tried in the order they were added; the first match of each phase wins.
+``probability=`` makes a rule fire for only that share of matching requests
+(chaos runs, soak tests), drawn from a seeded generator so runs repeat.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -35,6 +38,7 @@ class Fault:
     limit: int = 50
     seconds: float = 0.0
     after_processing: bool = False
+    probability: float = 1.0
     hits: int = field(default=0)
 
     @property
@@ -47,6 +51,12 @@ class Fault:
             self.remaining -= 1
 
 
+def _probability(p: float) -> float:
+    if not 0 < p <= 1:
+        raise ValueError("probability must be in (0, 1]")
+    return float(p)
+
+
 def _times(times: int | None) -> int | None:
     if times is not None and times < 1:
         raise ValueError("times must be >= 1 or None (forever)")
@@ -56,8 +66,9 @@ def _times(times: int | None) -> int | None:
 class Faults:
     """The emulator's fault rules (``fake.faults``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, seed: int = 0) -> None:
         self._rules: list[Fault] = []
+        self._rng = random.Random(seed)
 
     def fail(
         self,
@@ -70,6 +81,7 @@ class Faults:
         error: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         body: str | None = None,
+        probability: float = 1.0,
     ) -> Fault:
         """Answer with an error envelope (``error`` adds fields to its ``error`` object).
 
@@ -86,17 +98,31 @@ class Faults:
                 error=dict(error) if error else None,
                 headers=dict(headers) if headers else None,
                 body=body,
+                probability=_probability(probability),
             )
         )
 
     def rate_limit(
-        self, spec: str, *, times: int | None = 1, reset: int = 2, limit: int = 50
+        self,
+        spec: str,
+        *,
+        times: int | None = 1,
+        reset: int = 2,
+        limit: int = 50,
+        probability: float = 1.0,
     ) -> Fault:
         """Answer HTTP 429 / code 99991400 with the x-ogw-ratelimit-* headers."""
         if reset < 1:
             raise ValueError("reset must be >= 1 second")
         return self._add(
-            Fault("rate_limit", RouteSpec(spec), _times(times), reset=reset, limit=limit)
+            Fault(
+                "rate_limit",
+                RouteSpec(spec),
+                _times(times),
+                reset=reset,
+                limit=limit,
+                probability=_probability(probability),
+            )
         )
 
     def delay(
@@ -106,6 +132,7 @@ class Faults:
         *,
         times: int | None = 1,
         after_processing: bool = False,
+        probability: float = 1.0,
     ) -> Fault:
         """Wait ``seconds`` (real time) before handling, or after it with ``after_processing``."""
         if seconds < 0:
@@ -117,17 +144,31 @@ class Faults:
                 _times(times),
                 seconds=seconds,
                 after_processing=after_processing,
+                probability=_probability(probability),
             )
         )
 
-    def drop(self, spec: str, *, times: int | None = 1, after_processing: bool = False) -> Fault:
+    def drop(
+        self,
+        spec: str,
+        *,
+        times: int | None = 1,
+        after_processing: bool = False,
+        probability: float = 1.0,
+    ) -> Fault:
         """Close the connection without answering.
 
         With ``after_processing`` the handler runs first, so its effect stays
         (the write happened but the client sees a dropped connection).
         """
         return self._add(
-            Fault("drop", RouteSpec(spec), _times(times), after_processing=after_processing)
+            Fault(
+                "drop",
+                RouteSpec(spec),
+                _times(times),
+                after_processing=after_processing,
+                probability=_probability(probability),
+            )
         )
 
     def clear(self) -> None:
@@ -154,6 +195,7 @@ class Faults:
                 and rule.active
                 and rule.after_processing == after_processing
                 and rule.spec.matches(method, path, template)
+                and (rule.probability >= 1 or self._rng.random() < rule.probability)
             ):
                 rule._consume()
                 self._rules = [r for r in self._rules if r.active]
