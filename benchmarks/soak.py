@@ -63,37 +63,39 @@ async def main() -> None:
     kinds: collections.Counter[str] = collections.Counter()
     attempts = 0
     total = int(args.minutes * 60 * args.rate)
-    async with emulator_process(config) as url:
-        async with LarkClient(APP_ID, SECRET, domain=url, client_rate_limit=False) as lark:
-            assert (await lark.request("GET", ECHO)).ok
-            rss_start = rss_mb()
+    async with (
+        emulator_process(config) as url,
+        LarkClient(APP_ID, SECRET, domain=url, client_rate_limit=False) as lark,
+    ):
+        assert (await lark.request("GET", ECHO)).ok
+        rss_start = rss_mb()
 
-            async def one(i: int) -> None:
-                nonlocal attempts
-                t = time.perf_counter()
-                if i % 5 == 0:
-                    key = uuid.uuid4().hex
-                    resp = await lark.request(
-                        "POST", ITEMS, json={"name": f"n{i}", "key": key}, idempotency_key=key
-                    )
-                else:
-                    resp = await lark.request("GET", ECHO, params={"i": i})
-                latencies.append(time.perf_counter() - t)
-                attempts += resp.attempts
-                kinds["ok" if resp.ok else type(resp.error).__name__] += 1
+        async def one(i: int) -> None:
+            nonlocal attempts
+            t = time.perf_counter()
+            if i % 5 == 0:
+                key = uuid.uuid4().hex
+                resp = await lark.request(
+                    "POST", ITEMS, json={"name": f"n{i}", "key": key}, idempotency_key=key
+                )
+            else:
+                resp = await lark.request("GET", ECHO, params={"i": i})
+            latencies.append(time.perf_counter() - t)
+            attempts += resp.attempts
+            kinds["ok" if resp.ok else type(resp.error).__name__] += 1
 
-            tasks: set[asyncio.Task[None]] = set()
-            start = time.perf_counter()
-            for i in range(total):  # open calls at a steady rate, whatever their latency
-                delay = start + i / args.rate - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                task = asyncio.create_task(one(i))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
-            await asyncio.gather(*tasks)
-            took = time.perf_counter() - start
-            rss_end = rss_mb()
+        tasks: set[asyncio.Task[None]] = set()
+        start = time.perf_counter()
+        for i in range(total):  # open calls at a steady rate, whatever their latency
+            delay = start + i / args.rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            task = asyncio.create_task(one(i))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        await asyncio.gather(*tasks)
+        took = time.perf_counter() - start
+        rss_end = rss_mb()
     lat = sorted(latencies)
 
     def pct(p: float) -> float:
