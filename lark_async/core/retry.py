@@ -92,6 +92,11 @@ class Outcome:
     token_rejected: bool = False  # the answer says the access token is bad
     reset_header: str | None = None  # x-ogw-ratelimit-reset
 
+    def may_have_applied(self, is_write: bool) -> bool:
+        """A definite refusal (a code answer) applied nothing; a transient failure
+        of a write that reached the server may have been applied."""
+        return is_write and self.sent and not self.not_applied and self.error.retryable
+
 
 @dataclass(frozen=True, slots=True)
 class CallTraits:
@@ -112,6 +117,7 @@ class Tries:
 
     retries: int = 0
     refetches: int = 0
+    maybe_applied: bool = False  # an earlier attempt of this write may have been applied
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,14 +158,12 @@ def decide(
             "app is enabled and installed, and not revoked by an admin"
         )
         return Decision(Action.FAIL, invalidate_token=True, error=_token_failure(err, hint))
-    # A definite refusal (a code answer) applied nothing; a transient failure of a
-    # write that reached the server may have been applied.
-    may_be_applied = call.is_write and outcome.sent and not outcome.not_applied and err.retryable
+    applied_now = outcome.may_have_applied(call.is_write)
     if not err.retryable or tries.retries >= call.max_retries:
-        if may_be_applied:
+        if applied_now or (tries.maybe_applied and err.retryable):
             return Decision(Action.UNKNOWN, error=outcome_unknown(err, call))
         return Decision(Action.FAIL, error=err)
-    if may_be_applied and not call.retry_safe:
+    if applied_now and not call.retry_safe:
         return Decision(Action.UNKNOWN, error=outcome_unknown(err, call))
     if err.kind is ErrorKind.RATE_LIMITED:
         delay = policy.rate_limit_wait(outcome.reset_header)

@@ -298,11 +298,9 @@ class Transport:
                 return self._succeeded(attempt, call)
             err.request_id = call.request_id
             outcome = self._outcome(err, attempt, token)
-            if opts.is_write and outcome.sent and not outcome.not_applied and err.retryable:
-                call.maybe_applied = True
-            decision = decide(
-                outcome, Tries(call.retries, call.refetches), call.traits, policy, self._rng
-            )
+            tries = Tries(call.retries, call.refetches, call.maybe_applied)
+            decision = decide(outcome, tries, call.traits, policy, self._rng)
+            call.maybe_applied = call.maybe_applied or outcome.may_have_applied(opts.is_write)
             if decision.invalidate_token and auth is not None and token is not None:
                 await auth.rejected(app_id, opts, token)
             if decision.action is Action.REFETCH:
@@ -318,10 +316,7 @@ class Transport:
                 await self.clock.sleep(decision.delay)
                 continue
             assert decision.error is not None
-            final = decision.error
-            if call.maybe_applied and not isinstance(final, OutcomeUnknown) and final.retryable:
-                final = outcome_unknown(final, call.traits)
-            return self._failed(final, call)
+            return self._failed(decision.error, call)
 
     async def _wait_out(self, tasks: set[asyncio.Task[Any]], seconds: float) -> None:
         """Until none of ``tasks`` has a call in flight, or ``seconds`` passed."""

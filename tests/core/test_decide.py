@@ -148,3 +148,14 @@ def test_backoff_jitter_stays_within_bounds() -> None:
 def test_max_retries_zero_fails_first_time() -> None:
     d = decide(Outcome(server), Tries(0), CallTraits(max_retries=0), POLICY)
     assert d.action is Action.FAIL
+
+
+def test_a_later_refusal_after_a_maybe_applied_attempt_is_still_unknown() -> None:
+    # attempt 1 was lost (may have landed), the last one was rate limited: unknown
+    outcome = Outcome(limited, not_applied=True, reset_header="1")
+    d = decide(outcome, Tries(3, 0, maybe_applied=True), KEYED_WRITE, POLICY)
+    assert d.action is Action.UNKNOWN and isinstance(d.error, OutcomeUnknown)
+    assert d.error.retryable and d.error.idempotency_key == "k-1"
+    # ... but a definite refusal is a refusal
+    d = decide(Outcome(bad_param), Tries(1, 0, maybe_applied=True), KEYED_WRITE, POLICY)
+    assert d.action is Action.FAIL
