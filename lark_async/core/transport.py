@@ -23,7 +23,7 @@ import logging
 import os
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
@@ -60,6 +60,8 @@ from lark_async.core.retry import (
 )
 
 if TYPE_CHECKING:
+    from aiohttp import ClientTimeout
+
     from lark_async.core.wire import Attempt, Sink, Wire
 
 __all__ = [
@@ -243,17 +245,12 @@ class Transport:
                     headers["Authorization"] = f"Bearer {token}"
             if self.limiter.enabled or opts.pace is not None:
                 await self.limiter.acquire(app_id, family, opts.pace)
-            attempt = await self.wire.send(
-                opts.method,
-                opts.path,
-                params=opts.params,
-                json=opts.json,
-                data=opts.data,
-                files=opts.files,
-                headers=headers,
-                timeout=timeout,
-                sink=sink,
-            )
+            if opts.slot is None:
+                attempt = await self._send(opts, headers, timeout, sink)
+            else:
+                # Held for the attempt on the wire only: never across a wait or a backoff.
+                async with opts.slot():
+                    attempt = await self._send(opts, headers, timeout, sink)
             err = attempt.error or self._error_from_body(attempt, call.request_id)
             if err is None:
                 return self._succeeded(attempt, call)
@@ -313,6 +310,25 @@ class Transport:
         return resp.with_data(sink.finish())
 
     # -- pieces ----------------------------------------------------------
+    def _send(
+        self,
+        opts: RequestOptions,
+        headers: dict[str, str],
+        timeout: ClientTimeout,
+        sink: Sink | None,
+    ) -> Awaitable[Attempt]:
+        return self.wire.send(
+            opts.method,
+            opts.path,
+            params=opts.params,
+            json=opts.json,
+            data=opts.data,
+            files=opts.files,
+            headers=headers,
+            timeout=timeout,
+            sink=sink,
+        )
+
     def _outcome(self, err: LarkError, attempt: Attempt, token: str | None) -> Outcome:
         code = err.code
         not_applied = False
