@@ -17,7 +17,7 @@ from lark_async.auth.tokens import TokenManager
 from lark_async.core.clock import SYSTEM_CLOCK, Clock
 from lark_async.core.errors import ConfigError
 from lark_async.core.logging import LogFormat, configure_logging
-from lark_async.core.options import AuthKind, FileField, RequestOptions, Timeouts
+from lark_async.core.options import AuthKind, FileField, RequestOptions, SlotFactory, Timeouts
 from lark_async.core.perloop import PerLoop
 from lark_async.core.ratelimit import ClientRateLimiter, LimitSpec, Pace
 from lark_async.core.response import Download, LarkResponse
@@ -71,6 +71,7 @@ class AppClient:
         family: str | None = None,
         max_retries: int | None = None,
         pace: Pace | None = None,
+        slot: SlotFactory | None = None,
     ) -> LarkResponse[dict[str, Any]]:
         """Call any OpenAPI endpoint through the full pipeline (token, limits, retries, logs).
 
@@ -78,6 +79,8 @@ class AppClient:
         ``client_token`` …); it makes a write safe to retry. ``idempotent=True``
         says the write is naturally safe to repeat (e.g. a PUT of whole values).
         ``pace``: keep calls with the same key this far apart (per-recipient limits).
+        ``slot``: a factory of async context managers held around each attempt on
+        the wire only (e.g. a service's "one write per table at a time" slot).
         """
         opts = RequestOptions.build(
             method,
@@ -95,6 +98,7 @@ class AppClient:
             family=family,
             max_retries=max_retries,
             pace=pace,
+            slot=slot,
         )
         client = self._client
         if not client._started:
@@ -451,6 +455,7 @@ class LarkClient:
         family: str | None = None,
         max_retries: int | None = None,
         pace: Pace | None = None,
+        slot: SlotFactory | None = None,
     ) -> Coroutine[Any, Any, LarkResponse[dict[str, Any]]]:
         """Call any endpoint as the default app; see :meth:`AppClient.request`."""
         return self.default_app.request(
@@ -469,6 +474,7 @@ class LarkClient:
             family=family,
             max_retries=max_retries,
             pace=pace,
+            slot=slot,
         )
 
     def download(

@@ -10,15 +10,23 @@ How it keeps that promise (CONTRACT §9, §14):
   table with 1254291 "write conflict". Every writer of one service shares a slot
   per table (``per_table``, default 1) and a cap on all writes in flight
   (``concurrency``), so tables run in parallel and each table runs back to back.
-  A slot is held only for the HTTP call, never while backing off.
+  A slot is held only while a request is on the wire, never while backing off or
+  waiting out a rate limit (the client's transport takes it per attempt).
 - **Creates are idempotent.** Each create chunk carries a fresh ``client_token``,
   reused on every retry of that chunk: a retry after a lost answer gets the
   records already made instead of making them again.
 - **No blind retries.** ``batch_update`` and ``batch_delete`` have no token.
   Re-sending an update writes the same values again, which is harmless, so it is
   retried. A delete whose answer was lost is checked first: ``batch_get`` says
-  which ids are still there, and only those are sent again. Whatever stays
-  unsettled is reported as an unknown-outcome chunk, never guessed.
+  which ids are still there, and only those are sent again.
+- **Settling, not guessing.** When a chunk's answer is still lost after its last
+  attempt and its rows carry a key (an upsert, or a create with ``key_field``),
+  the keys are read back (a search on the key field): rows found count as
+  written, with their record ids; the others were not written and are sent
+  again (``settle_rounds`` times), then reported as failed. An upsert's updates
+  are read back by record id and compared. Whatever stays unsettled (no key, a
+  value that cannot be compared, a failed read) is reported as an
+  unknown-outcome chunk, never guessed.
 - **Retries** (rate limits, write conflicts, 1254607, 1255040, 5xx, timeouts) use
   backoff on the client's clock; the transport is called with ``max_retries=0``
   so retries are not multiplied. Rate limits wait out Feishu's one-second window.
@@ -35,15 +43,16 @@ import asyncio
 import inspect
 import random
 import uuid
-from collections.abc import AsyncIterable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from lark_async.bitable import checks
 from lark_async.bitable.codes import BATCH_TOO_LARGE, WRITE_CONFLICT, Verdict, verdict
-from lark_async.bitable.lookup import KeyIndex, RequestFn
+from lark_async.bitable.lookup import KeyIndex, RequestFn, read_keys
 from lark_async.bitable.models import FieldPage, TableField
-from lark_async.bitable.options import BulkOptions, WriteSlots
+from lark_async.bitable.options import BulkOptions, WriteSlots, table_key
 from lark_async.bitable.paging import Pages
 from lark_async.bitable.report import BulkReport, Operation, UnknownChunk
 from lark_async.bitable.rows import (
@@ -60,6 +69,7 @@ from lark_async.bitable.schema import Schema
 from lark_async.core.clock import Clock
 from lark_async.core.errors import ErrorKind, InvalidParameter, LarkError
 from lark_async.core.logging import get_logger
+from lark_async.core.options import SlotFactory
 from lark_async.core.response import LarkResponse
 from lark_async.core.retry import backoff
 from lark_async.core.service import parse_model
@@ -85,11 +95,12 @@ class _Job:
     table_id: str
     options: BulkOptions
     report: BulkReport
-    slot: asyncio.Semaphore
+    slot_key: str
     started: float
     schema: Schema | None = None
-    key: str | None = None
+    key: str | None = None  # upsert's key, or a create's key_field
     index: KeyIndex | None = None  # upsert: key -> record_id
+    seen_keys: set[str] = field(default_factory=set)  # create with key_field: keys admitted
     lookup: Lookup = "scan"
     split_budget: int = 0
     batch_cap: int = checks.MAX_BATCH_WRITE  # lowered if Feishu says a batch is too large
@@ -127,7 +138,8 @@ class BulkWriter:
     Get one from ``lark.bitable.bulk`` (shares the service's slots) or build one
     with a request function. Run several tables at once with ``asyncio.gather``;
     the slots keep each table to ``per_table`` writes and all tables to
-    ``concurrency`` writes in flight.
+    ``concurrency`` writes in flight. ``request_holds_slot=True`` says ``request``
+    takes ``slot=`` and holds it per attempt on the wire, as the client's does.
     """
 
     def __init__(
@@ -137,11 +149,15 @@ class BulkWriter:
         *,
         slots: WriteSlots | None = None,
         rng: random.Random | None = None,
+        request_holds_slot: bool = False,
         **defaults: Any,
     ) -> None:
         self._request = request
         self._clock = clock
         self.slots = slots or WriteSlots()
+        # True when ``request`` takes ``slot=`` and holds it around each attempt on
+        # the wire (the client's does); otherwise the slot is held around each call.
+        self._request_holds_slot = request_holds_slot
         self._rng = rng or random.Random()
         try:
             self.defaults = BulkOptions(**defaults)
@@ -152,7 +168,13 @@ class BulkWriter:
     async def create(
         self, app_token: str, table_id: str, rows: Rows[Mapping[str, Any]], **options: Any
     ) -> BulkReport:
-        """Create one record per row (a mapping of field name to value)."""
+        """Create one record per row (a mapping of field name to value).
+
+        ``key_field="Email"`` declares a field whose value identifies each row (every
+        row has one, no two rows share one, and none is in the table yet). Then a
+        chunk whose answer stays lost is settled by reading those keys back,
+        instead of being reported as unknown.
+        """
         return await self._run("create", app_token, table_id, rows, options)
 
     async def update(
@@ -212,6 +234,13 @@ class BulkWriter:
             raise InvalidParameter(f"unknown bulk option: {exc}") from None
         limit = checks.MAX_BATCH_DELETE if operation == "delete" else checks.MAX_BATCH_WRITE
         opts = opts.checked(limit)
+        if opts.key_field is not None:
+            if operation != "create":
+                raise InvalidParameter(
+                    f"key_field is an option of create, not of {operation}",
+                    hint="upsert takes key=<field name>" if operation == "upsert" else None,
+                )
+            key = opts.key_field
         if isinstance(rows, (str, bytes, Mapping)) or not isinstance(
             rows, (Iterable, AsyncIterable)
         ):
@@ -228,7 +257,7 @@ class BulkWriter:
             table_id,
             opts,
             report,
-            self.slots.table(app_token, table_id),
+            table_key(app_token, table_id),
             self._clock.monotonic(),
             key=key,
             lookup=lookup,
@@ -295,7 +324,7 @@ class BulkWriter:
                         )
                     )
                     return
-        if job.key is not None:
+        if job.key is not None and job.operation == "upsert":
             job.index = KeyIndex(self._request, job.path, job.key, job.params())
             if job.lookup == "scan":
                 err = await job.index.scan()
@@ -377,11 +406,19 @@ class BulkWriter:
                 problem = job.schema.problem(row.fields)
                 if problem:
                     raise bad_row(index, problem, "fix the row, or the table's fields")
-            if job.operation == "upsert":
-                assert row.fields is not None and job.key is not None
+            if job.key is not None:
+                assert row.fields is not None
                 row.key = normalise_key(row.fields.get(job.key))
                 if row.key is None:
                     raise bad_row(index, f"has no value for the key field {job.key!r}")
+                if job.operation == "create":
+                    if row.key in job.seen_keys:
+                        raise bad_row(
+                            index,
+                            f"repeats the value {row.key!r} of the key field {job.key!r}",
+                            "key_field values must be unique; use upsert to merge repeats",
+                        )
+                    job.seen_keys.add(row.key)
             return row
         except InvalidParameter as err:
             job.report.add_failure(index, source, err)
@@ -476,7 +513,7 @@ class BulkWriter:
                 await self._deliver(job, op, rows[start : start + job.batch_cap])
             return
         token = str(uuid.uuid4()) if op == "create" else None
-        attempts = waits = conflicts = 0
+        attempts = waits = conflicts = settles = 0
         retried = False
         while True:
             if job.stopped:
@@ -532,9 +569,24 @@ class BulkWriter:
             else:  # transient: the chunk may have been applied
                 attempts += 1
                 if attempts >= opts.max_attempts:
-                    self._unknown(job, rows, err, token)
-                    return
-                if op == "delete":
+                    if not self._settleable(job, op):
+                        self._unknown(job, rows, err, token)
+                        return
+                    pending = await self._settle(job, op, rows, err, token)
+                    if not pending:
+                        return
+                    if settles >= opts.settle_rounds:
+                        job.fail(pending, _not_written(err))
+                        return
+                    # Not written: another round. A create resent whole keeps its
+                    # token (should the first send land late, Feishu answers with
+                    # it); a smaller body needs a new one.
+                    settles += 1
+                    attempts = 0
+                    if op == "create" and len(pending) != len(rows):
+                        token = str(uuid.uuid4())
+                    rows = pending
+                elif op == "delete":
                     present, check_err = await self._still_present(job, rows)
                     if check_err is not None:
                         self._unknown(job, rows, check_err, None)
@@ -577,19 +629,21 @@ class BulkWriter:
         else:
             path = f"{job.path}/records/batch_delete"
             body = {"records": [r.record_id for r in rows]}
-        async with job.slot, self.slots.all:
-            resp = await self._request(
-                "POST",
-                path,
-                params=job.params(token),
-                json=body,
-                # creates carry a client_token; updates rewrite the same values, and
-                # deletes are checked before any resend, so both may be retried here
-                idempotency_key=token,
-                idempotent=token is None,
-                max_retries=0,
-                timeout=job.options.timeout,
-            )
+        kwargs: dict[str, Any] = {
+            "params": job.params(token),
+            "json": body,
+            # creates carry a client_token; updates rewrite the same values, and
+            # deletes are checked before any resend, so both may be retried here
+            "idempotency_key": token,
+            "idempotent": token is None,
+            "max_retries": 0,
+            "timeout": job.options.timeout,
+        }
+        if self._request_holds_slot:
+            resp = await self._request("POST", path, slot=self._slot(job.slot_key), **kwargs)
+        else:
+            async with self._slot(job.slot_key)():
+                resp = await self._request("POST", path, **kwargs)
         job.report.calls += 1
         if resp.error is not None:
             if resp.error.code == WRITE_CONFLICT:
@@ -597,6 +651,17 @@ class BulkWriter:
             elif resp.error.kind is ErrorKind.RATE_LIMITED:
                 job.report.rate_limited += 1
         return resp
+
+    def _slot(self, key: str) -> SlotFactory:
+        """The table's slot and one of ``concurrency``, held for one request."""
+        slots = self.slots
+
+        @asynccontextmanager
+        async def held() -> AsyncIterator[None]:
+            async with slots.hold(key), slots.all:
+                yield
+
+        return held
 
     def _written(
         self, job: _Job, op: Operation, rows: list[PendingRow], data: Mapping[str, Any]
@@ -642,23 +707,162 @@ class BulkWriter:
         self, job: _Job, rows: list[PendingRow]
     ) -> tuple[list[PendingRow], LarkError | None]:
         """After a lost delete answer: which of these records still exist (batch_get, 100/call)."""
-        present: set[str] = set()
-        for start in range(0, len(rows), checks.MAX_BATCH_GET):
-            ids = [r.record_id for r in rows[start : start + checks.MAX_BATCH_GET]]
+        found, err = await self._batch_get(job, [r.record_id or "" for r in rows])
+        if err is not None:
+            return rows, err
+        # a forbidden id cannot be told apart: treated as still there, the resend decides
+        return [r for r in rows if r.record_id in found], None
+
+    async def _batch_get(
+        self, job: _Job, ids: list[str]
+    ) -> tuple[dict[str, Mapping[str, Any] | None], LarkError | None]:
+        """Record id -> its fields, for the ids that exist (None: exists, fields withheld)."""
+        found: dict[str, Mapping[str, Any] | None] = {}
+        for start in range(0, len(ids), checks.MAX_BATCH_GET):
             resp = await self._request(
                 "POST",
                 f"{job.path}/records/batch_get",
                 params=job.params(),
-                json={"record_ids": ids},
+                json={"record_ids": ids[start : start + checks.MAX_BATCH_GET]},
                 idempotent=True,  # a read, sent as POST
             )
             if not resp.ok:
                 assert resp.error is not None
-                return rows, resp.error
+                return found, resp.error
             data = resp.data or {}
             for record in data.get("records") or []:
                 if isinstance(record, Mapping) and isinstance(record.get("record_id"), str):
-                    present.add(record["record_id"])
+                    fields = record.get("fields")
+                    found[record["record_id"]] = fields if isinstance(fields, Mapping) else {}
             for rid in data.get("forbidden_record_ids") or []:
-                present.add(str(rid))  # cannot tell: treat as still there, the resend decides
-        return [r for r in rows if r.record_id in present], None
+                found[str(rid)] = None
+        return found, None
+
+    # -- settling a lost answer -----------------------------------------------------
+    @staticmethod
+    def _settleable(job: _Job, op: Operation) -> bool:
+        """Whether reading back can tell if these rows were written: they carry a key."""
+        if job.key is None:
+            return False
+        return op == "create" or (op == "update" and job.operation == "upsert")
+
+    async def _settle(
+        self,
+        job: _Job,
+        op: Operation,
+        rows: list[PendingRow],
+        err: LarkError,
+        token: str | None,
+    ) -> list[PendingRow]:
+        """Read back a chunk whose answer stayed lost; count what was written.
+
+        Returns the rows that were not written. Rows whose fate cannot be read
+        (a failed read, a value that cannot be compared) are reported as unknown.
+        """
+        if op == "create":
+            written, pending, unknown, read_err = await self._settle_creates(job, rows)
+        else:
+            written, pending, unknown, read_err = await self._settle_updates(job, rows)
+        if read_err is not None:
+            get_logger().warning(
+                "lark.bitable.bulk",
+                operation=job.operation,
+                table_id=job.table_id,
+                outcome="could not read back a lost answer",
+                error_kind=read_err.kind.value,
+                code=read_err.code,
+            )
+        report = job.report
+        report.settled_written += sum(r.count for r, _ in written)
+        report.settled_not_written += sum(r.count for r in pending)
+        if written:
+            if op == "create":
+                records = [{"record_id": rid} for _, rid in written]
+                self._written(job, op, [r for r, _ in written], {"records": records})
+            else:
+                self._written(job, op, [r for r, _ in written], {})
+        if unknown:
+            self._unknown(job, unknown, err, token)
+        get_logger().info(
+            "lark.bitable.bulk",
+            operation=job.operation,
+            table_id=job.table_id,
+            outcome="settled a lost answer",
+            written=len(written),
+            not_written=len(pending),
+            unknown=len(unknown),
+        )
+        return pending
+
+    async def _settle_creates(self, job: _Job, rows: list[PendingRow]) -> _Settled:
+        """A create: the rows whose key is now in the table were written."""
+        assert job.key is not None
+        try:
+            found = await read_keys(
+                self._request, job.path, job.key, (r.key or "" for r in rows), job.params()
+            )
+        except LarkError as exc:
+            return [], [], rows, exc
+        written: list[tuple[PendingRow, str]] = []
+        pending: list[PendingRow] = []
+        for row in rows:
+            ids = found.get(row.key or "")
+            if ids:
+                written.append((row, ids[-1]))  # the newest, should the table hold it twice
+            else:
+                pending.append(row)
+        return written, pending, [], None
+
+    async def _settle_updates(self, job: _Job, rows: list[PendingRow]) -> _Settled:
+        """An upsert's update: the rows whose record now holds the values sent were written."""
+        found, read_err = await self._batch_get(job, [r.record_id or "" for r in rows])
+        if read_err is not None:
+            return [], [], rows, read_err
+        written: list[tuple[PendingRow, str]] = []
+        pending: list[PendingRow] = []
+        unknown: list[PendingRow] = []
+        for row in rows:
+            rid = row.record_id or ""
+            if rid not in found:
+                pending.append(row)  # gone: the resend gets its typed error
+                continue
+            same = _holds(found[rid], row.fields or {})
+            if same is None:
+                unknown.append(row)
+            elif same:
+                written.append((row, rid))
+            else:
+                pending.append(row)
+        return written, pending, unknown, None
+
+
+# (written rows with their record ids, rows not written, rows undecided, a read error)
+_Settled = tuple[list[tuple[PendingRow, str]], list[PendingRow], list[PendingRow], LarkError | None]
+
+_SCALARS = (str, int, float, bool)
+
+
+def _holds(stored: Mapping[str, Any] | None, sent: Mapping[str, Any]) -> bool | None:
+    """Whether a record's fields hold the values sent; None if that cannot be told.
+
+    Only text, numbers, booleans, empty values and lists of those compare: other
+    values (people, links, attachments) come back in another shape than sent.
+    """
+    if stored is None:
+        return None
+    for name, value in sent.items():
+        if isinstance(value, list):
+            if not all(isinstance(v, _SCALARS) for v in value):
+                return None
+        elif value is not None and not isinstance(value, _SCALARS):
+            return None
+        if normalise_key(value) != normalise_key(stored.get(name)):
+            return False
+    return True
+
+
+def _not_written(err: LarkError) -> LarkError:
+    """The error of rows found not written after their last round: failed, not unknown."""
+    err.details["settled"] = "not written"
+    err.hint = "reading the keys back showed these rows were not written; they can be sent again"
+    return err

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import Any
 
 from lark_async.bitable import checks
@@ -57,24 +57,12 @@ class KeyIndex:
 
     async def find(self, keys: Iterable[str]) -> LarkError | None:
         """Look ``keys`` up with OR-filters that fit Feishu's filter limits."""
-        batch: list[str] = []
         try:
-            for k in keys:
-                batch.append(k)
-                if len(batch) > _KEYS_PER_SEARCH or (
-                    len(batch) > 1 and _filter_chars(self.key, batch) > _FILTER_BUDGET
-                ):
-                    last = batch.pop()
-                    await self._search(batch)
-                    batch = [last]
-            if batch:
-                await self._search(batch)
+            for batch in key_batches(self.key, keys):
+                await self._add(self._pages(_any_of(self.key, batch)))
         except LarkError as err:
             return err
         return None
-
-    async def _search(self, keys: list[str]) -> None:
-        await self._add(self._pages(Filter.any(*(F(self.key).is_(k) for k in keys))))
 
     async def _add(self, pages: Pages[Record]) -> None:
         async for record in pages:
@@ -83,19 +71,57 @@ class KeyIndex:
                 self.ids.setdefault(k, record.record_id)
 
     def _pages(self, flt: Filter | None) -> Pages[Record]:
-        body: dict[str, Any] = {"field_names": [self.key]}
-        if flt is not None:
-            body["filter"] = flt.to_dict()
+        return _search_pages(self._request, self._path, self.key, flt, self._params)
 
-        async def fetch(token: str | None) -> Any:
-            params = {"page_size": checks.MAX_PAGE_SIZE, "page_token": token, **self._params}
-            # search is a read sent as POST: safe to retry
-            resp = await self._request(
-                "POST", self._path, params=params, json=body, idempotent=True
-            )
-            return parse_model(resp, RecordPage)
 
-        return Pages(fetch)
+async def read_keys(
+    request: RequestFn, table_path: str, key: str, keys: Iterable[str], params: dict[str, Any]
+) -> dict[str, list[str]]:
+    """Every record whose ``key`` field holds one of ``keys``: key -> record ids, in the
+    order the search returns them. Raises the ``LarkError`` of a failed search."""
+    found: dict[str, list[str]] = {}
+    path = f"{table_path}/records/search"
+    for batch in key_batches(key, keys):
+        async for record in _search_pages(request, path, key, _any_of(key, batch), params):
+            k = normalise_key(record.fields.get(key))
+            if k is not None:
+                found.setdefault(k, []).append(record.record_id)
+    return found
+
+
+def key_batches(key: str, keys: Iterable[str]) -> Iterator[list[str]]:
+    """``keys`` in groups whose OR-filter fits Feishu's limits (conditions, characters)."""
+    batch: list[str] = []
+    for k in keys:
+        batch.append(k)
+        if len(batch) > _KEYS_PER_SEARCH or (
+            len(batch) > 1 and _filter_chars(key, batch) > _FILTER_BUDGET
+        ):
+            last = batch.pop()
+            yield batch
+            batch = [last]
+    if batch:
+        yield batch
+
+
+def _any_of(key: str, values: list[str]) -> Filter:
+    return Filter.any(*(F(key).is_(v) for v in values))
+
+
+def _search_pages(
+    request: RequestFn, path: str, key: str, flt: Filter | None, extra: dict[str, Any]
+) -> Pages[Record]:
+    body: dict[str, Any] = {"field_names": [key]}
+    if flt is not None:
+        body["filter"] = flt.to_dict()
+
+    async def fetch(token: str | None) -> Any:
+        params = {"page_size": checks.MAX_PAGE_SIZE, "page_token": token, **extra}
+        # search is a read sent as POST: safe to retry
+        resp = await request("POST", path, params=params, json=body, idempotent=True)
+        return parse_model(resp, RecordPage)
+
+    return Pages(fetch)
 
 
 def _filter_chars(key: str, values: list[str]) -> int:

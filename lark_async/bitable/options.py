@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 
 from lark_async.bitable import checks
 from lark_async.bitable.report import BulkProgress
 from lark_async.core.errors import InvalidParameter
+from lark_async.core.options import SlotFactory
 
 ProgressFn = Callable[[BulkProgress], Awaitable[None] | None]
 
@@ -30,6 +32,14 @@ class BulkOptions:
       names or values of the wrong type locally, before they can fail a whole batch.
     - ``collect_record_ids``: put the ids of created records in ``report.record_ids``
       (in input order of the rows that were written; off by default to keep memory flat).
+    - ``key_field`` (create only): a field whose value identifies each row. Every
+      row must have one and no two rows may share one (repeats are refused), and
+      the table must not hold those values yet. A chunk whose answer stays lost
+      is then settled by reading the keys back instead of being reported unknown.
+      (An upsert always settles by its ``key``.)
+    - ``settle_rounds``: after a lost answer was read back, how many more times
+      rows found not written are sent (each time with ``max_attempts``) before
+      they are reported as failed.
     - ``timeout``: seconds per call (default: the client's).
     - ``on_progress``: called (sync or async) after each chunk settles.
     """
@@ -45,6 +55,8 @@ class BulkOptions:
     validate: bool = True
     collect_record_ids: bool = False
     user_id_type: str | None = None
+    key_field: str | None = None
+    settle_rounds: int = 2
     timeout: float | None = None
     on_progress: ProgressFn | None = None
     failed_rows_kept: int = 10_000
@@ -60,6 +72,21 @@ class BulkOptions:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise InvalidParameter(f"{name} must be an integer >= 1, got {value!r}")
+        if (
+            isinstance(self.settle_rounds, bool)
+            or not isinstance(self.settle_rounds, int)
+            or self.settle_rounds < 0
+        ):
+            raise InvalidParameter(
+                f"settle_rounds must be an integer >= 0, got {self.settle_rounds!r}"
+            )
+        if self.key_field is not None and (
+            not isinstance(self.key_field, str) or not self.key_field
+        ):
+            raise InvalidParameter(
+                f"key_field must be a field name, got {self.key_field!r}",
+                hint='e.g. key_field="Email"',
+            )
         if self.max_split_calls < 0:
             raise InvalidParameter("max_split_calls must be >= 0")
         if self.backoff_base < 0 or self.backoff_max < 0 or self.rate_limit_wait < 0:
@@ -70,8 +97,22 @@ class BulkOptions:
         return replace(self, chunk_size=size)
 
 
+def table_key(app_token: str, table_id: str) -> str:
+    """The write-slot key of one table."""
+    return f"{app_token}/{table_id}"
+
+
 class WriteSlots:
-    """The write budget shared by all writers of one app: all tables, and each table."""
+    """The write budget shared by all writers of one app: all tables, and each table.
+
+    Feishu allows one write at a time per table (a second one is refused with
+    1254291). ``hold(key)`` is that rule: an async context manager held while one
+    request to the table is on the wire, and only then, never across a backoff or
+    a rate-limit wait. It is the whole interface the writers rely on, so a shared
+    implementation (one slot per table across processes) subclasses this class
+    and overrides :meth:`hold`. ``all`` caps the bulk writers' calls in flight in
+    this process.
+    """
 
     def __init__(self, concurrency: int = 8, per_table: int = 1) -> None:
         if not isinstance(concurrency, int) or concurrency < 1:
@@ -84,11 +125,20 @@ class WriteSlots:
         self.concurrency = concurrency
         self.per_table = per_table
         self.all = asyncio.Semaphore(concurrency)
-        self._tables: dict[tuple[str, str], asyncio.Semaphore] = {}
+        self._tables: dict[str, asyncio.Semaphore] = {}
 
-    def table(self, app_token: str, table_id: str) -> asyncio.Semaphore:
-        key = (app_token, table_id)
+    def hold(self, key: str) -> AbstractAsyncContextManager[object]:
+        """The slot of ``key`` (see :func:`table_key`), to hold around one request."""
         slot = self._tables.get(key)
         if slot is None:
             slot = self._tables[key] = asyncio.Semaphore(self.per_table)
         return slot
+
+    def table(self, app_token: str, table_id: str) -> AbstractAsyncContextManager[object]:
+        """The slot of one table (``hold(table_key(app_token, table_id))``)."""
+        return self.hold(table_key(app_token, table_id))
+
+    def slot_for(self, app_token: str, table_id: str) -> SlotFactory:
+        """A per-attempt slot for one table, as the transport's ``slot=`` takes it."""
+        key = table_key(app_token, table_id)
+        return lambda: self.hold(key)

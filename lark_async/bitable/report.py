@@ -79,6 +79,11 @@ class BulkReport:
     rate_limited: int = 0
     #: upsert only: input rows folded into an earlier row with the same key
     merged_duplicates: int = 0
+    #: rows whose answer stayed lost, then found written by reading their keys back
+    #: (also counted in ``written``)
+    settled_written: int = 0
+    #: rows whose answer stayed lost, then found not written (sent again, or failed)
+    settled_not_written: int = 0
     elapsed: float = 0.0
     record_ids: list[str] | None = None
     failed_rows_kept: int = 10_000
@@ -121,6 +126,11 @@ class BulkReport:
             _count(self.chunks_split, "split"),
             f"{self.elapsed:.1f}s",
         ]
+        if self.settled_written or self.settled_not_written:
+            parts.append(
+                f"{self.settled_written + self.settled_not_written} settled by reading back "
+                f"({self.settled_written} written, {self.settled_not_written} not)"
+            )
         if self.skipped:
             parts.append(f"{self.skipped} skipped")
         if self.aborted is not None:

@@ -85,10 +85,11 @@ class Bitable(Service):
     async def _write(
         self, app_token: str, table_id: str, method: str, path: str, **kwargs: Any
     ) -> LarkResponse[dict[str, Any]]:
-        # Feishu refuses a second concurrent write to a table (1254291): writes from
-        # this app take the table's slot, shared with the bulk writers.
-        async with self._slots.table(app_token, table_id):
-            return await self._request(method, path, **kwargs)
+        # Feishu refuses a second concurrent write to a table (1254291): each attempt
+        # of a write from this app holds the table's slot, shared with the bulk
+        # writers, while it is on the wire; backoff and rate-limit waits hold nothing.
+        slot = self._slots.slot_for(app_token, table_id)
+        return await self._request(method, path, slot=slot, **kwargs)
 
     # -- single records ------------------------------------------------------------
     async def create_record(
@@ -433,7 +434,9 @@ class Bitable(Service):
     def bulk(self) -> BulkWriter:
         """The app's shared bulk writer (one write at a time per table, 8 in flight)."""
         if self._bulk is None:
-            self._bulk = BulkWriter(self._ctx.request, self._ctx.clock, slots=self._slots)
+            self._bulk = BulkWriter(
+                self._ctx.request, self._ctx.clock, slots=self._slots, request_holds_slot=True
+            )
         return self._bulk
 
     def bulk_writer(
@@ -450,7 +453,9 @@ class Bitable(Service):
                 self._slots.concurrency if concurrency is None else concurrency,
                 1 if per_table is None else per_table,
             )
-        return BulkWriter(self._ctx.request, self._ctx.clock, slots=slots, **defaults)
+        return BulkWriter(
+            self._ctx.request, self._ctx.clock, slots=slots, request_holds_slot=True, **defaults
+        )
 
     async def bulk_create(
         self, app_token: str, table_id: str, rows: Rows[Mapping[str, Any]], **options: Any

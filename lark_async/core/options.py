@@ -7,7 +7,8 @@ object travels through the transport unchanged (no keyword forwarding).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -22,6 +23,11 @@ FileField = tuple[str, FileContent, str | None]
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _AUTH_KINDS = ("tenant", "app", "user", "none")
+
+#: ``slot()`` gives an async context manager held around each attempt on the wire
+#: (not around token fetches, rate-limit waits or backoff): a service's "one write
+#: at a time per resource" rule, so a call waiting to retry blocks nobody.
+SlotFactory = Callable[[], AbstractAsyncContextManager[object]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +89,7 @@ class RequestOptions:
     pace: Pace | None = None  # spacing per key (e.g. 5 QPS per IM recipient), see ratelimit
     trace_id: str | None = None
     key_name: str = "idempotency_key"  # where the key sits in the request: uuid, client_token …
+    slot: SlotFactory | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_write(self) -> bool:
@@ -112,6 +119,7 @@ class RequestOptions:
         family: str | None = None,
         max_retries: int | None = None,
         pace: Pace | None = None,
+        slot: SlotFactory | None = None,
     ) -> RequestOptions:
         if not isinstance(method, str):
             raise InvalidParameter(f"method must be a str, not {type(method).__name__}")
@@ -140,6 +148,11 @@ class RequestOptions:
             raise InvalidParameter(f"max_retries must be an int >= 0, not {max_retries!r}")
         if pace is not None and not isinstance(pace, Pace):
             raise InvalidParameter(f"pace must be a Pace, not {type(pace).__name__}")
+        if slot is not None and not callable(slot):
+            raise InvalidParameter(
+                f"slot must be a callable returning an async context manager, not "
+                f"{type(slot).__name__}"
+            )
         trace_id = None
         if headers:
             kept: dict[str, str] = {}
@@ -167,6 +180,7 @@ class RequestOptions:
             pace=pace,
             trace_id=trace_id,
             key_name=_key_name(idempotency_key, params, json),
+            slot=slot,
         )
 
 

@@ -25,7 +25,7 @@ import logging
 import os
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
@@ -63,6 +63,8 @@ from lark_async.core.retry import (
 )
 
 if TYPE_CHECKING:
+    from aiohttp import ClientTimeout
+
     from lark_async.core.wire import Attempt, Sink, Wire
 
 __all__ = [
@@ -280,18 +282,17 @@ class Transport:
                     headers["Authorization"] = f"Bearer {token}"
             if self.limiter.enabled or opts.pace is not None:
                 await self.limiter.acquire(app_id, family, opts.pace)
-            call.sending = True
-            attempt = await self.wire.send(
-                opts.method,
-                opts.path,
-                params=opts.params,
-                json=opts.json,
-                data=opts.data,
-                files=opts.files,
-                headers=headers,
-                timeout=timeout,
-                sink=sink,
-            )
+            if opts.slot is None:
+                call.sending = True
+                attempt = await self._send(opts, headers, timeout, sink)
+            else:
+                # Held for the attempt on the wire only: never across a wait or a backoff.
+                held = opts.slot()
+                if not hasattr(held, "__aenter__"):
+                    raise InvalidParameter("slot= must return an async context manager")
+                async with held:
+                    call.sending = True
+                    attempt = await self._send(opts, headers, timeout, sink)
             call.sending = False
             err = attempt.error or self._error_from_body(attempt, call.request_id)
             if err is None:
@@ -389,6 +390,25 @@ class Transport:
         return resp.with_data(sink.finish())
 
     # -- pieces ----------------------------------------------------------
+    def _send(
+        self,
+        opts: RequestOptions,
+        headers: dict[str, str],
+        timeout: ClientTimeout,
+        sink: Sink | None,
+    ) -> Awaitable[Attempt]:
+        return self.wire.send(
+            opts.method,
+            opts.path,
+            params=opts.params,
+            json=opts.json,
+            data=opts.data,
+            files=opts.files,
+            headers=headers,
+            timeout=timeout,
+            sink=sink,
+        )
+
     def _outcome(self, err: LarkError, attempt: Attempt, token: str | None) -> Outcome:
         code = err.code
         not_applied = False

@@ -22,8 +22,9 @@ class SheetsBase(Service):
     """The service state: one write lock per spreadsheet token.
 
     Feishu requires the writes to one spreadsheet to be made one at a time;
-    every write takes the lock of its spreadsheet for its whole duration (all
-    blocks of a split write), so concurrent callers queue instead of colliding.
+    every write takes the lock of its spreadsheet, so concurrent callers queue
+    instead of colliding: a value write of one request only while it is on the
+    wire, one of several requests for all of them (``locks.WriteSlot``).
     """
 
     def __init__(self, ctx: ServiceContext) -> None:

@@ -2,8 +2,10 @@
 
 Writes go in blocks of at most 5,000 rows × 100 columns, one at a time per
 spreadsheet; a block Feishu still finds too large (90227) is halved and
-resent. Updates set values, so they are idempotent and the transport may
-retry them; appends and prepends add rows, so they are never resent blindly.
+resent. A write of one request holds the spreadsheet's slot only while it is on
+the wire; a write of several holds it throughout (see ``sheets.locks``).
+Updates set values, so they are idempotent and the transport may retry them;
+appends and prepends add rows, so they are never resent blindly.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from lark_async.core.response import LarkResponse
 from lark_async.sheets.base import V2, SheetsBase, split_if_too_large, with_progress
 from lark_async.sheets.chunking import MAX_WRITE_COLS, MAX_WRITE_ROWS, block_values, blocks
 from lark_async.sheets.codes import TOO_LARGE_REQUEST
+from lark_async.sheets.locks import WriteSlot
 from lark_async.sheets.models import (
     AppendResult,
     BatchWriteResult,
@@ -58,13 +61,15 @@ class WriteCalls(SheetsBase):
         rng = SheetRange.coerce(range)
         rows, cols = check_grid(values)
         target = _fit(rng, rows, cols)
-        async with self._write_locks.hold(token):
-            return await self._write_values(token, target, values)
+        async with WriteSlot(self._write_locks, token) as slot:
+            return await self._write_values(token, target, values, slot)
 
     async def _write_values(
-        self, token: str, target: SheetRange, values: Grid
+        self, token: str, target: SheetRange, values: Grid, slot: WriteSlot
     ) -> LarkResponse[SheetWriteResult]:
         pending = deque(blocks(target))
+        if len(pending) > 1:
+            await slot.hold_all()
         written: list[str] = []
         cells = requests = revision = 0
         last: LarkResponse[UpdatedRange] | None = None
@@ -74,10 +79,16 @@ class WriteCalls(SheetsBase):
                 "valueRange": {"range": str(block), "values": block_values(values, target, block)}
             }
             resp = await self._call(
-                UpdatedRange, "PUT", f"{V2}/{token}/values", json=body, idempotent=True
+                UpdatedRange,
+                "PUT",
+                f"{V2}/{token}/values",
+                json=body,
+                idempotent=True,
+                slot=slot.per_request,
             )
             requests += 1
             if split_if_too_large(resp, block, pending):
+                await slot.hold_all()  # refused whole: its halves go back to back
                 continue
             if not resp.ok or resp.data is None:
                 return with_progress(resp, written_ranges=written, failed_range=str(block))
@@ -134,7 +145,9 @@ class WriteCalls(SheetsBase):
         requests = revision = 0
         written: list[str] = []
         last: LarkResponse[BatchWriteResult] | None = None
-        async with self._write_locks.hold(token):
+        async with WriteSlot(self._write_locks, token) as slot:
+            if len(packs) > 1:
+                await slot.hold_all()
             while packs:
                 pack = packs.popleft()
                 body = {
@@ -149,12 +162,14 @@ class WriteCalls(SheetsBase):
                     f"{V2}/{token}/values_batch_update",
                     json=body,
                     idempotent=True,  # it sets values: sending it twice changes nothing
+                    slot=slot.per_request,
                 )
                 requests += 1
                 if resp.code == TOO_LARGE_REQUEST:
                     smaller = _split_pack(pack)
                     if smaller is not None:
                         packs.extendleft(reversed(smaller))
+                        await slot.hold_all()
                         continue
                 if not resp.ok or resp.data is None:
                     failed = [str(b) for _, b in pack]
@@ -236,7 +251,9 @@ class WriteCalls(SheetsBase):
         done_rows = cells = requests = revision = 0
         starts: list[SheetRange] = []
         last: LarkResponse[AppendResult] | None = None
-        async with self._write_locks.hold(token):
+        async with WriteSlot(self._write_locks, token) as slot:
+            if len(pending) > 1:
+                await slot.hold_all()  # the blocks' rows must land together, in order
             while pending:
                 start, count = pending.popleft()
                 chunk = [list(r) for r in values[start : start + count]]
@@ -246,12 +263,14 @@ class WriteCalls(SheetsBase):
                     f"{V2}/{token}/{endpoint}",
                     params=params,
                     json={"valueRange": {"range": str(rng), "values": chunk}},
+                    slot=slot.per_request,
                 )
                 requests += 1
                 if resp.code == TOO_LARGE_REQUEST and count > 1:
                     # Refused before anything was written, so a smaller resend is safe.
                     top, bottom = (start, (count + 1) // 2), (start + (count + 1) // 2, count // 2)
                     pending.extendleft([top, bottom] if prepend else [bottom, top])
+                    await slot.hold_all()
                     continue
                 if not resp.ok or resp.data is None:
                     return with_progress(resp, written_rows=done_rows, failed_rows=count)

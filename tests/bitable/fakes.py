@@ -84,6 +84,13 @@ class FakeBase:
         ]
 
     async def request(self, method: str, path: str, **kw: Any) -> LarkResponse[dict[str, Any]]:
+        slot = kw.pop("slot", None)  # as the client's request: held around the attempt
+        if slot is None:
+            return await self._request(method, path, **kw)
+        async with slot():
+            return await self._request(method, path, **kw)
+
+    async def _request(self, method: str, path: str, **kw: Any) -> LarkResponse[dict[str, Any]]:
         call = Call(
             method,
             path,

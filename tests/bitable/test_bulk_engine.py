@@ -263,6 +263,23 @@ async def test_tables_write_in_parallel_within_the_global_cap() -> None:
     assert base2.max_total_in_flight == 2
 
 
+async def test_a_request_that_holds_the_slot_per_attempt_keeps_the_same_limits() -> None:
+    tables = [f"tblPar00000000{i}" for i in range(4)]
+    base = FakeBase(latency=0.001)
+    for t in tables:
+        base.add_table(t, dict(FIELDS))
+    writer = BulkWriter(
+        base.request, FakeClock(), slots=WriteSlots(concurrency=2), request_holds_slot=True
+    )
+    reports = await asyncio.gather(
+        *(writer.create(APP, t, rows(500), chunk_size=100) for t in tables),
+        writer.create(APP, tables[0], rows(500, start=500), chunk_size=100),
+    )
+    assert all(r.ok for r in reports)
+    assert base.max_total_in_flight == 2 and set(base.max_in_flight.values()) == {1}
+    assert base.conflicts == 0
+
+
 async def test_update_accepts_three_row_shapes_and_retries_a_lost_answer() -> None:
     base, writer, _ = setup()
     created = await writer.create(APP, T1, rows(3), collect_record_ids=True)
@@ -523,3 +540,38 @@ async def test_a_hundred_thousand_rows_with_five_percent_faults_end_exactly_once
     counts = names(base)
     assert len(counts) == 100_000 - 5 and max(counts.values()) == 1
     assert report.retries > 0
+
+
+async def test_a_lost_upsert_update_settles_only_the_values_it_can_compare() -> None:
+    base, writer, _ = setup()
+    assert (await writer.create(APP, T1, rows(3))).ok
+    base.after = lambda action, body: timeout() if action == "batch_update" else None
+    report = await writer.upsert(
+        APP,
+        T1,
+        [
+            {"Name": "row-0", "Note": [{"type": "text", "text": "rich"}]},  # not comparable
+            {"Name": "row-1", "Count": 5.0, "Done": True},
+            {"Name": "row-2", "Count": None},
+        ],
+        key="Name",
+        max_attempts=2,
+        validate=False,
+    )
+    assert report.updated == report.written == 2 and report.settled_written == 2
+    assert report.unknown_rows == 1 and report.unknown[0].indexes == (0,)
+    assert report.unknown[0].error.kind is ErrorKind.TIMEOUT
+    assert len(base.writes("batch_update")) == 2  # two attempts, no resend
+    reads = [c for c in base.calls if c.path.endswith("batch_get")]
+    assert len(reads) == 1 and reads[0].json["record_ids"] == sorted(base.tables[T1].records)
+
+
+async def test_a_create_with_a_key_field_settles_against_the_fake_too() -> None:
+    base, writer, _ = setup()
+    lost = iter([timeout(), timeout()])
+    base.after = lambda action, body: next(lost, None)
+    report = await writer.create(APP, T1, rows(5), key_field="Name", max_attempts=2)
+    assert report.ok and report.written == 5 and report.settled_written == 5
+    assert names(base) == Counter(f"row-{i}" for i in range(5))
+    searches = [c for c in base.calls if c.path.endswith("/search")]
+    assert len(searches) == 1 and len(searches[0].json["filter"]["conditions"]) == 5

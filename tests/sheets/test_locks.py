@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 
+from lark_async.core.clock import FakeClock
 from lark_async.sheets.locks import KeyedLocks
+from tests.sheets.conftest import Env
 
 
 async def test_same_key_serialises_other_keys_do_not() -> None:
@@ -66,3 +71,98 @@ async def test_cancelled_waiter_does_not_leak_the_entry() -> None:
     release.set()
     await h
     assert len(locks) == 0
+
+
+# -- the spreadsheet's write slot in the service (issue #10, item 6) ----------------------
+V2 = "/open-apis/sheets/v2/spreadsheets/{spreadsheet_token}"
+GUARD = 30.0  # real seconds: only reached if a writer is stuck behind the parked one
+
+
+class ParkingClock(FakeClock):
+    """A FakeClock whose sleeps of ``park_at`` seconds or more wait for ``release``;
+    it notes any sleep made by a task that holds a spreadsheet's lock."""
+
+    def __init__(self, park_at: float = 10.0) -> None:
+        super().__init__()
+        self.park_at = park_at
+        self.parked = asyncio.Event()
+        self.release = asyncio.Event()
+        self.holders: set[asyncio.Task[Any]] = set()
+        self.slept_holding: list[float] = []
+
+    async def sleep(self, seconds: float) -> None:
+        if asyncio.current_task() in self.holders:
+            self.slept_holding.append(seconds)
+        if seconds >= self.park_at:
+            self.parked.set()
+            await self.release.wait()
+        await super().sleep(seconds)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> ParkingClock:
+    parking = ParkingClock()
+    original = KeyedLocks.hold
+
+    @asynccontextmanager
+    async def hold(self: KeyedLocks, key: str) -> AsyncIterator[None]:
+        async with original(self, key):
+            task = asyncio.current_task()
+            assert task is not None
+            parking.holders.add(task)
+            try:
+                yield
+            finally:
+                parking.holders.discard(task)
+
+    monkeypatch.setattr(KeyedLocks, "hold", hold)
+    return parking
+
+
+async def test_a_rate_limited_write_does_not_hold_up_its_spreadsheet(
+    env: Env, clock: ParkingClock
+) -> None:
+    sheets = env.lark.sheets
+    env.sh.set_write_latency(0.002)  # a write holds the document a moment: overlaps would show
+    env.fake.faults.rate_limit(f"PUT {V2}/values", times=1, reset=20)
+    first = asyncio.create_task(sheets.update_sheet_data(env.token, env.rng("A1"), [["first"]]))
+    await asyncio.wait_for(clock.parked.wait(), GUARD)  # answered 429, waiting out 20 s
+
+    others = await asyncio.wait_for(
+        asyncio.gather(
+            *(sheets.update_sheet_data(env.token, env.rng(f"B{i}"), [[i]]) for i in range(1, 5)),
+            sheets.append_sheet_data(env.token, env.rng("C1:C1"), [["x"], ["y"]]),
+            sheets.batch_update_sheet_data(env.token, {env.rng("D1"): [[1]], env.rng("E1"): [[2]]}),
+        ),
+        GUARD,
+    )
+    assert all(r.ok for r in others) and not first.done()
+    clock.release.set()
+    assert (await first).ok
+    assert env.sh.cell(env.token, env.rng("A1")) == "first"
+    assert 20.0 in clock.sleeps and clock.slept_holding == []
+    assert env.sh.concurrent_writes == 0
+
+
+async def test_a_write_of_several_blocks_is_not_interleaved(env: Env, clock: ParkingClock) -> None:
+    sheets = env.lark.sheets
+    token = env.sh.create_spreadsheet("Big", [("Rows", 100, 2)])
+    sid = env.sh.sheet_id(token, "Rows")
+    env.sh.set_write_latency(0.02)
+    big = [[f"big-{i}"] for i in range(6000)]  # two appends: 5,000 rows, then 1,000
+    run = asyncio.create_task(sheets.append_sheet_data(token, f"{sid}!A:A", big))
+
+    async def first_block_on_the_wire() -> None:
+        while env.sh.write_calls == 0:
+            await asyncio.sleep(0.001)
+
+    await asyncio.wait_for(first_block_on_the_wire(), GUARD)
+    small = await asyncio.gather(
+        *(sheets.append_sheet_data(token, f"{sid}!A:A", [[f"small-{i}"]]) for i in range(3))
+    )
+    assert (await run).ok and all(r.ok for r in small)
+    column = [row[0] for row in env.sh.values(token, sid) if row and row[0]]
+    start = column.index("big-0")
+    assert column[start : start + 6000] == [r[0] for r in big]  # together, in order
+    assert sorted(c for c in column if c.startswith("small")) == [f"small-{i}" for i in range(3)]
+    assert env.sh.concurrent_writes == 0
