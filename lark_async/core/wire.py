@@ -60,6 +60,11 @@ class Sink:
         return self._fh is not None
 
     @property
+    def restartable(self) -> bool:
+        """False once bytes went into a stream that cannot be rewound to where it began."""
+        return not self._dirty or isinstance(self.dest, Path) or self.dest.seekable()
+
+    @property
     def _part(self) -> Path:
         assert isinstance(self.dest, Path)
         return self.dest.with_name(self.dest.name + ".part")
@@ -199,6 +204,42 @@ class Wire:
         headers: Mapping[str, str],
         timeout: aiohttp.ClientTimeout,
         sink: Sink | None = None,
+    ) -> Attempt:
+        attempt = await self._send(
+            method,
+            path,
+            params=params,
+            json=json,
+            data=data,
+            files=files,
+            headers=headers,
+            timeout=timeout,
+            sink=sink,
+        )
+        if attempt.error is not None and sink is not None and not sink.restartable:
+            # A retry would append a second copy after the bytes already written:
+            # end the call here, with the cause and how much went out.
+            cause = attempt.error
+            attempt.error = type(cause)(
+                f"{cause.message}; {sink.bytes_written} bytes had gone into a non-seekable "
+                "stream, so the download cannot restart",
+                retryable=False,
+                hint="download to a path or a seekable file to get automatic retries",
+            )
+        return attempt
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None,
+        json: Any,
+        data: Any,
+        files: Mapping[str, FileField] | None,
+        headers: Mapping[str, str],
+        timeout: aiohttp.ClientTimeout,
+        sink: Sink | None,
     ) -> Attempt:
         session = self.session()
         opened: list[IO[bytes]] = []
