@@ -193,15 +193,18 @@ async def test_message_is_not_acked_when_its_dead_letter_publish_is_refused(
     await broker.start()
     await admin(amqp_url, lambda ch: ch.queue_delete(dead))  # nowhere to dead-letter to
 
+    restored = asyncio.Event()
+
     async def decide(envelope: Envelope) -> Decision:
         if len(consumer.seen) == 2:  # it came back: give the dead letters a queue again
             await admin(amqp_url, lambda ch: ch.declare_queue(dead, durable=True))
+            restored.set()
         return Decision.dead(envelope.failed("boom"), "handler_failed")
 
     consumer = Consumer(broker, decide)
     async with consumer:
         await broker.publish(Envelope(event("ev-dead")), timeout=2)
-        await until(lambda: len(consumer.seen) >= 2)
+        await asyncio.wait_for(restored.wait(), 10)  # reached only by a redelivery
         message = await until_message(amqp_url, dead)
         assert message.message_id == "ev-dead"
         assert message.headers["x-lark-dead-reason"] == "handler_failed"
@@ -220,12 +223,14 @@ async def test_worker_runs_a_failed_handler_again_when_its_dead_letter_is_refuse
     dead = f"{rabbit_names.queue}.dead"  # type: ignore[attr-defined]
     router = CallbackRouter()
     calls: list[str] = []
+    restored = asyncio.Event()
 
     @router.event("im.message.receive_v1")
     async def on_message(ev: CallbackEvent) -> None:
         calls.append(ev.event_id)
         if len(calls) == 2:
             await admin(amqp_url, lambda ch: ch.declare_queue(dead, durable=True))
+            restored.set()
         raise RuntimeError("downstream is down")
 
     worker = Worker(broker, Dispatcher(router, retry=HandlerRetry(1, (0.01,))), concurrency=1)
@@ -233,7 +238,7 @@ async def test_worker_runs_a_failed_handler_again_when_its_dead_letter_is_refuse
     await admin(amqp_url, lambda ch: ch.queue_delete(dead))
     async with worker:
         await broker.publish(Envelope(event("ev-worker")), timeout=2)
-        await until(lambda: len(calls) >= 2)  # the refused dead letter left it unacked
+        await asyncio.wait_for(restored.wait(), 10)  # the refused dead letter left it unacked
         message = await until_message(amqp_url, dead)
         assert calls[:2] == ["ev-worker", "ev-worker"]
         assert message.headers["x-lark-dead-reason"] == "handler_failed"
