@@ -294,7 +294,9 @@ class CallbackVerifier:
             raise ConfigError("window and max_body_bytes must be positive")
         self._window = float(window)
         self._max_body = max_body_bytes
-        self._nonce_ttl = 2 * self._window  # a timestamp may be up to `window` ahead
+        # A timestamp may be up to `window` ahead, and it stays fresh until `window`
+        # after it, both ends included: keep the nonce a second beyond that.
+        self._nonce_ttl = 2 * self._window + 1.0
         self._event_ttl = self._nonce_ttl if event_id_ttl is None else float(event_id_ttl)
         self._now = now
         self._store: ReplayStore = (

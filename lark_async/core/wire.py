@@ -9,7 +9,7 @@ No retries, tokens or logs here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -57,6 +57,11 @@ class Sink:
     @property
     def started(self) -> bool:
         return self._fh is not None
+
+    @property
+    def restartable(self) -> bool:
+        """False once bytes went into a stream that cannot be rewound to where it began."""
+        return not self._dirty or isinstance(self.dest, Path) or self.dest.seekable()
 
     @property
     def _part(self) -> Path:
@@ -173,7 +178,7 @@ class Wire:
     def timeout(self, t: Timeouts | None) -> aiohttp.ClientTimeout:
         return self._default_timeout if t is None or t is self._default else client_timeout(t)
 
-    async def send(
+    def send(
         self,
         method: str,
         path: str,
@@ -185,6 +190,48 @@ class Wire:
         headers: Mapping[str, str],
         timeout: aiohttp.ClientTimeout,
         sink: Sink | None = None,
+    ) -> Coroutine[Any, Any, Attempt]:
+        """One attempt. A plain function so that the common case adds no coroutine."""
+        send = self._send(
+            method,
+            path,
+            params=params,
+            json=json,
+            data=data,
+            files=files,
+            headers=headers,
+            timeout=timeout,
+            sink=sink,
+        )
+        return send if sink is None else self._into_sink(send, sink)
+
+    @staticmethod
+    async def _into_sink(send: Coroutine[Any, Any, Attempt], sink: Sink) -> Attempt:
+        attempt = await send
+        if attempt.error is not None and not sink.restartable:
+            # A retry would append a second copy after the bytes already written:
+            # end the call here, with the cause and how much went out.
+            cause = attempt.error
+            attempt.error = type(cause)(
+                f"{cause.message}; {sink.bytes_written} bytes had gone into a non-seekable "
+                "stream, so the download cannot restart",
+                retryable=False,
+                hint="download to a path or a seekable file to get automatic retries",
+            )
+        return attempt
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None,
+        json: Any,
+        data: Any,
+        files: Mapping[str, FileField] | None,
+        headers: Mapping[str, str],
+        timeout: aiohttp.ClientTimeout,
+        sink: Sink | None,
     ) -> Attempt:
         session = await self.session()
         opened: list[IO[bytes]] = []
