@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from typing import Any
+
+import pytest
 
 from lark_async import LarkClient
 from lark_async.auth.models import StoredToken, TokenKind
@@ -120,3 +123,17 @@ async def test_closing_the_client_ends_a_fetch_nobody_waits_for() -> None:
         await lark.aclose()
         assert with_flight[0].cancelled()  # ...until the client closes
         assert fake.token_fetches(APP_ID) == 0
+
+
+def test_lock_lease_defaults_below_the_lock_timeout_and_must_be_positive() -> None:
+    from lark_async.auth.tokens import TokenManager
+
+    def manager(**kwargs: Any) -> TokenManager:
+        return TokenManager(None, None, MemoryTokenStore(), **kwargs)  # type: ignore[arg-type]
+
+    assert manager().lock_lease == 10.0
+    assert manager(lock_timeout=4.0).lock_lease == 2.0  # a waiter gets the lock in time
+    assert manager(lock_lease=math.inf).lock_lease == math.inf  # held for the whole fetch
+    for bad in (0, -1.0, math.nan):
+        with pytest.raises(ConfigError, match="lock_lease"):
+            manager(lock_lease=bad)
