@@ -207,8 +207,8 @@ class TokenManager:
                     app_id=key[0],
                     kind=key[1].value,
                     lease_s=self.lock_lease,
-                    hint="the token fetch is slow; the refresh lock is released so other "
-                    "processes may fetch too",
+                    hint="the token fetch is taking longer than lock_lease: the refresh "
+                    "lock is released (the fetch goes on) so other processes can fetch too",
                 )
             return await self._keep(await fetch)
         finally:
