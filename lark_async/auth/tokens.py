@@ -3,33 +3,49 @@
 - Lazy: nothing is fetched until the first call needs a token.
 - Refresh-ahead: with less than ``refresh_fraction`` (10%) of a token's lifetime
   left, callers keep using it and exactly one background refresh runs.
-- Single flight per (app_id, kind): an ``asyncio.Lock`` in the process, then
-  the store's cross-process lock (a PostgreSQL advisory lock, or a file lock
-  for SQLite), re-reading the store once the lock is held so a token another
-  process just fetched is used instead of fetching again.
-- A store that is down counts as a miss: the fetched token lives in memory, an
-  ERROR is logged at most once a minute, and writes resume when it returns.
+- Single flight of the outcome per (app_id, kind): in the process, one task
+  fetches and every caller that needs the token meanwhile waits for that task
+  and gets its outcome, the token or the error, at the same moment (a wrong
+  secret is sent once, not once per waiting caller). The next call after a
+  failure starts a new fetch.
+- Across processes, the store's lock (a PostgreSQL advisory lock, or a file
+  lock for SQLite), with the store re-read once the lock is held so a token
+  another process just fetched is used instead of fetching again. The lock is
+  a lease: its holder gives it up after ``lock_lease`` seconds even if its
+  fetch still runs, and a process that waited ``lock_timeout`` seconds for it
+  re-reads the store and fetches by itself instead of failing.
+- A store that fails, for any reason (down, read-only after a failover,
+  permission denied, missing table, timeout), counts as a miss: the fetched
+  token lives in memory, an ERROR is logged at most once a minute, and writes
+  resume when the store is back. This is right for tenant and app tokens,
+  which can always be fetched again from the app secret. User tokens (not
+  managed here yet) must fail closed instead: Feishu rotates a refresh token
+  on every use, so a rotated refresh token that cannot be stored is a lost
+  grant, and that error has to reach the caller.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from lark_async.auth.models import AppConfig, StoredToken, TokenKind
+from lark_async.auth.singleflight import SingleFlight
 from lark_async.auth.stores.base import LockTimeout, StoreUnavailable, TokenStore
 from lark_async.core.clock import SYSTEM_CLOCK, Clock
 from lark_async.core.errors import (
     BAD_CREDENTIAL_CODES,
     ConfigError,
+    ErrorKind,
     LarkError,
-    LarkTimeout,
+    OutcomeUnknown,
+    error_class,
 )
 from lark_async.core.logging import RateLimitedLog, get_logger
 from lark_async.core.options import RequestOptions
-from lark_async.core.perloop import PerLoop
 
 if TYPE_CHECKING:
     from lark_async.core.transport import Transport
@@ -39,6 +55,13 @@ _PATHS = {
     TokenKind.APP: "/open-apis/auth/v3/app_access_token/internal",
 }
 
+# How the cross-process lock went: taken, waited for in vain, or the store failed.
+LockState = Literal["held", "timed out", "unavailable"]
+
+# The longest a lock holder keeps the lock by default: a healthy fetch takes
+# well under a second, and a waiter must get the lock before its lock_timeout.
+DEFAULT_LOCK_LEASE = 10.0
+
 
 class AppSource(Protocol):
     """Where app credentials come from: a static config or the registry."""
@@ -47,7 +70,13 @@ class AppSource(Protocol):
 
 
 class TokenManager:
-    """Implements the transport's ``TokenProvider`` for self-built apps."""
+    """Implements the transport's ``TokenProvider`` for self-built apps.
+
+    ``lock_timeout``: how long to wait for another process's refresh lock
+    before fetching without it. ``lock_lease``: how long this process holds
+    that lock while its own fetch runs (default: 10 s, at most half of
+    ``lock_timeout``); ``math.inf`` holds it for the whole fetch.
+    """
 
     def __init__(
         self,
@@ -58,20 +87,27 @@ class TokenManager:
         clock: Clock = SYSTEM_CLOCK,
         refresh_fraction: float = 0.1,
         lock_timeout: float = 30.0,
+        lock_lease: float | None = None,
         expiry_skew: float = 5.0,
         store_error_interval: float = 60.0,
     ) -> None:
+        if lock_lease is None:
+            lock_lease = min(DEFAULT_LOCK_LEASE, lock_timeout / 2)
+        if not lock_lease > 0:
+            raise ConfigError(f"lock_lease must be positive seconds, got {lock_lease!r}")
         self._transport = transport
         self.apps = apps
         self.store = store
         self.clock = clock
         self.refresh_fraction = refresh_fraction
         self.lock_timeout = lock_timeout
+        self.lock_lease = lock_lease
         self.expiry_skew = expiry_skew
         self._mem: dict[tuple[str, TokenKind], StoredToken] = {}
-        # asyncio locks belong to one event loop: one set per loop the client runs on.
-        self._locks: PerLoop[dict[tuple[str, TokenKind], asyncio.Lock]] = PerLoop(_new_locks)
-        self._background: dict[tuple[str, TokenKind], asyncio.Task[None]] = {}
+        # One refresh task per (app_id, kind), shared by every caller that needs it.
+        self._flights: SingleFlight[tuple[str, TokenKind], StoredToken] = SingleFlight(
+            "lark-token-refresh"
+        )
         self._store_errors = RateLimitedLog(store_error_interval)
         self._invalidated: set[tuple[str, TokenKind]] = set()
         self.fetch_count = 0
@@ -86,13 +122,14 @@ class TokenManager:
         tok = self._mem.get(key)
         if tok is not None and not tok.expired(now, self.expiry_skew):
             if tok.needs_refresh(now, self.refresh_fraction):
-                self._refresh_in_background(key)
+                # Nobody waits for it: callers keep the current, still valid token.
+                await self._flights.start(key, lambda: self._refresh(key, "refresh-ahead", tok))
             return tok.value
         if key in self._invalidated:
             reason = "invalidated"
         else:
             reason = "expired" if tok is not None else "first use"
-        fresh = await self._refresh(key, reason, stale=tok)
+        fresh = await self._flights.join(key, lambda: self._refresh(key, reason, stale=tok))
         return fresh.value
 
     async def invalidate(self, app_id: str, kind: str, token: str) -> None:
@@ -106,18 +143,12 @@ class TokenManager:
             stored = await self.store.get(app_id, key[1])
             if stored is not None and stored.value == token:
                 await self.store.delete(app_id, key[1])
-        except StoreUnavailable as exc:
+        except Exception as exc:  # any store failure: the token is gone from memory anyway
             self._report_store_error("delete", exc)
         get_logger().info("lark.token.invalidated", app_id=app_id, kind=kind)
 
     async def aclose(self) -> None:
-        loop = asyncio.get_running_loop()
-        tasks = [t for t in self._background.values() if t.get_loop() is loop]
-        for t in tasks:
-            t.cancel()
-        for t in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await t
+        await self._flights.aclose()
         await self.store.close()
 
     def forget(self, app_id: str) -> None:
@@ -126,24 +157,8 @@ class TokenManager:
             del self._mem[key]
 
     # -- refresh -----------------------------------------------------------
-    def _refresh_in_background(self, key: tuple[str, TokenKind]) -> None:
-        task = self._background.get(key)
-        if task is not None and not task.done():
-            return
-        self._background[key] = asyncio.get_running_loop().create_task(
-            self._background_refresh(key), name=f"lark-token-refresh:{key[0]}:{key[1]}"
-        )
-
-    async def _background_refresh(self, key: tuple[str, TokenKind]) -> None:
-        try:
-            await self._refresh(key, "refresh-ahead", stale=self._mem.get(key))
-        except LarkError:
-            pass  # logged in _refresh; callers still hold a valid token
-        except Exception:  # pragma: no cover - never let a background task die loudly
-            get_logger().exception("lark.token.refresh", app_id=key[0], kind=key[1].value)
-
     def _usable(self, tok: StoredToken | None, stale: StoredToken | None, ahead: bool) -> bool:
-        if tok is None:
+        if tok is None or not math.isfinite(tok.expires_at) or not math.isfinite(tok.lifetime):
             return False
         if stale is not None and tok.value == stale.value and tok.fetched_at <= stale.fetched_at:
             return False
@@ -155,60 +170,89 @@ class TokenManager:
     async def _refresh(
         self, key: tuple[str, TokenKind], reason: str, stale: StoredToken | None
     ) -> StoredToken:
+        """The flight's body: memory, the store, the lock, the store again, then Feishu."""
         ahead = reason == "refresh-ahead"
-        lock = await self._lock(key)
-        async with lock:
-            # Someone in this process may have refreshed while we waited.
-            current = self._mem.get(key)
-            if current is not stale and self._usable(current, stale, ahead):
-                assert current is not None
-                return current
-            stored = await self._store_get(key)
-            if self._usable(stored, stale, ahead):
-                assert stored is not None
-                self._mem[key] = stored
-                return stored
-            async with self._cross_process_lock(key):
-                stored = await self._store_get(key)
-                if self._usable(stored, stale, ahead):
-                    assert stored is not None
-                    self._mem[key] = stored
-                    return stored
-                fresh = await self._fetch(key, reason)
-                self._invalidated.discard(key)
-                self._mem[key] = fresh
-                await self._store_put(fresh)
-                return fresh
+        current = self._mem.get(key)
+        if current is not stale and self._usable(current, stale, ahead):
+            assert current is not None
+            return current
+        stored = await self._store_get(key)
+        if self._usable(stored, stale, ahead):
+            assert stored is not None
+            self._mem[key] = stored
+            return stored
+        fetch: asyncio.Task[StoredToken] | None = None
+        try:
+            async with self._cross_process_lock(key) as state:
+                if state != "unavailable":
+                    # Another process may have stored a token while we waited.
+                    stored = await self._store_get(key)
+                    if self._usable(stored, stale, ahead):
+                        assert stored is not None
+                        self._mem[key] = stored
+                        return stored
+                # Its own task, so the lock can be given up while it still runs.
+                fetch = asyncio.get_running_loop().create_task(
+                    self._fetch(key, reason), name=f"lark-token-fetch:{key[0]}:{key[1]}"
+                )
+                lease = (
+                    self.lock_lease if state == "held" and math.isfinite(self.lock_lease) else None
+                )
+                await asyncio.wait({fetch}, timeout=lease)
+                if fetch.done():
+                    # Stored before the lock is released: the next holder finds it.
+                    return await self._keep(fetch.result())
+                get_logger().warning(
+                    "lark.token.lock_lease_expired",
+                    app_id=key[0],
+                    kind=key[1].value,
+                    lease_s=self.lock_lease,
+                    hint="the token fetch is taking longer than lock_lease: the refresh "
+                    "lock is released (the fetch goes on) so other processes can fetch too",
+                )
+            return await self._keep(await fetch)
+        finally:
+            if fetch is not None and not fetch.done():
+                fetch.cancel()  # the flight was cancelled (the client is closing)
 
-    async def _lock(self, key: tuple[str, TokenKind]) -> asyncio.Lock:
-        locks = await self._locks.get()
-        lock = locks.get(key)
-        if lock is None:
-            lock = locks[key] = asyncio.Lock()
-        return lock
+    async def _keep(self, fresh: StoredToken) -> StoredToken:
+        self._invalidated.discard((fresh.app_id, fresh.kind))
+        self._mem[(fresh.app_id, fresh.kind)] = fresh
+        await self._store_put(fresh)
+        return fresh
 
     @contextlib.asynccontextmanager
-    async def _cross_process_lock(self, key: tuple[str, TokenKind]) -> AsyncIterator[None]:
-        cm = self.store.lock(key[0], key[1], self.lock_timeout)
+    async def _cross_process_lock(self, key: tuple[str, TokenKind]) -> AsyncIterator[LockState]:
+        state: LockState = "held"
+        cm = None
         try:
+            cm = self.store.lock(key[0], key[1], self.lock_timeout)
             await cm.__aenter__()
         except LockTimeout:
-            raise LarkTimeout(
-                f"waited {self.lock_timeout:g} s for the token refresh lock of {key[0]} "
-                f"({key[1].value}) held by another process",
-                retryable=True,
-                hint="another process is stuck refreshing this token; check the token store "
-                "(PostgreSQL pg_locks) and that process",
-            ) from None
-        except StoreUnavailable as exc:
+            state = "timed out"
+        except Exception as exc:  # any store failure: the in-process single flight remains
+            state = "unavailable"
             self._report_store_error("lock", exc)
-            yield  # degrade to the in-process lock only
+        if state == "timed out":
+            get_logger().warning(
+                "lark.token.lock_timeout",
+                app_id=key[0],
+                kind=key[1].value,
+                waited_s=self.lock_timeout,
+                hint="another process held the token refresh lock too long; fetching "
+                "without it (check that process, and for PostgreSQL pg_locks)",
+            )
+        if state != "held":
+            yield state
             return
+        assert cm is not None
         try:
-            yield
+            yield state
         finally:
-            with contextlib.suppress(StoreUnavailable):
+            try:
                 await cm.__aexit__(None, None, None)
+            except Exception as exc:
+                self._report_store_error("unlock", exc)
 
     async def _fetch(self, key: tuple[str, TokenKind], reason: str) -> StoredToken:
         app_id, kind = key
@@ -223,7 +267,7 @@ class TokenManager:
         resp = await self._transport.request(opts, app_id=app_id)
         duration_ms = round((self.clock.monotonic() - started) * 1000, 2)
         if not resp.ok or not resp.data:
-            err = resp.error or LarkError("empty token answer")
+            err = _as_plain_error(resp.error or LarkError("empty token answer"))
             if err.code in BAD_CREDENTIAL_CODES:
                 err = ConfigError(
                     f"Feishu refused the credentials of app {app_id}: {err.message}",
@@ -248,7 +292,12 @@ class TokenManager:
             raise err
         value = resp.data.get(kind.value)
         expire = resp.data.get("expire")
-        if not isinstance(value, str) or not isinstance(expire, (int, float)) or expire <= 0:
+        if (
+            not isinstance(value, str)
+            or isinstance(expire, bool)
+            or not isinstance(expire, (int, float))
+            or not 0 < expire < math.inf  # NaN fails too
+        ):
             log.error(
                 "lark.token.refresh",
                 app_id=app_id,
@@ -284,35 +333,63 @@ class TokenManager:
         )
         return tok
 
-    # -- store access, where down means miss --------------------------------
+    # -- store access: for tenant/app tokens any failure is a miss -----------
     async def _store_get(self, key: tuple[str, TokenKind]) -> StoredToken | None:
         try:
             return await self.store.get(key[0], key[1])
-        except StoreUnavailable as exc:
+        except Exception as exc:  # StoreUnavailable, or whatever a custom store raises
             self._report_store_error("read", exc)
             return None
 
     async def _store_put(self, tok: StoredToken) -> None:
         try:
             await self.store.put(tok)
-        except StoreUnavailable as exc:
+        except Exception as exc:
             self._report_store_error("write", exc)
 
     def _report_store_error(self, op: str, exc: Exception) -> None:
         key = f"{self.store.name}"
         if self._store_errors.should_log(key, self.clock.monotonic()):
+            # The built-in stores' messages name the backend's error and mask passwords.
+            error = str(exc) if isinstance(exc, StoreUnavailable) else type(exc).__name__
             get_logger().error(
                 "lark.token.store_unavailable",
                 store=self.store.name,
                 operation=op,
-                error=str(exc),
+                error=error,
                 suppressed=self._store_errors.take_suppressed(key),
                 hint="tokens are kept in memory until the store is back; fix the database",
             )
 
 
-async def _new_locks() -> dict[tuple[str, TokenKind], asyncio.Lock]:
-    return {}
+_UNKNOWN_PREFIX = "the write was sent but its outcome is unknown ("
+
+
+def _as_plain_error(err: LarkError) -> LarkError:
+    """The token endpoint's failure as an error of its kind, never ``OutcomeUnknown``.
+
+    The token request is a POST, so the request path reports a lost answer as
+    a write whose outcome is unknown. Fetching a token changes nothing at
+    Feishu, and the caller's own call was never sent: its caller must see a
+    plain network / timeout / server error, not an unknown write.
+    """
+    if not isinstance(err, OutcomeUnknown):
+        return err
+    message = err.message
+    if message.startswith(_UNKNOWN_PREFIX) and message.endswith(")"):
+        message = message[len(_UNKNOWN_PREFIX) : -1]
+    return error_class(err.kind)(
+        f"the token request failed: {message}",
+        kind=err.kind,
+        code=err.code,
+        retryable=err.kind in _TRANSIENT,
+        http_status=err.http_status,
+        request_id=err.request_id,
+        log_id=err.log_id,
+    )
+
+
+_TRANSIENT = frozenset({ErrorKind.NETWORK, ErrorKind.TIMEOUT, ErrorKind.SERVER})
 
 
 def _disabled(app_id: str) -> ConfigError:

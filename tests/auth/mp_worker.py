@@ -1,7 +1,8 @@
 """One process of the multi-process single-flight test (run by test_multiprocess.py).
 
 Prints "ready", waits for "go" on stdin so all processes start together, fires
-N concurrent calls per app and prints a JSON summary.
+N concurrent calls per app and prints a JSON summary. Optional ``lock_timeout``
+and ``lock_lease`` set the token manager's cross-process lock settings.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ async def main(args: dict[str, object]) -> None:
         token_store=str(args["store"]),
         domain=str(args["url"]),
         client_rate_limit=False,
+        lock_timeout=float(args.get("lock_timeout", 30.0)),  # type: ignore[arg-type]
     )
+    if "lock_lease" in args:  # how long this process holds the token lock (inf: whole fetch)
+        lark.tokens.lock_lease = float(args["lock_lease"])  # type: ignore[arg-type]
     apps = [str(a) for a in args["apps"]]  # type: ignore[attr-defined]
     calls = int(args["calls"])  # type: ignore[call-overload]
     async with lark:

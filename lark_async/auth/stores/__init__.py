@@ -12,7 +12,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lark_async.auth.stores.base import LockTimeout, StoreUnavailable, TokenStore
+from lark_async.auth.stores.base import (
+    LockTimeout,
+    StoreMisconfigured,
+    StoreUnavailable,
+    TokenStore,
+)
 from lark_async.auth.stores.memory import MemoryTokenStore
 from lark_async.core.errors import ConfigError
 
@@ -44,6 +49,7 @@ __all__ = [
     "MemoryTokenStore",
     "PostgresTokenStore",
     "SQLiteTokenStore",
+    "StoreMisconfigured",
     "StoreUnavailable",
     "TokenStore",
     "store_from_url",

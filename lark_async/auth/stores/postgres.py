@@ -15,14 +15,18 @@ import asyncpg  # type: ignore[import-untyped]
 
 from lark_async.auth.crypto import SecretBox
 from lark_async.auth.models import StoredToken, TokenKind
-from lark_async.auth.stores.base import LockTimeout, StoreUnavailable, decode_row
+from lark_async.auth.stores.base import (
+    LockTimeout,
+    StoreMisconfigured,
+    StoreUnavailable,
+    decode_row,
+)
 from lark_async.auth.stores.pg_connection import (
     CONNECTION_ERRORS,
     parse_postgres_url,
     redact_dsn,
     validate_schema,
 )
-from lark_async.core.errors import ConfigError
 from lark_async.core.logging import get_logger
 from lark_async.core.perloop import PerLoop
 
@@ -48,6 +52,16 @@ _STALE: tuple[type[BaseException], ...] = (
     BrokenPipeError,
 )
 _LOCK_WAIT_ENDED = (asyncpg.exceptions.LockNotAvailableError, asyncpg.exceptions.QueryCanceledError)
+# Everything the server or the driver may raise. Beyond "unreachable" this is a
+# read-only database (a standby after a failover), a revoked privilege, a
+# statement timeout...: each becomes StoreUnavailable, never asyncpg's own class.
+_BACKEND_ERRORS: tuple[type[BaseException], ...] = (
+    *CONNECTION_ERRORS,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+)
+_MISSING = (asyncpg.exceptions.UndefinedTableError, asyncpg.exceptions.InvalidSchemaNameError)
 
 # The connection a task holds through ``lock()``: (store, task, connection).
 # Store calls made inside the lock use it, so a lock holder never waits for a
@@ -60,6 +74,10 @@ _HELD: contextvars.ContextVar[tuple[object, asyncio.Task[Any] | None, Any] | Non
 
 class _StaleConnection(StoreUnavailable):
     """A pooled connection turned out to be dead; the call may be retried once."""
+
+
+class _Refused(StoreUnavailable):
+    """The server answered with an error (read-only, timeout...): it is up, so keep trying."""
 
 
 def _statements(table: str) -> dict[str, str]:
@@ -219,6 +237,8 @@ class PostgresTokenStore:
                 # The pooled connection was dead (server restart, terminated
                 # backend); the pool replaces it, so one more try usually works.
                 return await self._guard(op, None, pool)
+        except (_Refused, StoreMisconfigured):
+            raise  # the server is up: the next call may try at once
         except StoreUnavailable:
             self._down_until = time.monotonic() + self._retry_interval
             raise
@@ -230,12 +250,16 @@ class PostgresTokenStore:
                 return await op(conn)
             async with pool.acquire(timeout=self._connect_timeout) as pooled:
                 return await op(pooled)
-        except asyncpg.UndefinedTableError:
+        except _MISSING:
             raise self._missing_table() from None
+        except asyncpg.exceptions.InsufficientPrivilegeError as exc:
+            raise self._no_privilege(exc) from None
         except _STALE as exc:
             raise self._unavailable(exc, _StaleConnection) from None
         except CONNECTION_ERRORS as exc:
             raise self._unavailable(exc) from None
+        except _BACKEND_ERRORS as exc:
+            raise self._unavailable(exc, _Refused) from None
 
     async def _get_pool(self) -> Any:
         self._check_down()
@@ -262,11 +286,11 @@ class PostgresTokenStore:
                 server_settings={"application_name": "lark-async"},
             )
         except asyncpg.ClientConfigurationError as exc:
-            raise ConfigError(
+            raise StoreMisconfigured(
                 f"invalid PostgreSQL DSN {redact_dsn(self._dsn)}: {self._scrub(str(exc))}",
                 hint="use postgresql://user:password@host:5432/database",
             ) from None
-        except CONNECTION_ERRORS as exc:
+        except _BACKEND_ERRORS as exc:
             self._down_until = time.monotonic() + self._retry_interval
             raise self._unavailable(exc) from None
 
@@ -295,7 +319,7 @@ class PostgresTokenStore:
                     f"token refresh lock was not obtained in {wait:g}s "
                     "(another process is refreshing this token)"
                 ) from None
-            except CONNECTION_ERRORS as exc:
+            except _BACKEND_ERRORS as exc:
                 state = "unknown"
                 raise self._unavailable(exc) from None
             except BaseException:
@@ -327,13 +351,13 @@ class PostgresTokenStore:
                     f"PostgreSQL token store at {redact_dsn(self._dsn)} is unavailable: "
                     "connect timed out"
                 ) from None
-            except CONNECTION_ERRORS as exc:
+            except _BACKEND_ERRORS as exc:
                 self._down_until = time.monotonic() + self._retry_interval
                 raise self._unavailable(exc) from None
             try:
                 # SET takes no bind parameters; the value is an int we computed.
                 await conn.execute(f"SET lock_timeout = {max(1, int(left * 1000))}")
-            except CONNECTION_ERRORS as exc:
+            except _BACKEND_ERRORS as exc:
                 await self._checkin(pool, conn, "", "unknown")
                 if attempt == 1 and isinstance(exc, _STALE):
                     continue  # a pooled connection the server had dropped: take another
@@ -368,8 +392,8 @@ class PostgresTokenStore:
     def _decode(self, app_id: str, kind: TokenKind, row: tuple[Any, ...]) -> StoredToken | None:
         return decode_row(self._box, app_id, kind, row)
 
-    def _missing_table(self) -> ConfigError:
-        return ConfigError(
+    def _missing_table(self) -> StoreMisconfigured:
+        return StoreMisconfigured(
             f"the token table {self._schema}.lark_tokens does not exist",
             hint=(
                 f"run: lark-async db upgrade --schema {self._schema} "
@@ -377,10 +401,25 @@ class PostgresTokenStore:
             ),
         )
 
+    def _no_privilege(self, exc: BaseException) -> StoreMisconfigured:
+        return StoreMisconfigured(
+            f"the PostgreSQL role may not use {self._schema}.lark_tokens: "
+            f"{self._scrub(str(exc)) or 'permission denied'}",
+            hint=(
+                "GRANT USAGE ON SCHEMA "
+                f"{self._schema} and SELECT, INSERT, UPDATE, DELETE ON "
+                f"{self._schema}.lark_tokens to the role in the DSN"
+            ),
+        )
+
     def _unavailable(
         self, exc: BaseException, cls: type[StoreUnavailable] = StoreUnavailable
     ) -> StoreUnavailable:
         detail = self._scrub(str(exc)) or "no detail"
+        if isinstance(exc, asyncpg.exceptions.ReadOnlySQLTransactionError):
+            detail += (
+                " (a read-only server: a standby after a failover? point the DSN at the primary)"
+            )
         return cls(
             f"PostgreSQL token store at {redact_dsn(self._dsn)} is unavailable: "
             f"{type(exc).__name__}: {detail}"

@@ -157,7 +157,7 @@ class SQLiteTokenStore:
         conn = await self._conns.get()
         try:
             return await op(conn)
-        except (sqlite3.Error, ValueError) as exc:  # ValueError: aiosqlite's "closed"
+        except (sqlite3.Error, OSError, ValueError) as exc:  # ValueError: aiosqlite's "closed"
             # Drop the connection: the next call reopens the file and recreates
             # the table, so writes resume once the disk is usable again.
             await self._conns.discard(conn)
