@@ -206,6 +206,7 @@ class LarkClient:
         connector_limit: int = 100,
         clock: Clock | None = None,
         lock_timeout: float = 30.0,
+        lock_lease: float | None = None,
         refresh_fraction: float = 0.1,
         log_level: str | None = None,
         log_format: LogFormat | None = None,
@@ -297,6 +298,7 @@ class LarkClient:
             self._store(token_store),  # built now (no I/O) so a bad store URL fails fast
             clock=self.clock,
             lock_timeout=lock_timeout,
+            lock_lease=lock_lease,
             refresh_fraction=refresh_fraction,
         )
         self._auth: TokenAuth = TokenAuth(self._tokens)

@@ -39,10 +39,7 @@ from lark_async.core.clock import SYSTEM_CLOCK, Clock
 from lark_async.core.errors import (
     BAD_CREDENTIAL_CODES,
     ConfigError,
-    ErrorKind,
     LarkError,
-    OutcomeUnknown,
-    error_class,
 )
 from lark_async.core.logging import RateLimitedLog, get_logger
 from lark_async.core.options import RequestOptions
@@ -267,7 +264,7 @@ class TokenManager:
         resp = await self._transport.request(opts, app_id=app_id)
         duration_ms = round((self.clock.monotonic() - started) * 1000, 2)
         if not resp.ok or not resp.data:
-            err = _as_plain_error(resp.error or LarkError("empty token answer"))
+            err = resp.error or LarkError("empty token answer")
             if err.code in BAD_CREDENTIAL_CODES:
                 err = ConfigError(
                     f"Feishu refused the credentials of app {app_id}: {err.message}",
@@ -360,36 +357,6 @@ class TokenManager:
                 suppressed=self._store_errors.take_suppressed(key),
                 hint="tokens are kept in memory until the store is back; fix the database",
             )
-
-
-_UNKNOWN_PREFIX = "the write was sent but its outcome is unknown ("
-
-
-def _as_plain_error(err: LarkError) -> LarkError:
-    """The token endpoint's failure as an error of its kind, never ``OutcomeUnknown``.
-
-    The token request is a POST, so the request path reports a lost answer as
-    a write whose outcome is unknown. Fetching a token changes nothing at
-    Feishu, and the caller's own call was never sent: its caller must see a
-    plain network / timeout / server error, not an unknown write.
-    """
-    if not isinstance(err, OutcomeUnknown):
-        return err
-    message = err.message
-    if message.startswith(_UNKNOWN_PREFIX) and message.endswith(")"):
-        message = message[len(_UNKNOWN_PREFIX) : -1]
-    return error_class(err.kind)(
-        f"the token request failed: {message}",
-        kind=err.kind,
-        code=err.code,
-        retryable=err.kind in _TRANSIENT,
-        http_status=err.http_status,
-        request_id=err.request_id,
-        log_id=err.log_id,
-    )
-
-
-_TRANSIENT = frozenset({ErrorKind.NETWORK, ErrorKind.TIMEOUT, ErrorKind.SERVER})
 
 
 def _disabled(app_id: str) -> ConfigError:

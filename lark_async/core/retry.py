@@ -108,7 +108,7 @@ class CallTraits:
     max_retries: int = 3
     idempotency_key: str | None = None  # the key the write carries, if any
     key_name: str = "idempotency_key"  # where the caller gives it: uuid=, client_token= …
-    idempotent: bool = False  # declared safe to repeat as is
+    idempotent: bool = False  # declared safe to repeat as is: never an unknown outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +158,9 @@ def decide(
             "app is enabled and installed, and not revoked by an admin"
         )
         return Decision(Action.FAIL, invalidate_token=True, error=_token_failure(err, hint))
-    applied_now = outcome.may_have_applied(call.is_write)
+    # Only a write that is not safe to repeat as is can be applied "twice":
+    # an idempotent one (a PUT of whole values, a token request) just fails.
+    applied_now = outcome.may_have_applied(call.is_write and not call.idempotent)
     if not err.retryable or tries.retries >= call.max_retries:
         if applied_now or (tries.maybe_applied and err.retryable):
             return Decision(Action.UNKNOWN, error=outcome_unknown(err, call))
@@ -207,9 +209,6 @@ def outcome_unknown(err: LarkError, call: CallTraits | None = None) -> OutcomeUn
             f"it may have been applied: retry with the same key ({call.key_name}={key!r}), "
             "which Feishu de-duplicates; a new key could apply it twice"
         )
-    elif call is not None and call.idempotent:
-        retryable = True
-        hint = "it may have been applied; the write is idempotent, so sending it again is safe"
     else:
         retryable = False
         hint = (

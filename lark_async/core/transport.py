@@ -301,7 +301,9 @@ class Transport:
             outcome = self._outcome(err, attempt, token)
             tries = Tries(call.retries, call.refetches, call.maybe_applied)
             decision = decide(outcome, tries, call.traits, policy, self._rng)
-            call.maybe_applied = call.maybe_applied or outcome.may_have_applied(opts.is_write)
+            call.maybe_applied = call.maybe_applied or outcome.may_have_applied(
+                opts.is_write and not opts.idempotent
+            )
             if decision.invalidate_token and auth is not None and token is not None:
                 await auth.rejected(app_id, opts, token)
             if decision.action is Action.REFETCH:

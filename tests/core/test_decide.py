@@ -61,7 +61,7 @@ token_bad = TokenInvalid("expired", code=99991663, retryable=True)
         # keyed writes are resent like reads; out of retries they may have been applied
         (Outcome(server), Tries(0), KEYED_WRITE, Action.RETRY, 1.0),
         (Outcome(network), Tries(3), KEYED_WRITE, Action.UNKNOWN, 0.0),
-        (Outcome(network), Tries(3), IDEMPOTENT_WRITE, Action.UNKNOWN, 0.0),
+        (Outcome(network), Tries(3), IDEMPOTENT_WRITE, Action.FAIL, 0.0),
         (Outcome(network, sent=False), Tries(3), KEYED_WRITE, Action.FAIL, 0.0),
         (
             Outcome(limited, not_applied=True, reset_header="1"),
