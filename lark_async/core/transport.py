@@ -242,7 +242,45 @@ class Transport:
         if task is not None:  # a task may nest calls (a token fetch inside a call)
             self._inflight[task] = self._inflight.get(task, 0) + 1
         try:
-            return await self._run(call, auth, sink)
+            opts, app_id = call.opts, call.app_id
+            family = opts.family or self.family_of(opts.method, opts.path)
+            timeout = self.wire.timeout(
+                None if opts.timeout is None else Timeouts.of(opts.timeout, self.config.timeouts)
+            )
+            while True:
+                call.attempt += 1
+                headers = dict(opts.headers) if opts.headers else {}
+                headers["X-Request-Id"] = call.request_id
+                token = None
+                if auth is not None and opts.auth != "none":
+                    try:
+                        token = await auth.token(app_id, opts)
+                    except LarkError as token_err:
+                        if call.maybe_applied:  # an earlier attempt may have landed
+                            token_err = outcome_unknown(token_err, call.traits)
+                        return self._failed(token_err, call)
+                    if token is not None:
+                        headers["Authorization"] = f"Bearer {token}"
+                if self.limiter.enabled or opts.pace is not None:
+                    await self.limiter.acquire(app_id, family, opts.pace)
+                if opts.slot is None:
+                    call.sending = True
+                    attempt = await self._send(opts, headers, timeout, sink)
+                else:
+                    # Held for the attempt on the wire only: never across a wait or a backoff.
+                    held = opts.slot()
+                    if not hasattr(held, "__aenter__"):
+                        raise InvalidParameter("slot= must return an async context manager")
+                    async with held:
+                        call.sending = True
+                        attempt = await self._send(opts, headers, timeout, sink)
+                call.sending = False
+                err = attempt.error or self._error_from_body(attempt, call.request_id)
+                if err is None:
+                    return self._succeeded(attempt, call)
+                failed = await self._after_failure(call, err, attempt, token, auth)
+                if failed is not None:
+                    return failed
         except asyncio.CancelledError:
             if task is None or task not in self._evicted:
                 raise
@@ -258,68 +296,39 @@ class Transport:
                 if self._drained is not None:
                     self._drained.set()  # aclose() is waiting for calls to leave
 
-    async def _run(
-        self, call: _Call, auth: AuthStep | None, sink: Sink | None
-    ) -> LarkResponse[dict[str, Any]]:
-        opts, app_id, policy = call.opts, call.app_id, self.config.retry
-        family = opts.family or self.family_of(opts.method, opts.path)
-        timeout = self.wire.timeout(
-            None if opts.timeout is None else Timeouts.of(opts.timeout, self.config.timeouts)
+    async def _after_failure(
+        self,
+        call: _Call,
+        err: LarkError,
+        attempt: Attempt,
+        token: str | None,
+        auth: AuthStep | None,
+    ) -> LarkResponse[dict[str, Any]] | None:
+        """Act on ``decide()``: wait and return None to send again, or the failure."""
+        opts = call.opts
+        err.request_id = call.request_id
+        outcome = self._outcome(err, attempt, token)
+        tries = Tries(call.retries, call.refetches, call.maybe_applied)
+        decision = decide(outcome, tries, call.traits, self.config.retry, self._rng)
+        call.maybe_applied = call.maybe_applied or outcome.may_have_applied(
+            opts.is_write and not opts.idempotent
         )
-        while True:
-            call.attempt += 1
-            headers = dict(opts.headers) if opts.headers else {}
-            headers["X-Request-Id"] = call.request_id
-            token = None
-            if auth is not None and opts.auth != "none":
-                try:
-                    token = await auth.token(app_id, opts)
-                except LarkError as token_err:
-                    if call.maybe_applied:  # an earlier attempt may have landed
-                        token_err = outcome_unknown(token_err, call.traits)
-                    return self._failed(token_err, call)
-                if token is not None:
-                    headers["Authorization"] = f"Bearer {token}"
-            if self.limiter.enabled or opts.pace is not None:
-                await self.limiter.acquire(app_id, family, opts.pace)
-            if opts.slot is None:
-                call.sending = True
-                attempt = await self._send(opts, headers, timeout, sink)
-            else:
-                # Held for the attempt on the wire only: never across a wait or a backoff.
-                held = opts.slot()
-                if not hasattr(held, "__aenter__"):
-                    raise InvalidParameter("slot= must return an async context manager")
-                async with held:
-                    call.sending = True
-                    attempt = await self._send(opts, headers, timeout, sink)
-            call.sending = False
-            err = attempt.error or self._error_from_body(attempt, call.request_id)
-            if err is None:
-                return self._succeeded(attempt, call)
-            err.request_id = call.request_id
-            outcome = self._outcome(err, attempt, token)
-            tries = Tries(call.retries, call.refetches, call.maybe_applied)
-            decision = decide(outcome, tries, call.traits, policy, self._rng)
-            call.maybe_applied = call.maybe_applied or outcome.may_have_applied(
-                opts.is_write and not opts.idempotent
+        if decision.invalidate_token and auth is not None and token is not None:
+            await auth.rejected(call.app_id, opts, token)
+        if decision.action is Action.REFETCH:
+            call.refetches += 1
+            self._log_retry(call, f"token invalid (code {err.code})", 0.0, "refetching token")
+            return None
+        if decision.action is Action.RETRY:
+            call.retries += 1
+            reason = f"{err.kind.value}: {err.message}"
+            self._log_retry(
+                call, reason, decision.delay, "retrying", code=err.code, status=attempt.status
             )
-            if decision.invalidate_token and auth is not None and token is not None:
-                await auth.rejected(app_id, opts, token)
-            if decision.action is Action.REFETCH:
-                call.refetches += 1
-                self._log_retry(call, f"token invalid (code {err.code})", 0.0, "refetching token")
-                continue
-            if decision.action is Action.RETRY:
-                call.retries += 1
-                reason = f"{err.kind.value}: {err.message}"
-                self._log_retry(
-                    call, reason, decision.delay, "retrying", code=err.code, status=attempt.status
-                )
-                await self.clock.sleep(decision.delay)
-                continue
-            assert decision.error is not None
-            return self._failed(decision.error, call)
+            await self.clock.sleep(decision.delay)
+            return None
+        assert decision.error is not None
+        return self._failed(decision.error, call)
 
     async def _wait_out(self, tasks: set[asyncio.Task[Any]], seconds: float) -> None:
         """Until none of ``tasks`` has a call in flight, or ``seconds`` passed."""
