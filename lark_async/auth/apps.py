@@ -43,6 +43,10 @@ class ChainedApps:
         self.first = first
         self.then = then
 
+    def peek(self, app_id: str) -> AppConfig | None:
+        """An app given in code, found without I/O (None: ask ``current``)."""
+        return self.first.get(app_id)
+
     def use(self, then: AppSource) -> None:
         """Look up apps not given in code in ``then`` (the registry, once opened)."""
         self.then = then

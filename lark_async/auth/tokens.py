@@ -112,7 +112,9 @@ class TokenManager:
     # -- TokenProvider -----------------------------------------------------
     async def token(self, app_id: str, kind: str) -> str:
         key = (app_id, kind if isinstance(kind, TokenKind) else TokenKind(kind))
-        config = await self.apps.current(app_id)  # cheap: sees a disable at once
+        # Apps given in code are known without I/O; the registry is asked each time
+        # (cheaply), so that disabling an app takes effect at once.
+        config = self._static_app(app_id) or await self.apps.current(app_id)
         if not config.active:
             raise _disabled(app_id)
         now = self.clock.time()
@@ -128,6 +130,10 @@ class TokenManager:
             reason = "expired" if tok is not None else "first use"
         fresh = await self._flights.join(key, lambda: self._refresh(key, reason, stale=tok))
         return fresh.value
+
+    def _static_app(self, app_id: str) -> AppConfig | None:
+        peek = getattr(self.apps, "peek", None)
+        return peek(app_id) if peek is not None else None
 
     async def invalidate(self, app_id: str, kind: str, token: str) -> None:
         """Feishu rejected ``token``: forget it here and in the store."""
