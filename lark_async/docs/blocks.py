@@ -412,7 +412,13 @@ class Table(BlockBuilder):
     children: tuple[BlockLike, ...] = field(default=(), init=False)
 
     def __post_init__(self) -> None:
-        rows = [list(r) for r in self.rows] if isinstance(self.rows, Sequence) else None
+        rows = (
+            [list(r) for r in self.rows]
+            if isinstance(self.rows, Sequence)
+            and not isinstance(self.rows, str)
+            and all(isinstance(r, Sequence) and not isinstance(r, str) for r in self.rows)
+            else None
+        )
         if not rows or not all(rows) or len({len(r) for r in rows}) != 1:
             raise InvalidParameter("table rows must be a non-empty list of equally long rows")
         self.rows = rows
