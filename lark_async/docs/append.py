@@ -240,7 +240,7 @@ class AppendCalls(DocumentCalls, MediaCalls):
         if node.media is not None:
             kind, item = node.media
             resp = await self._upload_and_bind(doc, media_block_id(block), item, kind)
-            progress.calls += 1
+            progress.calls += 2  # the upload (or its multipart calls) and the bind
             if not resp.ok or resp.data is None:
                 raise _Failed(resp)
             progress.file_tokens.append(resp.data.file_token)

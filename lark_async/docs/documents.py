@@ -11,7 +11,7 @@ from lark_async.core.response import LarkResponse
 from lark_async.core.service import parse_model
 from lark_async.docs import checks
 from lark_async.docs.base import DOCUMENTS, DocsBase
-from lark_async.docs.blocks import Element, Inline, Run, _TextBlock, elements
+from lark_async.docs.blocks import BLOCK_KEYS, Element, Inline, Run, _TextBlock, elements
 from lark_async.docs.models import Block, BlockPage, BlockUpdate, Document, DocumentContent
 
 PAGE_SIZE = 500  # the most a page of blocks holds
@@ -53,9 +53,8 @@ def update_operation(new_content: Any) -> dict[str, Any]:
             )
         return dict(new_content)
     if isinstance(new_content, _TextBlock):
-        return {
-            "update_text_elements": {"elements": new_content.block()[_key(new_content)]["elements"]}
-        }
+        payload = new_content.block()[BLOCK_KEYS[new_content.block_type]]
+        return {"update_text_elements": {"elements": payload["elements"]}}
     if isinstance(new_content, str | Run | Element):
         return {"update_text_elements": {"elements": elements([new_content])}}
     if isinstance(new_content, Sequence) and not isinstance(new_content, bytes | bytearray):
@@ -64,12 +63,6 @@ def update_operation(new_content: Any) -> dict[str, Any]:
         "new_content must be a str, text runs, a text block builder or an update dict, "
         f"not {type(new_content).__name__}"
     )
-
-
-def _key(block: _TextBlock) -> str:
-    from lark_async.docs.blocks import BLOCK_KEYS
-
-    return BLOCK_KEYS[block.block_type]
 
 
 class DocumentCalls(DocsBase):
