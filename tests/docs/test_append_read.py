@@ -215,3 +215,41 @@ async def test_bad_ids_are_refused_before_sending(
     with pytest.raises(InvalidParameter, match=arg):
         await env.lark.docs.append_content(call.pop("document_id"), ["x"], **call)
     assert len(env.fake.journal) == before
+
+
+async def test_images_split_by_the_per_request_cap(env: Env) -> None:
+    from lark_async.docs import Image
+
+    png = b"\x89PNG\r\n\x1a\n" + bytes(16)
+    result = (
+        await env.lark.docs.append_content(env.doc_id, [Image(png) for _ in range(25)])
+    ).unwrap()
+    sizes = [
+        len(e.json["children"])
+        for e in env.fake.journal
+        if e.method == "POST" and e.path.endswith("/children")
+    ]
+    assert sizes == [20, 5]  # at most 20 images per request (1770035)
+    assert len(result.file_tokens) == 25
+    tokens = [b["image"]["token"] for b in env.docs.blocks(env.doc_id)[1:]]
+    assert tokens == result.file_tokens
+
+
+async def test_a_failure_partway_says_what_was_created(env: Env) -> None:
+    # the second call holds a block Feishu cannot create (1770029): the first 50 stay
+    blocks: list[BlockLike] = [Text(f"{i}") for i in range(60)]
+    blocks.append({"block_type": 1, "page": {}})
+    resp = await env.lark.docs.append_content(env.doc_id, blocks)
+    assert resp.error is not None and resp.code == 1770029
+    assert resp.error.details["created"] == 50 and resp.error.details["calls"] == 2
+    assert env.docs.texts(env.doc_id) == [f"{i}" for i in range(50)]
+
+
+async def test_upload_from_a_file_object(env: Env) -> None:
+    import io
+
+    fh = io.BytesIO(b"xx" + b"\x89PNG\r\n\x1a\n" + bytes(8))
+    fh.seek(2)  # from the current position on
+    up = (await env.lark.docs.upload_doc_media(env.doc_id, fh, file_name="p.png")).unwrap()
+    assert env.docs.media_bytes(up.file_token) == fh.getvalue()[2:]
+    assert not fh.closed
