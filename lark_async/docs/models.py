@@ -111,8 +111,10 @@ class AppendResult(BaseModel):
 
     document_id: str
     block_ids: list[str] = Field(description="the top-level blocks created, in order")
-    created: int = Field(description="every block created, nested ones and table cells included")
-    calls: int = Field(description="create/update calls it took")
+    created: int = Field(
+        description="blocks created, nested ones included (not the cells Feishu adds to a table)"
+    )
+    calls: int = Field(description="calls it took (creates, updates, reads, uploads)")
     document_revision_id: int | None = None
     file_tokens: list[str] = Field(default_factory=list)
 
