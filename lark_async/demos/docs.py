@@ -37,7 +37,9 @@ def _blocks(count: int) -> list[BlockLike]:
         out.append(
             Text("Status: ", bold("on track"), ", see ", link("the board", "https://example.com"))
         )
-        out.append(Bullet(f"item {i}.1", children=[Bullet(f"detail {i}.1.a")]))
+        # nested items take a follow-up call each (3 calls/s): one section has them
+        nested = [Bullet(f"detail {i}.1.a")] if i == 1 else None
+        out.append(Bullet(f"item {i}.1", children=nested))
         out.append(Code(f"print('section {i}')", language="Python"))
     out = out[: count - 1]
     out.append(Table([["metric", "value"], ["blocks", str(count)]], header_row=True))
