@@ -182,31 +182,46 @@ class PermissionCalls(DocsBase):
         return _public(resp)
 
     async def update_public_settings(
-        self, token: str, *, doc_type: str = "docx", **settings: str
+        self,
+        token: str,
+        *,
+        doc_type: str = "docx",
+        link_share_entity: str | None = None,
+        comment_entity: str | None = None,
+        copy_entity: str | None = None,
+        external_access_entity: str | None = None,
+        security_entity: str | None = None,
+        share_entity: str | None = None,
+        manage_collaborator_entity: str | None = None,
     ) -> LarkResponse[PublicSettings]:
         """Change link sharing, commenting, copying …, e.g.
         ``update_public_settings(tok, link_share_entity="tenant_readable",
-        comment_entity="anyone_can_view")``; only the fields changed come back."""
+        comment_entity="anyone_can_view")``; only the fields changed come back.
+        The values are Feishu's (:data:`PUBLIC_SETTINGS` lists them)."""
         tok = checks.doc_id(token, "token")
         kind = checks.choice(doc_type, "doc_type", DOC_TYPES)
+        given = {
+            "link_share_entity": link_share_entity,
+            "comment_entity": comment_entity,
+            "copy_entity": copy_entity,
+            "external_access_entity": external_access_entity,
+            "security_entity": security_entity,
+            "share_entity": share_entity,
+            "manage_collaborator_entity": manage_collaborator_entity,
+        }
+        settings = {name: value for name, value in given.items() if value is not None}
         if not settings:
             raise InvalidParameter(
                 "update_public_settings needs at least one setting",
                 hint=f"settings: {', '.join(PUBLIC_SETTINGS)}",
             )
         for name, value in settings.items():
-            allowed = PUBLIC_SETTINGS.get(name)
-            if allowed is None:
-                raise InvalidParameter(
-                    f"unknown public setting {name!r}",
-                    hint=f"settings: {', '.join(PUBLIC_SETTINGS)}",
-                )
-            checks.choice(value, name, allowed)
+            checks.choice(value, name, PUBLIC_SETTINGS[name])
         resp = await self._request(
             "PATCH",
             f"{PERMISSIONS_V2}/{tok}/public",
             params={"type": kind},
-            json=dict(settings),
+            json=settings,
             idempotent=True,  # sets a state
         )
         return _public(resp)
