@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from lark_async.auth.registry import AppRegistry
     from lark_async.bitable import Bitable
     from lark_async.core.transport import Transport
+    from lark_async.docs import Docs
     from lark_async.messaging import Messaging
     from lark_async.sheets import Sheets
 
@@ -152,6 +153,11 @@ class AppClient:
     def sheets(self) -> Sheets:
         """Spreadsheets (``lark_async.sheets``)."""
         return cast("Sheets", self.service("sheets"))
+
+    @property
+    def docs(self) -> Docs:
+        """Cloud documents, their media and permissions (``lark_async.docs``)."""
+        return cast("Docs", self.service("docs"))
 
     def service(self, name: str) -> Service:
         """The service registered as ``name``, built once per app."""
@@ -521,6 +527,11 @@ class LarkClient:
     def sheets(self) -> Sheets:
         """The default app's Sheets service; see :attr:`AppClient.sheets`."""
         return self.default_app.sheets
+
+    @property
+    def docs(self) -> Docs:
+        """The default app's docs service; see :attr:`AppClient.docs`."""
+        return self.default_app.docs
 
     @property
     def tokens(self) -> TokenManager:

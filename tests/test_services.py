@@ -79,7 +79,7 @@ def test_no_two_descriptions_claim_one_code() -> None:
         (90217, ErrorKind.RATE_LIMITED, "sheets"),
         (1315203, ErrorKind.SERVER, "sheets"),
         (1771005, ErrorKind.SERVER, "docs"),
-        (1066002, ErrorKind.SERVER, "drive"),
+        (1066002, ErrorKind.SERVER, "docs"),
     ],
 )
 def test_service_codes_classify_through_the_catalogue(
@@ -150,7 +150,7 @@ def test_classification_does_not_depend_on_what_was_imported(module: str) -> Non
         ("GET", "/open-apis/bitable/v1/apps/a/tables/t/records", "bitable.read"),
         ("GET", "/open-apis/bitable/v1/apps/a/tables", "bitable.read"),
         ("POST", "/open-apis/bitable/v1/apps/a/tables/t/fields", "bitable.schema"),
-        ("POST", "/open-apis/docx/v1/documents", "docx.write"),
+        ("POST", "/open-apis/docx/v1/documents", "docx.create"),
         ("PATCH", "/open-apis/docx/v1/documents/d/blocks/b", "docx.write"),
         ("GET", "/open-apis/docx/v1/documents/d", "docx.read"),
         ("PUT", "/open-apis/sheets/v2/spreadsheets/s/values", "sheets"),
@@ -158,8 +158,8 @@ def test_classification_does_not_depend_on_what_was_imported(module: str) -> Non
         ("PATCH", "/open-apis/sheets/v3/spreadsheets/s", "sheets.v3.write"),
         ("GET", "/open-apis/sheets/v3/spreadsheets/s/sheets/query", "sheets.v3"),
         ("POST", "/open-apis/drive/v1/medias/upload_all", "drive.media"),
-        ("POST", "/open-apis/drive/v1/permissions/t/members", "drive.permission"),
-        ("GET", "/open-apis/drive/v2/permissions/t/public", "drive.permission"),
+        ("POST", "/open-apis/drive/v1/permissions/t/members", "drive.permission_write"),
+        ("GET", "/open-apis/drive/v2/permissions/t/public", "drive.permission_read"),
         ("GET", "/open-apis/drive/v1/files", "default"),
         ("GET", "/open-apis/contact/v3/users/u", "contact"),
         ("POST", "/open-apis/auth/v3/tenant_access_token/internal", "auth"),
@@ -187,10 +187,12 @@ def test_limits_are_the_documented_table() -> None:
         "sheets": (Limit(100),),
         "sheets.v3": (Limit(100, 60.0),),
         "sheets.v3.write": (Limit(20, 60.0),),
+        "docx.create": (Limit(3),),
         "docx.read": (Limit(5),),
         "docx.write": (Limit(3),),
         "drive.media": (Limit(5),),
-        "drive.permission": (Limit(100, 60.0),),
+        "drive.permission_read": tier4,
+        "drive.permission_write": (Limit(100, 60.0),),
         "contact": tier4,
         "apaas": (Limit(10),),
         "default": tier4,
@@ -209,6 +211,7 @@ def test_every_family_a_path_can_map_to_has_a_limit() -> None:
 
 def test_built_in_classes_resolve_lazily() -> None:
     from lark_async.bitable import Bitable
+    from lark_async.docs import Docs
     from lark_async.messaging import Messaging
     from lark_async.sheets import Sheets
 
@@ -216,7 +219,7 @@ def test_built_in_classes_resolve_lazily() -> None:
     assert cat.service_class("messaging") is Messaging
     assert cat.service_class("bitable") is Bitable
     assert cat.service_class("sheets") is Sheets
-    assert cat.service_class("docs") is None  # described, not built yet
+    assert cat.service_class("docs") is Docs
     assert cat.service_class("nope") is None
     assert cat.service_class("auth") is None  # endpoints only, no class
     assert {"messaging", "bitable", "sheets", "docs", "contact", "apaas"} <= set(
@@ -349,7 +352,7 @@ def test_importing_messaging_imports_no_other_service() -> None:
     assert _run(code).strip() == ""
 
 
-@pytest.mark.parametrize("package", ["messaging", "bitable", "sheets"])
+@pytest.mark.parametrize("package", ["messaging", "bitable", "sheets", "docs"])
 def test_every_exported_name_still_imports(package: str) -> None:
     import importlib
 
