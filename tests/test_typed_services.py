@@ -23,6 +23,8 @@ SNIPPET = textwrap.dedent(
             reveal_type(lark.app("cli_y").sheets)
             reveal_type(await lark.request("GET", "/open-apis/x"))
             reveal_type(lark.messaging.send_text_message)
+            reveal_type(lark.docs)
+            reveal_type(lark.app("cli_y").docs)
     """
 )
 
@@ -51,4 +53,5 @@ def test_reveal_type_of_every_builtin_service(tmp_path: Path) -> None:
     ], out
     assert revealed[6] == '"lark_async.core.response.LarkResponse[dict[str, Any]]"', out
     assert revealed[7].startswith('"def (receive_id'), out
+    assert revealed[8:10] == ['"lark_async.docs.service.Docs"'] * 2, out
     assert "error:" not in out, out
