@@ -119,8 +119,12 @@ class AppClient:
         auth: AuthKind = "tenant",
         user_access_token: str | None = None,
         max_retries: int | None = None,
+        resume: bool = False,
     ) -> LarkResponse[Download]:
-        """Stream a binary endpoint (a file, an image) to a path or file object."""
+        """Stream a binary endpoint (a file, an image) to a path or file object.
+
+        ``resume``: after a broken transfer, retry with ``Range`` for the rest.
+        """
         opts = RequestOptions.build(
             method,
             path,
@@ -135,7 +139,12 @@ class AppClient:
         if not client._started:
             await client._start()
         return await client._transport.download(
-            opts, dest, app_id=self._app_id, auth=client._auth, chunk_size=chunk_size
+            opts,
+            dest,
+            app_id=self._app_id,
+            auth=client._auth,
+            chunk_size=chunk_size,
+            resume=resume,
         )
 
     # -- services ------------------------------------------------------------
@@ -498,6 +507,7 @@ class LarkClient:
         auth: AuthKind = "tenant",
         user_access_token: str | None = None,
         max_retries: int | None = None,
+        resume: bool = False,
     ) -> Coroutine[Any, Any, LarkResponse[Download]]:
         """Stream a binary endpoint as the default app; see :meth:`AppClient.download`."""
         return self.default_app.download(
@@ -511,6 +521,7 @@ class LarkClient:
             auth=auth,
             user_access_token=user_access_token,
             max_retries=max_retries,
+            resume=resume,
         )
 
     @property

@@ -251,6 +251,8 @@ class Transport:
                 call.attempt += 1
                 headers = dict(opts.headers) if opts.headers else {}
                 headers["X-Request-Id"] = call.request_id
+                if sink is not None and (wanted := sink.range_header()):
+                    headers["Range"] = wanted  # the rest of a download an attempt began
                 token = None
                 if auth is not None and opts.auth != "none":
                     try:
@@ -378,12 +380,15 @@ class Transport:
         app_id: str,
         auth: AuthStep | None = None,
         chunk_size: int = 65536,
+        resume: bool = False,
     ) -> LarkResponse[Download]:
         """Stream a binary answer to ``dest`` (a path or a writable binary file).
 
         Never holds the whole body in memory. A path is written via
         ``<name>.part`` and renamed once complete, so a failure leaves no
-        partial file. JSON error answers become the usual typed errors.
+        partial file. With ``resume`` (for servers that honour ``Range``), a
+        retry after a broken transfer asks only for the rest. JSON error
+        answers become the usual typed errors.
         """
         from lark_async.core.wire import Sink, check_dest
 
@@ -391,8 +396,12 @@ class Transport:
             raise InvalidParameter(f"chunk_size must be a positive int, got {chunk_size!r}")
         if isinstance(dest, Path):
             check_dest(dest)
-        sink = Sink(dest, chunk_size)
-        resp = await self.request(opts, app_id=app_id, auth=auth, sink=sink)
+        sink = Sink(dest, chunk_size, resume=resume)
+        try:
+            resp = await self.request(opts, app_id=app_id, auth=auth, sink=sink)
+        except BaseException:  # cancelled, or a bug: leave no .part behind
+            sink.abort()
+            raise
         if not resp.ok:
             sink.abort()
             return resp.with_data(None)

@@ -39,12 +39,17 @@ class Sink:
     """Streams a binary answer to a path (via a .part file) or a file object.
 
     Each attempt starts over, so a retried download never leaves a mix of two
-    bodies; a path only appears once the whole body arrived.
+    bodies; a path only appears once the whole body arrived. With ``resume``
+    (a path only), a broken attempt keeps its ``.part`` and the next one asks
+    for the rest (``Range: bytes=N-``); a server that answers 200 instead of
+    206 sends the whole body again, which replaces the part.
     """
 
-    def __init__(self, dest: Path | IO[bytes], chunk_size: int) -> None:
+    def __init__(self, dest: Path | IO[bytes], chunk_size: int, *, resume: bool = False) -> None:
         self.dest = dest
         self.chunk_size = chunk_size
+        self.resume = resume and isinstance(dest, Path)
+        self._kept = 0  # bytes of the .part that a resumed attempt continues from
         self.bytes_written = 0
         self.content_type: str | None = None
         self.filename: str | None = None
@@ -68,13 +73,23 @@ class Sink:
         assert isinstance(self.dest, Path)
         return self.dest.with_name(self.dest.name + ".part")
 
-    def begin(self, headers: Mapping[str, str]) -> None:
-        self.bytes_written = 0
+    def range_header(self) -> str | None:
+        """``Range`` for the next attempt: the rest after what an earlier one kept."""
+        return f"bytes={self._kept}-" if self.resume and self._kept else None
+
+    def accepts(self, status: int) -> bool:
+        return status == 200 or (status == 206 and self.range_header() is not None)
+
+    def begin(self, headers: Mapping[str, str], status: int = 200) -> None:
         self.content_type = headers.get("Content-Type")
         self.filename = filename_from(headers.get("Content-Disposition"))
         if isinstance(self.dest, Path):
-            self._fh = self._part.open("wb")  # closed in finish() or abort()
+            resumed = status == 206 and _range_start(headers) == self._kept > 0
+            self.bytes_written = self._kept if resumed else 0
+            # closed in finish(), pause() or abort()
+            self._fh = self._part.open("ab" if resumed else "wb")
         else:
+            self.bytes_written = 0
             if self.dest.seekable():
                 self.dest.seek(self._start)
                 self.dest.truncate()
@@ -99,11 +114,31 @@ class Sink:
             return Download(self.dest, self.bytes_written, self.content_type, self.filename)
         return Download(None, self.bytes_written, self.content_type, self.filename)
 
-    def abort(self) -> None:
-        if isinstance(self.dest, Path) and self._fh is not None:
+    def pause(self) -> None:
+        """An attempt broke off: keep what arrived when resuming, else drop it."""
+        if not self.resume:
+            self.abort()
+            return
+        if self._fh is not None:
             self._fh.close()
+            self._fh = None
+        self._kept = self.bytes_written
+
+    def abort(self) -> None:
+        if isinstance(self.dest, Path):
+            if self._fh is not None:
+                self._fh.close()
             self._part.unlink(missing_ok=True)
         self._fh = None
+        self._kept = 0
+
+
+def _range_start(headers: Mapping[str, str]) -> int | None:
+    """The first byte of a 206 answer (``Content-Range: bytes 100-999/1000``)."""
+    value = headers.get("Content-Range", "")
+    unit, _, rest = value.partition(" ")
+    start = rest.partition("-")[0]
+    return int(start) if unit == "bytes" and start.isdigit() else None
 
 
 def check_dest(dest: Path) -> None:
@@ -250,15 +285,15 @@ class Wire:
                 headers=headers,
                 timeout=timeout,
             ) as resp:
-                if sink is not None and resp.status == 200:
+                if sink is not None and sink.accepts(resp.status):
                     ctype = resp.headers.get("Content-Type", "")
                     if "json" not in ctype:
-                        sink.begin(resp.headers)
+                        sink.begin(resp.headers, resp.status)
                         try:
                             async for chunk in resp.content.iter_chunked(sink.chunk_size):
                                 sink.write(chunk)
                         except BaseException:
-                            sink.abort()
+                            sink.pause()
                             raise
                         return Attempt(status=resp.status, headers=resp.headers, streamed=True)
                 raw = await resp.read()

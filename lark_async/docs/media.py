@@ -322,7 +322,9 @@ class MediaCalls(DocsBase):
                 f"save_path must be a path or a binary file, not {type(save_path).__name__}"
             )
         params = {"extra": extra} if extra else None
-        return await self._ctx.download("GET", f"{MEDIAS}/{token}/download", dest, params=params)
+        return await self._ctx.download(
+            "GET", f"{MEDIAS}/{token}/download", dest, params=params, resume=True
+        )
 
 
 def media_block_id(created: dict[str, Any]) -> str:
