@@ -1,10 +1,10 @@
 """Codes and rate-limit families of endpoints that no built-in service describes yet.
 
 The token endpoints (auth/v3, authen), cloud docs (docx), drive media and
-permissions, contacts and aPaaS: calls to them through ``lark.request(...)`` are
+permissions and aPaaS: calls to them through ``lark.request(...)`` are
 already classified and paced by what is written here. Each description moves
 into its service's own ``meta.py`` when that service is built (docs takes
-``DOCS`` and ``DRIVE``, contact ``CONTACT``, apaas ``APAAS``, user
+``DOCS`` and ``DRIVE``, apaas ``APAAS``, user
 authorisation ``AUTH``'s authen part), and ``lark_async.services`` then points
 at the new module.
 """
@@ -60,16 +60,12 @@ DRIVE = ServiceInfo(
     ),
 )
 
-CONTACT = ServiceInfo(
-    "contact",
-    "lark_async.contact:Contact",
-    limits={"contact": TIER4},
-    prefixes=(("/open-apis/contact/", "contact"),),
-)
-
 APAAS = ServiceInfo(
     "apaas",
     "lark_async.apaas:APaaS",
     limits={"apaas": (Limit(10),)},
     prefixes=(("/open-apis/apaas/", "apaas"),),
 )
+
+# Moved to lark_async/contact/meta.py; the old name stays importable.
+from lark_async.contact.meta import INFO as CONTACT  # noqa: E402, F401

@@ -41,10 +41,10 @@ BUILTIN_SERVICES: Mapping[str, str] = MappingProxyType(
         "messaging": "lark_async.messaging.meta:INFO",
         "bitable": "lark_async.bitable.meta:INFO",
         "sheets": "lark_async.sheets.meta:INFO",
+        "contact": "lark_async.contact.meta:INFO",
         "auth": "lark_async.endpoints:AUTH",
         "docs": "lark_async.endpoints:DOCS",
         "drive": "lark_async.endpoints:DRIVE",
-        "contact": "lark_async.endpoints:CONTACT",
         "apaas": "lark_async.endpoints:APAAS",
     }
 )

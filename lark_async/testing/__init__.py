@@ -5,11 +5,13 @@
         ...  # point the client at fake.url
 
 The engine (server, routing, gateway, limits, faults, journal) is in ``server/``;
-each API family has its package: ``im/``, ``bitable/``, ``sheets/``, ``callbacks/``.
+each API family has its package: ``im/``, ``bitable/``, ``sheets/``, ``contact/``,
+``callbacks/``.
 See docs/emulator.md.
 """
 
 from lark_async.testing.bitable import BitableEmulator
+from lark_async.testing.contact import ContactEmulator
 from lark_async.testing.im import ImEmulator
 from lark_async.testing.server.apps import FakeApp, IssuedToken
 from lark_async.testing.server.clock import ManualClock
@@ -43,6 +45,7 @@ __all__ = [
     "TENANT_ONLY",
     "USER_ONLY",
     "BitableEmulator",
+    "ContactEmulator",
     "FakeApp",
     "FakeError",
     "FakeLark",

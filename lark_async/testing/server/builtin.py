@@ -17,6 +17,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "lark_async.testing.im",
     "lark_async.testing.bitable",
     "lark_async.testing.sheets",
+    "lark_async.testing.contact",
 )
 
 
