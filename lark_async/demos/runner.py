@@ -19,7 +19,7 @@ from rich.table import Table
 
 from lark_async.client import LarkClient
 from lark_async.core.logging import configure_logging
-from lark_async.demos import bitable, callbacks, foundation, messaging, sheets
+from lark_async.demos import bitable, callbacks, contact, foundation, messaging, sheets
 from lark_async.testing import FakeLark, ImEmulator
 
 ServiceDemo = Callable[[FakeLark, LarkClient, Console], Awaitable[dict[str, str]]]
@@ -39,6 +39,7 @@ SERVICE_DEMOS: list[tuple[str, ServiceDemo]] = [
     ("callbacks: a signed card click turns 审批中 into 已通过", _callbacks),
     ("bitable: import 10,000 rows and query them back", bitable.demo),
     ("sheets: write, read, format", sheets.demo),
+    ("contact: people by email, the per-app cache, chats, departments", contact.demo),
 ]
 
 
