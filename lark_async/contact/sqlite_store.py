@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -42,6 +43,9 @@ class SQLiteCacheStore:
         self._conns: PerLoop[aiosqlite.Connection] = PerLoop(
             self._open, close=self._close_conn, drop=self._close_conn
         )
+        # A write is BEGIN, executemany, COMMIT on the loop's one connection:
+        # tasks take turns, or a second BEGIN would land inside the first.
+        self._write_locks: PerLoop[asyncio.Lock] = PerLoop(_new_lock)
 
     @property
     def path(self) -> Path:
@@ -69,13 +73,14 @@ class SQLiteCacheStore:
         conn = await self._conns.get()
         params = [(app_id, k, data, float(at)) for k, (data, at) in rows.items()]
         # One transaction: a department's users land in one write.
-        await conn.execute("BEGIN IMMEDIATE")
-        try:
-            await conn.executemany(_UPSERT, params)
-        except BaseException:
-            await conn.execute("ROLLBACK")
-            raise
-        await conn.execute("COMMIT")
+        async with await self._write_locks.get():
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                await conn.executemany(_UPSERT, params)
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
 
     async def delete(self, app_id: str, keys: Iterable[str] | None = None) -> int:
         conn = await self._conns.get()
@@ -116,3 +121,7 @@ class SQLiteCacheStore:
 
     def __repr__(self) -> str:
         return f"SQLiteCacheStore({str(self._path)!r})"
+
+
+async def _new_lock() -> asyncio.Lock:
+    return asyncio.Lock()
