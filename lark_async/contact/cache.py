@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
@@ -22,6 +23,7 @@ from lark_async.core.errors import LarkError
 from lark_async.core.logging import RateLimitedLog, get_logger
 
 DEFAULT_TTL = 24 * 3600.0
+STORE_RETRY_AFTER = 5.0  # seconds a failed store is bypassed before it is tried again
 
 #: ``fill(missing_keys)`` -> (answer per key, rows to store: key -> user).
 Fill = Callable[[list[str]], Awaitable[tuple[dict[str, User | None], dict[str, User]]]]
@@ -70,6 +72,7 @@ class UserCache:
         # mid-fetch never leaves a later loop waiting on its future.
         self._flights: dict[tuple[asyncio.AbstractEventLoop, str], asyncio.Future[_Outcome]] = {}
         self._store_log = RateLimitedLog(60.0)
+        self._store_down_until = 0.0  # time.monotonic(); the store is skipped before it
 
     def stats(self) -> CacheStats:
         return CacheStats(self.hits, self.misses, self.refreshed, self.api_calls)
@@ -118,13 +121,13 @@ class UserCache:
     async def forget(self, keys: Iterable[str] | None) -> int:
         """Drop these keys and every key of the people they name (all of the app: None)."""
         if keys is None:
-            return await self._guard(self.store.delete(self.app_id), 0)
+            return await self._guard(lambda: self.store.delete(self.app_id), 0)
         wanted = list(dict.fromkeys(keys))
         rows = await self._read(wanted)
         doomed = set(wanted)
         for data, _ in rows.values():
             doomed.update(user_keys(User.model_validate_json(data)))
-        return await self._guard(self.store.delete(self.app_id, doomed), 0)
+        return await self._guard(lambda: self.store.delete(self.app_id, doomed), 0)
 
     # -- internals ---------------------------------------------------------
 
@@ -208,24 +211,29 @@ class UserCache:
             await self._write(encoded)
 
     async def _read(self, keys: list[str]) -> dict[str, Row]:
-        return await self._guard(self.store.get_many(self.app_id, keys), {})
+        return await self._guard(lambda: self.store.get_many(self.app_id, keys), {})
 
     async def _write(self, rows: dict[str, Row]) -> None:
-        await self._guard(self.store.put_many(self.app_id, rows), None)
+        await self._guard(lambda: self.store.put_many(self.app_id, rows), None)
 
-    async def _guard(self, op: Awaitable[_R], fallback: _R) -> _R:
+    async def _guard(self, op: Callable[[], Awaitable[_R]], fallback: _R) -> _R:
+        # After a failure the store is left alone for a while: a database that is
+        # down must not cost every lookup a connect timeout.
+        if time.monotonic() < self._store_down_until:
+            return fallback
         try:
-            return await op
+            return await op()
         except Exception as exc:  # any store failure (drivers raise their own classes)
             return self._store_failed(exc, fallback)
 
     def _store_failed(self, exc: BaseException, fallback: _R) -> _R:
+        self._store_down_until = time.monotonic() + STORE_RETRY_AFTER
         if self._store_log.should_log(self.store.name, self.clock.monotonic()):
             get_logger().warning(
                 "contact.cache_unavailable",
                 store=self.store.name,
                 app_id=self.app_id,
                 error=f"{type(exc).__name__}: {exc}"[:300],
-                effect="lookups go to Feishu until the store answers again",
+                effect=f"lookups go to Feishu; the store is tried again in {STORE_RETRY_AFTER:g}s",
             )
         return fallback
