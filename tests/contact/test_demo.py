@@ -9,6 +9,7 @@ from rich.console import Console
 from lark_async.core.clock import FakeClock
 from lark_async.demos.contact import demo
 from lark_async.demos.runner import SERVICE_DEMOS
+from lark_async.testing import ImEmulator
 from tests.helpers import client_for, emulator
 
 
@@ -16,6 +17,7 @@ async def test_the_contact_demo_tells_its_story() -> None:
     clock = FakeClock()
     out = io.StringIO()
     async with emulator(clock) as fake, client_for(fake, clock) as lark:
+        ImEmulator.of(fake).seed_users(50)  # the earlier demos' people are there too
         summary = await demo(fake, lark, Console(file=out, width=120))
         assert fake.handler_errors == []
     assert "120 of 120" in summary["contact: batch"]

@@ -88,19 +88,25 @@ class ContactEmulator:
     def seed_users(
         self, n: int, *, department: str = ROOT, domain: str = "example.com"
     ) -> list[str]:
-        """``n`` people named ``user i`` with emails ``user{i}@<domain>``; their union_ids."""
-        start = len(self.state.profiles)
-        return [
-            self.add_user(
-                f"user {i}",
-                email=f"user{i}@{domain}",
-                mobile=f"+86139{i:08d}",
-                departments=(department,),
-                employee_no=f"E{i:06d}",
-                job_title="engineer",
+        """``n`` people named ``user i`` with emails ``user{i}@<domain>``; their union_ids.
+
+        ``i`` counts on across calls (0, 1, ... for the first call's people).
+        """
+        made = []
+        for _ in range(n):
+            i = self.state.seeded
+            made.append(
+                self.add_user(
+                    f"user {i}",
+                    email=f"user{i}@{domain}",
+                    mobile=f"+86139{i:08d}",
+                    departments=(department,),
+                    employee_no=f"E{i:06d}",
+                    job_title="engineer",
+                )
             )
-            for i in range(start, start + n)
-        ]
+            self.state.seeded += 1
+        return made
 
     def open_id(self, union_id: str, app_id: str | None = None) -> str:
         """The person's open_id in ``app_id`` (default: the first app), made on first use."""

@@ -160,6 +160,7 @@ class ContactState:
     profiles: dict[str, Profile] = field(default_factory=dict)  # union_id -> profile
     departments: dict[str, Department] = field(default_factory=dict)  # open id -> dept
     scopes: dict[str, set[str]] = field(default_factory=dict)  # app_id -> granted
+    seeded: int = 0  # people made by seed_users: the next one is user{seeded}
 
     # --- scopes ------------------------------------------------------------------
     def granted(self, app_id: str | None) -> frozenset[str] | set[str]:
