@@ -36,13 +36,14 @@ def mobile(value: Any, arg: str = "mobile") -> str:
     return "".join(ch for ch in value if ch.isdigit() or ch == "+")
 
 
-def many(values: Any, one: Any, arg: str) -> list[str]:
+def many(values: Any, one: Any, arg: str) -> dict[str, str]:
+    """Each given value -> its normalised form (``one`` checks and normalises it)."""
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
         raise _bad(arg, "must be a list of strings", values)
-    items = list(values)
+    items = list(values)  # once: a generator can be read only once
     if len(items) > MAX_BATCH:
         raise _bad(arg, f"at most {MAX_BATCH:,} per call", f"{len(items)} items")
-    return [one(v, f"{arg}[{i}]") for i, v in enumerate(items)]
+    return {v: one(v, f"{arg}[{i}]") for i, v in enumerate(items)}
 
 
 def user_id(value: Any, id_type: Any) -> tuple[str, str]:

@@ -18,7 +18,7 @@ What the service does for you:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -138,15 +138,13 @@ class Contact(Service):
             return _failure(resp.error)
         return _found(resp.data[mobile] if resp.data else None, resp.request_id)
 
-    async def get_users_by_email(self, emails: Sequence[str]) -> Found[dict[str, User | None]]:
+    async def get_users_by_email(self, emails: Iterable[str]) -> Found[dict[str, User | None]]:
         """Each email -> its person or ``None``; sent 50 a request, cached ones not at all."""
-        values = checks.many(emails, checks.email, "emails")
-        return await self._lookup("email", dict(zip(emails, values, strict=True)))
+        return await self._lookup("email", checks.many(emails, checks.email, "emails"))
 
-    async def get_users_by_mobile(self, mobiles: Sequence[str]) -> Found[dict[str, User | None]]:
+    async def get_users_by_mobile(self, mobiles: Iterable[str]) -> Found[dict[str, User | None]]:
         """Each mobile number -> its person or ``None``."""
-        values = checks.many(mobiles, checks.mobile, "mobiles")
-        return await self._lookup("mobile", dict(zip(mobiles, values, strict=True)))
+        return await self._lookup("mobile", checks.many(mobiles, checks.mobile, "mobiles"))
 
     async def get_user(
         self, user_id: str, *, user_id_type: str | None = None
@@ -186,10 +184,12 @@ class Contact(Service):
             "page_size": USER_PAGE,
         }
         try:
-            raw = [item async for item in self._pages(f"{USERS}/find_by_department", params)]
+            users = [
+                self._user(item)
+                async for item in self._pages(f"{USERS}/find_by_department", params)
+            ]
         except LarkError as err:
             return _failure(err)
-        users = [self._user(item) for item in raw]
         await self._cache.remember(users)
         return _found(users)
 

@@ -48,6 +48,14 @@ async def test_batches_are_sent_fifty_at_a_time_and_keep_the_callers_spelling(en
     assert env.calls(BATCH_GET_ID) == 3
 
 
+async def test_a_generator_of_emails_is_read_once(env: Env) -> None:
+    env.contact.seed_users(3)
+    found = (
+        await env.lark.contact.get_users_by_email(f"user{i}@example.com" for i in range(3))
+    ).unwrap()
+    assert len(found) == 3 and all(found.values())
+
+
 async def test_mobile_lookups(env: Env) -> None:
     ann = env.contact.add_user("Ann", mobile="+8613800000001")
     user = (await env.lark.contact.get_user_by_mobile("+86 138-0000-0001")).unwrap()
