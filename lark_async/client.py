@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from lark_async.auth.flow import TokenAuth
     from lark_async.auth.registry import AppRegistry
     from lark_async.bitable import Bitable
+    from lark_async.contact import Contact
     from lark_async.core.transport import Transport
     from lark_async.docs import Docs
     from lark_async.messaging import Messaging
@@ -53,6 +54,11 @@ class AppClient:
     @property
     def clock(self) -> Clock:
         return self._client.clock
+
+    @property
+    def state_url(self) -> str | None:
+        """The client's store URL (``token_store=``), for services that keep state; None: memory."""
+        return self._client._state_url
 
     async def request(
         self,
@@ -167,6 +173,11 @@ class AppClient:
     def docs(self) -> Docs:
         """Cloud documents, their media and permissions (``lark_async.docs``)."""
         return cast("Docs", self.service("docs"))
+
+    @property
+    def contact(self) -> Contact:
+        """People, chats, departments, with a user cache (``lark_async.contact``)."""
+        return cast("Contact", self.service("contact"))
 
     def service(self, name: str) -> Service:
         """The service registered as ``name``, built once per app."""
@@ -307,6 +318,8 @@ class LarkClient:
             clock=self.clock,
         )
         self._apps_source = ChainedApps(self._static)
+        # Services that keep state (the contact cache) use the same store, by URL.
+        self._state_url = token_store if isinstance(token_store, str) else None
         self._tokens = TokenManager(
             self._transport,
             self._apps_source,
@@ -543,6 +556,11 @@ class LarkClient:
     def docs(self) -> Docs:
         """The default app's docs service; see :attr:`AppClient.docs`."""
         return self.default_app.docs
+
+    @property
+    def contact(self) -> Contact:
+        """The default app's contact service; see :attr:`AppClient.contact`."""
+        return self.default_app.contact
 
     @property
     def tokens(self) -> TokenManager:

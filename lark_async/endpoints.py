@@ -1,11 +1,11 @@
 """Codes and rate-limit families of endpoints that no built-in service describes yet.
 
-The token endpoints (auth/v3, authen), contacts and aPaaS: calls to them
-through ``lark.request(...)`` are already classified and paced by what is
-written here. Each description moves into its service's own ``meta.py`` when
-that service is built (contact ``CONTACT``, apaas ``APAAS``, user authorisation
-``AUTH``'s authen part), and ``lark_async.services`` then points at the new
-module. (Cloud docs and drive live in ``lark_async.docs.meta``.)
+The token endpoints (auth/v3, authen) and aPaaS: calls to them through
+``lark.request(...)`` are already classified and paced by what is written
+here. Each description moves into its service's own ``meta.py`` when that
+service is built (apaas ``APAAS``, user authorisation ``AUTH``'s authen part),
+and ``lark_async.services`` then points at the new module. (Cloud docs and
+drive live in ``lark_async.docs.meta``, contacts in ``lark_async.contact.meta``.)
 """
 
 from __future__ import annotations
@@ -21,16 +21,12 @@ AUTH = ServiceInfo(
     prefixes=(("/open-apis/auth/", "auth"), ("/open-apis/authen/", "auth")),
 )
 
-CONTACT = ServiceInfo(
-    "contact",
-    "lark_async.contact:Contact",
-    limits={"contact": TIER4},
-    prefixes=(("/open-apis/contact/", "contact"),),
-)
-
 APAAS = ServiceInfo(
     "apaas",
     "lark_async.apaas:APaaS",
     limits={"apaas": (Limit(10),)},
     prefixes=(("/open-apis/apaas/", "apaas"),),
 )
+
+# Moved to lark_async/contact/meta.py; the old name stays importable.
+from lark_async.contact.meta import INFO as CONTACT  # noqa: E402, F401

@@ -42,8 +42,8 @@ BUILTIN_SERVICES: Mapping[str, str] = MappingProxyType(
         "bitable": "lark_async.bitable.meta:INFO",
         "sheets": "lark_async.sheets.meta:INFO",
         "docs": "lark_async.docs.meta:INFO",
+        "contact": "lark_async.contact.meta:INFO",
         "auth": "lark_async.endpoints:AUTH",
-        "contact": "lark_async.endpoints:CONTACT",
         "apaas": "lark_async.endpoints:APAAS",
     }
 )

@@ -25,6 +25,8 @@ SNIPPET = textwrap.dedent(
             reveal_type(lark.messaging.send_text_message)
             reveal_type(lark.docs)
             reveal_type(lark.app("cli_y").docs)
+            reveal_type(lark.contact)
+            reveal_type(lark.app("cli_y").contact)
     """
 )
 
@@ -54,4 +56,5 @@ def test_reveal_type_of_every_builtin_service(tmp_path: Path) -> None:
     assert revealed[6] == '"lark_async.core.response.LarkResponse[dict[str, Any]]"', out
     assert revealed[7].startswith('"def (receive_id'), out
     assert revealed[8:10] == ['"lark_async.docs.service.Docs"'] * 2, out
+    assert revealed[10:12] == ['"lark_async.contact.service.Contact"'] * 2, out
     assert "error:" not in out, out

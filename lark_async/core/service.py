@@ -35,7 +35,13 @@ M = TypeVar("M", bound="BaseModel")
 
 
 class ServiceContext(Protocol):
-    """What a service sees of the client: one app's request pipeline."""
+    """What a service sees of the client: one app's request pipeline.
+
+    Optional, outside the protocol (read it with ``getattr(ctx, "state_url",
+    None)``): ``state_url``, the client's store URL (``token_store="sqlite:///..."``
+    or ``"postgresql://..."``), for a service that keeps state next to the
+    tokens; None when the tokens live in memory or in a store object.
+    """
 
     @property
     def app_id(self) -> str: ...

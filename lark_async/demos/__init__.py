@@ -4,7 +4,8 @@
 module per part, each with ``demo(...) -> dict[str, str]`` (summary rows):
 :mod:`~lark_async.demos.foundation` (tokens, registry, retries, errors),
 :mod:`~lark_async.demos.messaging`, :mod:`~lark_async.demos.callbacks`,
-:mod:`~lark_async.demos.bitable`, :mod:`~lark_async.demos.sheets`.
+:mod:`~lark_async.demos.bitable`, :mod:`~lark_async.demos.sheets`,
+:mod:`~lark_async.demos.contact`.
 
 The demos sit at the top of the tree: they may import any part of lark_async
 (the emulator included), and no part of lark_async imports them (import-linter

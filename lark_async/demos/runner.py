@@ -19,7 +19,7 @@ from rich.table import Table
 
 from lark_async.client import LarkClient
 from lark_async.core.logging import configure_logging
-from lark_async.demos import bitable, callbacks, docs, foundation, messaging, sheets
+from lark_async.demos import bitable, callbacks, contact, docs, foundation, messaging, sheets
 from lark_async.testing import FakeLark, ImEmulator
 
 ServiceDemo = Callable[[FakeLark, LarkClient, Console], Awaitable[dict[str, str]]]
@@ -40,6 +40,7 @@ SERVICE_DEMOS: list[tuple[str, ServiceDemo]] = [
     ("bitable: import 10,000 rows and query them back", bitable.demo),
     ("sheets: write, read, format", sheets.demo),
     ("docs: a document of 200 blocks, an image, a 21 MB file, sharing", docs.demo),
+    ("contact: people by email, the per-app cache, chats, departments", contact.demo),
 ]
 
 

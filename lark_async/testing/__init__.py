@@ -6,11 +6,12 @@
 
 The engine (server, routing, gateway, limits, faults, journal) is in ``server/``;
 each API family has its package: ``im/``, ``bitable/``, ``sheets/``, ``docs/``,
-``callbacks/``.
+``contact/``, ``callbacks/``.
 See docs/emulator.md.
 """
 
 from lark_async.testing.bitable import BitableEmulator
+from lark_async.testing.contact import ContactEmulator
 from lark_async.testing.docs import DocsEmulator
 from lark_async.testing.im import ImEmulator
 from lark_async.testing.server.apps import FakeApp, IssuedToken
@@ -45,6 +46,7 @@ __all__ = [
     "TENANT_ONLY",
     "USER_ONLY",
     "BitableEmulator",
+    "ContactEmulator",
     "DocsEmulator",
     "FakeApp",
     "FakeError",

@@ -31,6 +31,10 @@ async def tables_in(admin: asyncpg.Connection, schema: str) -> set[str]:
     return {r["tablename"] for r in rows}
 
 
+# The newest revision: 0002 added the contact cache (lark_contact_users).
+HEAD = "0002"
+
+
 def test_scripts_found_in_the_checkout() -> None:
     location = script_location()
     assert (location / "env.py").is_file()
@@ -42,10 +46,14 @@ async def test_upgrade_creates_the_table_and_is_idempotent(
 ) -> None:
     assert await current_revision(pg_dsn, pg_schema) is None
     await upgrade(pg_dsn, pg_schema)
-    assert await tables_in(admin, pg_schema) == {"lark_tokens", "alembic_version"}
-    assert await current_revision(pg_dsn, pg_schema) == "0001"
+    assert await tables_in(admin, pg_schema) == {
+        "lark_tokens",
+        "lark_contact_users",
+        "alembic_version",
+    }
+    assert await current_revision(pg_dsn, pg_schema) == HEAD
     await upgrade(pg_dsn, pg_schema)  # again: nothing to do, no error
-    assert await current_revision(pg_dsn, pg_schema) == "0001"
+    assert await current_revision(pg_dsn, pg_schema) == HEAD
     columns = await admin.fetch(
         "SELECT column_name, data_type FROM information_schema.columns"
         " WHERE table_schema = $1 AND table_name = 'lark_tokens'",
@@ -77,7 +85,7 @@ async def test_concurrent_upgrades_of_one_schema(
     pg_dsn: str, pg_schema: str, admin: asyncpg.Connection
 ) -> None:
     await asyncio.gather(*(upgrade(pg_dsn, pg_schema) for _ in range(3)))
-    assert await current_revision(pg_dsn, pg_schema) == "0001"
+    assert await current_revision(pg_dsn, pg_schema) == HEAD
 
 
 async def test_upgrade_refuses_unsafe_schema_names(pg_dsn: str) -> None:
@@ -106,7 +114,7 @@ async def test_cli_upgrade(pg_dsn: str, pg_schema: str) -> None:
     assert (code, out.strip()) == (0, f"schema {pg_schema}: at revision none")
     code, out = await invoke(["upgrade", "--dsn", pg_dsn, "--schema", pg_schema])
     assert code == 0, out
-    assert f"schema {pg_schema}: at revision 0001" in out
+    assert f"schema {pg_schema}: at revision {HEAD}" in out
     code, out = await invoke(["upgrade", "--dsn", pg_dsn, "--schema", pg_schema])
     assert code == 0, out  # idempotent
 
@@ -115,7 +123,7 @@ async def test_cli_reads_dsn_and_schema_from_the_environment(pg_dsn: str, pg_sch
     env = {"LARK_ASYNC_PG_DSN": f"{pg_dsn}?schema={pg_schema}"}
     code, out = await invoke(["upgrade"], env=env)
     assert code == 0, out
-    assert f"schema {pg_schema}: at revision 0001" in out
+    assert f"schema {pg_schema}: at revision {HEAD}" in out
 
 
 async def test_cli_reports_a_dead_server_in_one_line() -> None:

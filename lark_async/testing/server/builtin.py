@@ -18,6 +18,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "lark_async.testing.bitable",
     "lark_async.testing.sheets",
     "lark_async.testing.docs",
+    "lark_async.testing.contact",
 )
 
 
