@@ -6,9 +6,10 @@ Heavy modules load on first use so ``import lark_async`` stays light.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lark_async._domains import FEISHU, LARK
+from lark_async.core.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -117,13 +118,4 @@ _LAZY = {
 __all__ = ["FEISHU", "LARK", "__version__"]
 __all__ += list(_LAZY)
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'lark_async' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

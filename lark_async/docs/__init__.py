@@ -10,7 +10,9 @@ See docs/docs.md.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from lark_async.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from lark_async.docs.blocks import BlockBuilder as BlockBuilder
@@ -91,17 +93,4 @@ _LAZY: dict[str, str] = {
 
 __all__ = sorted(_LAZY)  # noqa: PLE0605
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -9,7 +9,9 @@ See docs/sheets.md.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from lark_async.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from lark_async.sheets.models import AppendResult as AppendResult
@@ -116,17 +118,4 @@ __all__ = [
     "column_letter",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
