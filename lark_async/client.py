@@ -14,12 +14,29 @@ from lark_async.auth.apps import ChainedApps, StaticApps
 from lark_async.auth.models import AppConfig
 from lark_async.auth.stores.base import TokenStore
 from lark_async.auth.tokens import TokenManager
+from lark_async.core.checks import (
+    bad_argument,
+    check_bool,
+    check_has,
+    check_int,
+    check_number,
+    check_str,
+    check_text,
+)
 from lark_async.core.clock import SYSTEM_CLOCK, Clock
-from lark_async.core.errors import ConfigError
+from lark_async.core.errors import ConfigError, InvalidParameter
 from lark_async.core.logging import LogFormat, configure_logging
-from lark_async.core.options import AuthKind, FileField, RequestOptions, SlotFactory, Timeouts
+from lark_async.core.options import (
+    AuthKind,
+    FileField,
+    RequestOptions,
+    SlotFactory,
+    Timeouts,
+    check_download,
+    check_timeout,
+)
 from lark_async.core.perloop import PerLoop
-from lark_async.core.ratelimit import ClientRateLimiter, LimitSpec, Pace
+from lark_async.core.ratelimit import ClientRateLimiter, LimitSpec, Pace, as_limits
 from lark_async.core.response import Download, LarkResponse
 from lark_async.core.retry import RetryPolicy
 from lark_async.core.secret import Secret
@@ -131,6 +148,7 @@ class AppClient:
 
         ``resume``: after a broken transfer, retry with ``Range`` for the rest.
         """
+        check_download(dest, chunk_size)
         opts = RequestOptions.build(
             method,
             path,
@@ -237,21 +255,39 @@ class LarkClient:
         log_level: str | None = None,
         log_format: LogFormat | None = None,
     ) -> None:
+        # Every argument is checked here, before any I/O: a bad one is a ConfigError
+        # naming it, not a TypeError from the first call (or from aclose()).
+        _check_credentials(app_id, app_secret, encrypt_key, verification_token, secret_key)
         _check_domain(domain)
-        if app_secret is not None and not app_id:
-            raise ConfigError("app_secret given without app_id")
-        if max_retries < 0:
-            raise ConfigError(f"max_retries must be >= 0, got {max_retries}")
+        _check_sources(token_store, registry)
+        if timeout is not None and not isinstance(timeout, Timeouts):
+            check_timeout(timeout, error=ConfigError)
+        check_int(max_retries, "max_retries", min=0, error=ConfigError)
+        if retry is not None:
+            _check_retry(retry)
+        _check_rate_limits(rate_limits)
+        check_bool(client_rate_limit, "client_rate_limit", error=ConfigError)
+        check_int(connector_limit, "connector_limit", min=0, error=ConfigError)
+        if clock is not None:
+            check_has(clock, "clock", ("time", "monotonic", "sleep"), "a Clock", error=ConfigError)
+        check_number(lock_timeout, "lock_timeout", positive=True, error=ConfigError)
+        check_number(refresh_fraction, "refresh_fraction", error=ConfigError)
         if not 0 < refresh_fraction < 1:
             raise ConfigError(f"refresh_fraction must be between 0 and 1, got {refresh_fraction}")
+        if app_secret is not None and not app_id:
+            raise ConfigError("app_secret given without app_id")
         if log_level is not None or log_format is not None:
             try:
                 configure_logging(log_level or "INFO", log_format or "console")
-            except ValueError as exc:
+            except InvalidParameter as exc:
+                arg = {"level": "log_level", "fmt": "log_format"}.get(
+                    str(exc.details.get("argument")), "log_level"
+                )
                 raise ConfigError(
-                    str(exc),
+                    f"{arg}: {exc.message}",
                     hint="log_level: DEBUG, INFO, WARNING, ERROR; "
                     "log_format: console, json, stdlib",
+                    details={"argument": arg},
                 ) from None
         self.domain = domain.rstrip("/")
         self.clock: Clock = clock or SYSTEM_CLOCK
@@ -363,6 +399,13 @@ class LarkClient:
 
         from lark_async.config import LarkSettings
 
+        unknown = sorted(set(overrides) - _init_arguments())
+        if unknown:
+            raise ConfigError(
+                f"from_env got unknown argument(s): {', '.join(n[:40] for n in unknown[:5])}",
+                hint="use LarkClient's keyword arguments (see docs/configuration.md)",
+                details={"argument": unknown[0]},
+            )
         try:
             s = LarkSettings()
         except ValidationError as exc:
@@ -449,8 +492,10 @@ class LarkClient:
     # -- apps and calls -------------------------------------------------------
     def app(self, app_id: str) -> AppClient:
         """The client for one app (from the registry or given in code)."""
-        if not isinstance(app_id, str) or not app_id:
-            raise ConfigError("app_id must be a non-empty string")
+        handle = self._apps.get(app_id) if isinstance(app_id, str) else None
+        if handle is not None:  # the hot path: an app already seen was checked then
+            return handle
+        check_str(app_id, "app_id", printable=True, max_len=_MAX_ID, error=ConfigError)
         handle = self._apps.get(app_id)
         if handle is None:
             handle = AppClient(self, app_id)
@@ -583,10 +628,117 @@ async def _new_lock() -> asyncio.Lock:
     return asyncio.Lock()
 
 
-def _check_domain(domain: str) -> None:
-    parts = urlsplit(domain)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
-        raise ConfigError(
-            f"domain must be a base URL such as {FEISHU} or {LARK}, got {domain!r}",
-            hint="use lark_async.FEISHU, lark_async.LARK, or the emulator's fake.url",
+_MAX_ID = 256  # app ids are ~20 characters; a longer one is a mistake, not an app
+
+
+def _check_credentials(
+    app_id: object,
+    app_secret: object,
+    encrypt_key: object,
+    verification_token: object,
+    secret_key: object,
+) -> None:
+    if app_id is not None:
+        check_str(
+            app_id, "app_id", empty_ok=True, printable=True, max_len=_MAX_ID, error=ConfigError
         )
+    for name, value in (
+        ("app_secret", app_secret),
+        ("encrypt_key", encrypt_key),
+        ("verification_token", verification_token),
+        ("secret_key", secret_key),
+    ):
+        if value is not None:  # "" means "not given", as before
+            check_text(value, name, error=ConfigError)
+
+
+def _check_domain(domain: object) -> None:
+    check_str(domain, "domain", printable=True, max_len=2048, error=ConfigError)
+    assert isinstance(domain, str)
+    parts = urlsplit(domain)
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        port_ok = False
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.path not in ("", "/")
+        or not port_ok
+        or " " in domain
+    ):
+        raise ConfigError(
+            f"domain must be a base URL such as {FEISHU} or {LARK}, got {domain[:100]!r}",
+            hint="use lark_async.FEISHU, lark_async.LARK, or the emulator's fake.url",
+            details={"argument": "domain"},
+        )
+    # Credentials in the URL would be sent (and logged) with every call; a query
+    # or fragment would be glued onto every path.
+    if "@" in parts.netloc or parts.query or parts.fragment or "?" in domain or "#" in domain:
+        raise ConfigError(
+            "domain must hold no user:password@, query or fragment: scheme://host[:port] only",
+            hint="use lark_async.FEISHU, lark_async.LARK, or the emulator's fake.url",
+            details={"argument": "domain"},
+        )
+
+
+_STORE_METHODS = ("get", "put", "delete", "lock", "close")
+
+
+def _check_sources(token_store: object, registry: object) -> None:
+    if isinstance(token_store, str):
+        check_text(token_store, "token_store", error=ConfigError)
+    elif token_store is not None:
+        check_has(
+            token_store,
+            "token_store",
+            _STORE_METHODS,
+            "a store URL or a TokenStore",
+            error=ConfigError,
+        )
+    if isinstance(registry, str | os.PathLike):
+        path = os.fspath(registry)
+        if not isinstance(path, str):
+            raise bad_argument("registry", "must be a str path, not bytes", error=ConfigError)
+        check_str(path, "registry", error=ConfigError)
+    elif registry is not None:
+        check_has(registry, "registry", ("current",), "a path or an AppRegistry", error=ConfigError)
+
+
+def _check_retry(retry: object) -> None:
+    if not isinstance(retry, RetryPolicy):
+        raise bad_argument(
+            "retry", f"must be a RetryPolicy, not {type(retry).__name__}", error=ConfigError
+        )
+    for name in ("max_retries", "token_refetches"):
+        check_int(getattr(retry, name), f"retry.{name}", min=0, error=ConfigError)
+    for name in ("backoff_base", "backoff_max", "rate_limit_default_wait", "rate_limit_max_wait"):
+        check_number(getattr(retry, name), f"retry.{name}", min=0, error=ConfigError)
+    check_number(retry.jitter, "retry.jitter", min=0, max=1, error=ConfigError)
+
+
+def _check_rate_limits(rate_limits: object) -> None:
+    if rate_limits is None:
+        return
+    if not isinstance(rate_limits, Mapping):
+        raise bad_argument(
+            "rate_limits",
+            f"must map a family to its limits, not {type(rate_limits).__name__}",
+            error=ConfigError,
+        )
+    for family, spec in rate_limits.items():
+        check_str(family, "rate_limits key", printable=True, error=ConfigError)
+        name = f"rate_limits[{family[:40]!r}]"
+        try:
+            as_limits(spec, name)
+        except InvalidParameter as exc:
+            arg = str(exc.details.get("argument", name))
+            raise bad_argument(
+                arg, exc.message.removeprefix(arg).lstrip(), error=ConfigError
+            ) from None
+
+
+def _init_arguments() -> frozenset[str]:
+    import inspect
+
+    return frozenset(inspect.signature(LarkClient.__init__).parameters) - {"self"}

@@ -16,17 +16,17 @@ from typing import Any
 
 from lark_async.core.errors import InvalidParameter, LarkError
 
-try:  # the same encoder the transport uses, so "serialisable" means the same thing
-    import orjson
 
-    def _dumps(value: Any) -> object:
-        return orjson.dumps(value)
+def _dumps(value: Any) -> object:
+    # Imported on first use: lark_async.core.logging imports this module and must
+    # stay light. The same encoder as the transport, so "serialisable" agrees.
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - orjson is an optional speed-up
+        import json
 
-except ImportError:  # pragma: no cover - orjson is an optional speed-up
-    import json as _json
-
-    def _dumps(value: Any) -> object:
-        return _json.dumps(value)
+        return json.dumps(value)
+    return orjson.dumps(value)
 
 
 __all__ = [

@@ -23,6 +23,9 @@ import sys
 from collections.abc import Mapping, MutableMapping
 from typing import IO, TYPE_CHECKING, Any, Literal
 
+from lark_async.core.checks import check_has, check_int
+from lark_async.core.errors import InvalidParameter
+
 if TYPE_CHECKING:
     from lark_async.core.logfmt import LarkStreamHandler
 
@@ -381,11 +384,15 @@ def add_lark_fields(
 
 
 def _level_number(level: str | int) -> int:
-    if isinstance(level, int):
-        return level
-    name = level.upper()
+    if isinstance(level, int) and not isinstance(level, bool):
+        return check_int(level, "level", min=0)
+    name = level.upper() if isinstance(level, str) else None
     if name not in _LEVELS:
-        raise ValueError(f"log level must be one of {', '.join(_LEVELS)}, not {level!r}")
+        shown = repr(level[:20]) if isinstance(level, str) else type(level).__name__
+        raise InvalidParameter(
+            f"log level must be one of {', '.join(_LEVELS)}, not {shown}",
+            details={"argument": "level"},
+        )
     return _LEVELS[name]
 
 
@@ -405,8 +412,14 @@ def configure_logging(
     """
     global _direct
     number = _level_number(level)
-    if fmt not in ("console", "json", "stdlib"):
-        raise ValueError(f"log format must be console, json or stdlib, not {fmt!r}")
+    if not isinstance(fmt, str) or fmt not in ("console", "json", "stdlib"):
+        shown = repr(fmt[:20]) if isinstance(fmt, str) else type(fmt).__name__
+        raise InvalidParameter(
+            f"log format (fmt) must be console, json or stdlib, not {shown}",
+            details={"argument": "fmt"},
+        )
+    if stream is not None:
+        check_has(stream, "stream", ("write",), "a text stream")
     from lark_async.core.logfmt import LarkStreamHandler
 
     _direct = None

@@ -7,13 +7,24 @@ object travels through the transport unchanged (no keyword forwarding).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
+from urllib.parse import unquote
 
-from lark_async.core.errors import InvalidParameter
+from lark_async.core.checks import (
+    bad_argument,
+    check_bool,
+    check_int,
+    check_json,
+    check_number,
+    check_str,
+    check_text,
+)
+from lark_async.core.errors import InvalidParameter, LarkError
 from lark_async.core.ratelimit import Pace
 
 AuthKind = Literal["tenant", "app", "user", "none"]
@@ -42,6 +53,13 @@ class Timeouts:
     read: float | None = None
     total: float | None = 60.0
 
+    def __post_init__(self) -> None:
+        # 0 or a negative value would silently mean "no bound" further down; None says so.
+        for name in ("connect", "read", "total"):
+            value = getattr(self, name)
+            if value is not None:
+                check_number(value, f"Timeouts {name}", positive=True)
+
     @classmethod
     def of(cls, timeout: float | Timeouts | None, default: Timeouts) -> Timeouts:
         """A per-call ``timeout=`` (seconds or a ``Timeouts``) on top of ``default``."""
@@ -49,17 +67,25 @@ class Timeouts:
             return default
         if isinstance(timeout, Timeouts):
             return timeout
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-            raise InvalidParameter(f"timeout must be seconds or a Timeouts, not {timeout!r}")
-        if not timeout > 0:
-            raise InvalidParameter(f"timeout must be positive, got {timeout}")
+        seconds = check_timeout(timeout)
         connect = default.connect
         read = default.read
         return cls(
-            connect=None if connect is None else min(connect, timeout),
-            read=None if read is None else min(read, timeout),
-            total=float(timeout),
+            connect=None if connect is None else min(connect, seconds),
+            read=None if read is None else min(read, seconds),
+            total=seconds,
         )
+
+
+def check_timeout(
+    timeout: object, name: str = "timeout", *, error: type[LarkError] = InvalidParameter
+) -> float:
+    """Seconds for a timeout: a finite number > 0 (``None`` / ``Timeouts`` are the caller's)."""
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise bad_argument(
+            name, f"must be seconds or a Timeouts, not {type(timeout).__name__}", error=error
+        )
+    return check_number(timeout, name, positive=True, error=error)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,42 +147,45 @@ class RequestOptions:
         pace: Pace | None = None,
         slot: SlotFactory | None = None,
     ) -> RequestOptions:
-        if not isinstance(method, str):
-            raise InvalidParameter(f"method must be a str, not {type(method).__name__}")
-        method = method.upper()
+        method = check_str(method, "method").upper()
         if method not in METHODS:
-            raise InvalidParameter(f"unsupported HTTP method {method!r}")
-        if not isinstance(path, str) or not path.startswith("/open-apis/"):
-            shown = path[:60] if isinstance(path, str) else type(path).__name__
-            raise InvalidParameter(
-                f"path must start with /open-apis/, got {shown!r}",
-                hint="pass the path only; the domain comes from the client",
-            )
+            raise bad_argument("method", f"is not a supported HTTP method: {method[:10]!r}")
+        check_path(path)
         if json is not None and (data is not None or files is not None):
             raise InvalidParameter("pass either json= or data=/files=, not both")
-        if auth not in _AUTH_KINDS:
-            raise InvalidParameter(f"auth must be tenant, app, user or none, not {auth!r}")
+        if not isinstance(auth, str) or auth not in _AUTH_KINDS:
+            shown = repr(auth[:10]) if isinstance(auth, str) else type(auth).__name__
+            raise bad_argument("auth", f"must be tenant, app, user or none, not {shown}")
+        if user_access_token is not None:
+            check_str(user_access_token, "user_access_token", printable=True)
         if auth == "user" and not user_access_token:
             raise InvalidParameter("auth='user' needs user_access_token=")
         if timeout is not None:
             Timeouts.of(timeout, Timeouts())  # checks it
-        if idempotency_key is not None and not isinstance(idempotency_key, str):
-            raise InvalidParameter("idempotency_key must be a str")
-        if max_retries is not None and (
-            isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0
-        ):
-            raise InvalidParameter(f"max_retries must be an int >= 0, not {max_retries!r}")
+        if idempotency_key is not None:
+            check_str(idempotency_key, "idempotency_key", printable=True)
+        check_bool(idempotent, "idempotent")
+        if family is not None:
+            check_str(family, "family", printable=True)
+        if max_retries is not None:
+            check_int(max_retries, "max_retries", min=0)
         if pace is not None and not isinstance(pace, Pace):
-            raise InvalidParameter(f"pace must be a Pace, not {type(pace).__name__}")
+            raise bad_argument("pace", f"must be a Pace, not {type(pace).__name__}")
         if slot is not None and not callable(slot):
-            raise InvalidParameter(
-                f"slot must be a callable returning an async context manager, not "
-                f"{type(slot).__name__}"
+            raise bad_argument(
+                "slot",
+                f"must be a callable returning an async context manager, not {type(slot).__name__}",
             )
+        if json is not None:
+            check_json(json, "json")
+        if data is not None:
+            _check_data(data, form=files is not None)
+        if files is not None:
+            _check_files(files)
         trace_id = None
         if headers:
             kept: dict[str, str] = {}
-            for key, value in headers.items():
+            for key, value in _check_headers(headers).items():
                 if key.lower() == "x-request-id":
                     trace_id = value or None
                 else:
@@ -172,7 +201,7 @@ class RequestOptions:
             headers=headers or None,
             timeout=timeout,
             idempotency_key=idempotency_key,
-            idempotent=bool(idempotent),
+            idempotent=idempotent,
             auth=auth,
             user_access_token=user_access_token,
             family=family,
@@ -185,17 +214,30 @@ class RequestOptions:
 
 
 def clean_params(params: Mapping[str, Any] | None) -> dict[str, str] | None:
-    """Drop None values; booleans as Feishu expects ('true'/'false')."""
-    if not params:
+    """Drop None values; booleans as Feishu expects ('true'/'false').
+
+    Values are str, int or float (finite); anything else is refused rather than
+    sent as its ``str()`` (a list would go out as "['a', 'b']").
+    """
+    if params is None:
         return None
+    if not isinstance(params, Mapping):
+        raise bad_argument("params", f"must be a mapping, not {type(params).__name__}")
     out: dict[str, str] = {}
     for k, v in params.items():
+        name = _item_name("params", k)
         if v is None:
             continue
         if isinstance(v, bool):
             out[k] = "true" if v else "false"
-        else:
+        elif isinstance(v, str):
+            out[k] = check_text(v, name)
+        elif isinstance(v, int):
             out[k] = str(v)
+        elif isinstance(v, float):
+            out[k] = str(check_number(v, name))
+        else:
+            raise bad_argument(name, f"must be a str, int, float or bool, not {type(v).__name__}")
     return out or None
 
 
@@ -209,3 +251,129 @@ def _key_name(key: str | None, params: Mapping[str, Any] | None, body: Any) -> s
                     if value == key and isinstance(name, str):
                         return name
     return "idempotency_key"
+
+
+def _item_name(mapping: str, key: object) -> str:
+    """``params['page_size']``; the key is checked here, its value by the caller."""
+    check_str(key, f"{mapping} key", printable=True, max_len=200)
+    assert isinstance(key, str)
+    return f"{mapping}[{key[:40]!r}]"
+
+
+_FORM_VALUE = (str, int, float)
+
+
+def _check_data(data: object, *, form: bool) -> None:
+    if isinstance(data, bytes | bytearray) and not form:
+        return
+    if not isinstance(data, Mapping):
+        what = "a mapping of form fields" if form else "bytes or a mapping of form fields"
+        raise bad_argument("data", f"must be {what}, not {type(data).__name__}")
+    for k, v in data.items():
+        name = _item_name("data", k)
+        if v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, _FORM_VALUE):
+            raise bad_argument(name, f"must be a str or a number, not {type(v).__name__}")
+        if isinstance(v, str):
+            check_text(v, name)
+        elif isinstance(v, float):
+            check_number(v, name)
+
+
+def _check_files(files: object) -> None:
+    if not isinstance(files, Mapping) or not files:
+        raise bad_argument(
+            "files", "must be a non-empty mapping of field -> (filename, content, type)"
+        )
+    for k, v in files.items():
+        name = _item_name("files", k)
+        if not isinstance(v, tuple) or len(v) != 3:
+            raise bad_argument(name, "must be a (filename, content, content_type) tuple")
+        filename, content, ctype = v
+        check_str(filename, f"{name} filename", printable=True, max_len=1024)
+        if ctype is not None:
+            check_str(ctype, f"{name} content_type", printable=True, max_len=255)
+        if isinstance(content, Path):
+            if not content.is_file():
+                raise bad_argument(name, "names no readable file")
+        elif isinstance(content, io.TextIOBase) or not (
+            isinstance(content, bytes | bytearray) or callable(getattr(content, "read", None))
+        ):
+            raise bad_argument(
+                name,
+                f"content must be bytes, a Path or a binary file, not {type(content).__name__}",
+            )
+
+
+def _check_headers(headers: object) -> Mapping[str, str]:
+    if not isinstance(headers, Mapping):
+        raise bad_argument("headers", f"must be a mapping, not {type(headers).__name__}")
+    for k, v in headers.items():
+        name = _item_name("headers", k)
+        if ":" in k or " " in k:
+            raise bad_argument(name, "is not a valid header name")
+        check_str(v, name, empty_ok=True, printable=True)
+    return headers
+
+
+# -- the path guard -----------------------------------------------------------
+
+_PREFIX = "/open-apis/"
+_MAX_DECODES = 4  # "%25252e" is "." encoded three times over; deeper is refused outright
+
+
+def check_path(path: object) -> str:
+    """The path of an OpenAPI call: it must stay under ``/open-apis/``.
+
+    The client attaches the app's token to whatever path it is given, so a path
+    that a server or proxy would resolve elsewhere (``/open-apis/../x``, or the
+    same spelled ``%2e%2e``, ``%252E%252E``, with backslashes) is refused, as are
+    empty segments (``//``), ``.`` segments and control characters. The path is
+    checked after percent-decoding until nothing changes, and sent unchanged.
+    A query after ``?`` is not a path and is left alone.
+    """
+    if not isinstance(path, str) or not path.startswith(_PREFIX):
+        shown = repr(path[:60]) if isinstance(path, str) else type(path).__name__
+        raise bad_argument(
+            "path",
+            f"must start with /open-apis/, got {shown}",
+            hint="pass the path only; the domain comes from the client",
+        )
+    if not path.isprintable():
+        raise bad_argument("path", "contains control or unprintable characters")
+    route = path.partition("?")[0].partition("#")[0]
+    # Fast path: nothing that could hide a segment the server would resolve.
+    if "%" not in route and "\\" not in route and "/." not in route and "//" not in route:
+        return path
+    decoded = route
+    for _ in range(_MAX_DECODES + 1):
+        once = unquote(decoded)
+        if once == decoded:
+            break
+        decoded = once
+    else:
+        raise bad_argument("path", "is percent-encoded too many times over")
+    segments = decoded.replace("\\", "/").split("/")[1:]
+    if "\\" in route or any(seg in (".", "..") for seg in segments) or "" in segments[:-1]:
+        raise bad_argument(
+            "path",
+            "must not contain '.', '..' or empty segments or backslashes, "
+            "even percent-encoded: it must stay under /open-apis/",
+        )
+    if not decoded.isprintable():
+        raise bad_argument("path", "contains percent-encoded control characters")
+    return path
+
+
+def check_download(dest: object, chunk_size: object) -> None:
+    """``download``'s own arguments: where the body goes, and in what pieces."""
+    if isinstance(dest, Path):
+        pass
+    elif isinstance(dest, io.TextIOBase) or not all(
+        callable(getattr(dest, m, None)) for m in ("write", "seekable", "tell")
+    ):
+        raise bad_argument(
+            "dest", f"must be a Path or a binary file opened for writing, not {type(dest).__name__}"
+        )
+    check_int(chunk_size, "chunk_size", min=1)

@@ -20,7 +20,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from lark_async.core.checks import (
+    bad_argument,
+    check_bool,
+    check_has,
+    check_int,
+    check_number,
+    check_str,
+)
 from lark_async.core.clock import SYSTEM_CLOCK, Clock
+from lark_async.core.errors import InvalidParameter
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +39,13 @@ class Limit:
     rate: float
     period: float = 1.0
 
+    def __post_init__(self) -> None:
+        # Bounded so the sliding window (one slot per call) stays a sane size.
+        check_number(self.rate, "Limit rate", positive=True, max=MAX_RATE)
+        check_number(self.period, "Limit period", positive=True)
 
+
+MAX_RATE = 1_000_000  # calls per period; more is no limit at all
 DEFAULT_FAMILY = "default"
 # "1000/min & 50/s", Feishu's most common per-app tier: a call must fit both.
 TIER4 = (Limit(50), Limit(1000, 60.0))
@@ -55,34 +70,41 @@ class Pace:
     interval: float
 
     def __post_init__(self) -> None:
-        if not self.interval > 0:
-            raise ValueError(f"a pace needs a positive interval, not {self.interval!r}")
+        check_str(self.key, "Pace key")
+        check_number(self.interval, "Pace interval", positive=True)
 
 
-def _one(item: object) -> Limit:
+def _one(item: object, name: str) -> Limit:
     if isinstance(item, Limit):
-        rate, period = item.rate, item.period
-    elif isinstance(item, tuple) and len(item) == 2:
+        return item
+    if isinstance(item, tuple) and len(item) == 2:
         rate, period = item
-    else:
-        raise ValueError(f"a rate limit is Limit(rate, period) or (rate, period), not {item!r}")
-    for x in (rate, period):
-        if isinstance(x, bool) or not isinstance(x, int | float) or not x > 0:
-            raise ValueError(f"a rate limit needs a positive rate and period, not {item!r}")
-    return item if isinstance(item, Limit) else Limit(float(rate), float(period))
+        try:
+            Limit(rate, period)  # checks both
+        except InvalidParameter as exc:
+            raise bad_argument(name, exc.message.removeprefix("Limit ")) from None
+        return Limit(float(rate), float(period))
+    raise bad_argument(
+        name, f"must be Limit(rate, period) or (rate, period), not {type(item).__name__}"
+    )
 
 
-def as_limits(spec: LimitSpec) -> tuple[Limit, ...]:
-    """``Limit``, ``(rate, period)`` or a sequence of them, as a tuple of windows."""
+def as_limits(spec: LimitSpec, name: str = "limit") -> tuple[Limit, ...]:
+    """``Limit``, ``(rate, period)`` or a sequence of them, as a tuple of windows.
+
+    Bad specs raise ``InvalidParameter`` (a ``ValueError``) naming ``name``.
+    """
     if isinstance(spec, Limit) or (
         isinstance(spec, tuple) and len(spec) == 2 and not isinstance(spec[0], Limit | tuple)
     ):
-        return (_one(spec),)
-    if isinstance(spec, str | bytes):
-        raise ValueError(f"a rate limit is Limit(rate, period) or (rate, period), not {spec!r}")
-    out = tuple(_one(item) for item in spec)
+        return (_one(spec, name),)
+    if isinstance(spec, str | bytes) or not isinstance(spec, Sequence):
+        raise bad_argument(
+            name, f"must be Limit(rate, period) or (rate, period), not {type(spec).__name__}"
+        )
+    out = tuple(_one(item, f"{name}[{i}]") for i, item in enumerate(spec))
     if not out:
-        raise ValueError("a rate limit family needs at least one window")
+        raise bad_argument(name, "needs at least one window")
     return out
 
 
@@ -169,15 +191,21 @@ class ClientRateLimiter:
         clock: Clock = SYSTEM_CLOCK,
         max_pace_keys: int = 10_000,
     ) -> None:
-        if not 0 < headroom <= 1:
-            raise ValueError(f"headroom must be in (0, 1], got {headroom}")
-        self.enabled = enabled
+        headroom = check_number(headroom, "headroom", positive=True, max=1.0)
+        self.enabled = check_bool(enabled, "enabled")
+        check_has(clock, "clock", ("time", "monotonic", "sleep"), "a Clock")
+        check_int(max_pace_keys, "max_pace_keys", min=1)
         self.headroom = headroom
         self.clock = clock
         self.limits: dict[str, tuple[Limit, ...]] = dict(DEFAULT_LIMITS)
-        for source in (defaults, limits):
-            for fam, spec in (source or {}).items():
-                self.limits[fam] = as_limits(spec)
+        for label, source in (("defaults", defaults), ("limits", limits)):
+            if source is None:
+                continue
+            if not isinstance(source, Mapping):
+                raise bad_argument(label, f"must be a mapping, not {type(source).__name__}")
+            for fam, spec in source.items():
+                check_str(fam, f"{label} key", printable=True)
+                self.limits[fam] = as_limits(spec, f"{label}[{fam[:40]!r}]")
         self._lanes: dict[tuple[str, str], _Lane] = {}
         self._spacings: OrderedDict[tuple[str, str], _Spacing] = OrderedDict()
         self._max_pace_keys = max(1, max_pace_keys)

@@ -167,9 +167,11 @@ def test_limit_specs_accept_limits_tuples_and_sequences() -> None:
     assert lim.limits["c"] == (Limit(50, 1), Limit(1000, 60))
     assert lim.limits["default"] == (Limit(50), Limit(1000, 60.0))  # the core's own default
     assert as_limits((Limit(3), Limit(9, 60))) == (Limit(3), Limit(9, 60))
-    for bad in ((0, 1), ("x", 1), [], (5, -1), Limit(0), "50/s", [(1, 1), (True, 1)]):
+    for bad in ((0, 1), ("x", 1), [], (5, -1), "50/s", [(1, 1), (True, 1)]):
         with pytest.raises(ValueError):
             ClientRateLimiter({"x": bad})  # type: ignore[dict-item]
+    with pytest.raises(ValueError):
+        Limit(0)  # refused where it is made
     with pytest.raises(ValueError):
         ClientRateLimiter(headroom=0)
 
