@@ -19,6 +19,7 @@ from lark_async.auth.stores.base import (
     TokenStore,
 )
 from lark_async.auth.stores.memory import MemoryTokenStore
+from lark_async.core.checks import check_has, check_text
 from lark_async.core.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -63,8 +64,23 @@ _SQLITE_PREFIX = "sqlite:///"
 
 
 def store_from_url(url: str, box: SecretBox | None) -> TokenStore:
-    """Build the store ``url`` names; persistent stores need ``box`` to encrypt tokens."""
-    text = url.strip()
+    """Build the store ``url`` names; persistent stores need ``box`` to encrypt tokens.
+
+    A bad URL or a missing key is a ``ConfigError`` naming ``token_store`` (the
+    setting this URL comes from: ``token_store=`` / ``LARK_ASYNC_TOKEN_STORE``).
+    """
+    text = check_text(url, "token_store", error=ConfigError).strip()
+    if box is not None:
+        check_has(box, "box", ("encrypt", "decrypt"), "a SecretBox", error=ConfigError)
+    try:
+        return _build(text, box)
+    except ConfigError as exc:
+        raise ConfigError(
+            f"token_store: {exc.message}", hint=exc.hint, details={"argument": "token_store"}
+        ) from None
+
+
+def _build(text: str, box: SecretBox | None) -> TokenStore:
     scheme = text.partition(":")[0].lower()
     if scheme == "memory":
         return MemoryTokenStore()
