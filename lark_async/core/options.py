@@ -23,6 +23,7 @@ from lark_async.core.checks import (
     check_number,
     check_str,
     check_text,
+    has_surrogates,
 )
 from lark_async.core.errors import InvalidParameter, LarkError
 from lark_async.core.ratelimit import Pace
@@ -225,19 +226,24 @@ def clean_params(params: Mapping[str, Any] | None) -> dict[str, str] | None:
         raise bad_argument("params", f"must be a mapping, not {type(params).__name__}")
     out: dict[str, str] = {}
     for k, v in params.items():
-        name = _item_name("params", k)
+        _check_key("params", k)
         if v is None:
             continue
-        if isinstance(v, bool):
+        if isinstance(v, str):
+            if not v.isascii() and has_surrogates(v):
+                check_text(v, _item_name("params", k))  # raises, naming the key
+            out[k] = v
+        elif isinstance(v, bool):
             out[k] = "true" if v else "false"
-        elif isinstance(v, str):
-            out[k] = check_text(v, name)
         elif isinstance(v, int):
             out[k] = str(v)
         elif isinstance(v, float):
-            out[k] = str(check_number(v, name))
+            out[k] = str(check_number(v, _item_name("params", k)))
         else:
-            raise bad_argument(name, f"must be a str, int, float or bool, not {type(v).__name__}")
+            raise bad_argument(
+                _item_name("params", k),
+                f"must be a str, int, float or bool, not {type(v).__name__}",
+            )
     return out or None
 
 
@@ -253,10 +259,14 @@ def _key_name(key: str | None, params: Mapping[str, Any] | None, body: Any) -> s
     return "idempotency_key"
 
 
-def _item_name(mapping: str, key: object) -> str:
-    """``params['page_size']``; the key is checked here, its value by the caller."""
-    check_str(key, f"{mapping} key", printable=True, max_len=200)
-    assert isinstance(key, str)
+def _check_key(mapping: str, key: object) -> None:
+    """A key of ``params`` / ``data`` / ``files`` / ``headers``: a printable str."""
+    if not isinstance(key, str) or not key or not key.isprintable() or len(key) > 200:
+        check_str(key, f"{mapping} key", printable=True, max_len=200)
+
+
+def _item_name(mapping: str, key: str) -> str:
+    """``params['page_size']``: names an entry in an error (built only then)."""
     return f"{mapping}[{key[:40]!r}]"
 
 
@@ -270,15 +280,17 @@ def _check_data(data: object, *, form: bool) -> None:
         what = "a mapping of form fields" if form else "bytes or a mapping of form fields"
         raise bad_argument("data", f"must be {what}, not {type(data).__name__}")
     for k, v in data.items():
-        name = _item_name("data", k)
+        _check_key("data", k)
         if v is None:
             continue
         if isinstance(v, bool) or not isinstance(v, _FORM_VALUE):
-            raise bad_argument(name, f"must be a str or a number, not {type(v).__name__}")
+            raise bad_argument(
+                _item_name("data", k), f"must be a str or a number, not {type(v).__name__}"
+            )
         if isinstance(v, str):
-            check_text(v, name)
+            check_text(v, _item_name("data", k))
         elif isinstance(v, float):
-            check_number(v, name)
+            check_number(v, _item_name("data", k))
 
 
 def _check_files(files: object) -> None:
@@ -287,6 +299,7 @@ def _check_files(files: object) -> None:
             "files", "must be a non-empty mapping of field -> (filename, content, type)"
         )
     for k, v in files.items():
+        _check_key("files", k)
         name = _item_name("files", k)
         if not isinstance(v, tuple) or len(v) != 3:
             raise bad_argument(name, "must be a (filename, content, content_type) tuple")
@@ -310,10 +323,11 @@ def _check_headers(headers: object) -> Mapping[str, str]:
     if not isinstance(headers, Mapping):
         raise bad_argument("headers", f"must be a mapping, not {type(headers).__name__}")
     for k, v in headers.items():
-        name = _item_name("headers", k)
+        _check_key("headers", k)
         if ":" in k or " " in k:
-            raise bad_argument(name, "is not a valid header name")
-        check_str(v, name, empty_ok=True, printable=True)
+            raise bad_argument(_item_name("headers", k), "is not a valid header name")
+        if not isinstance(v, str) or not v.isprintable() or not v.isascii():
+            check_str(v, _item_name("headers", k), empty_ok=True, printable=True)
     return headers
 
 
