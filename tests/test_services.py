@@ -11,7 +11,7 @@ import pytest
 
 from lark_async.core import service as core_service
 from lark_async.core.codes import CORE_CODES
-from lark_async.core.errors import CodeInfo, ErrorKind
+from lark_async.core.errors import CodeInfo, ErrorKind, InvalidParameter
 from lark_async.core.ratelimit import Limit
 from lark_async.core.service import (
     Service,
@@ -295,7 +295,7 @@ def test_descriptions_are_checked_and_frozen() -> None:
         ServiceInfo("svc", prefixes=(("open-apis/x", "x"),))
     with pytest.raises(ValueError):
         ServiceInfo("svc", limits={"x": (0, 1.0)})
-    with pytest.raises(TypeError):
+    with pytest.raises(InvalidParameter, match="codes"):
         ServiceInfo("svc", codes={"1": CodeInfo(ErrorKind.SERVER, True, "x")})  # type: ignore[dict-item]
     codes = {1: CodeInfo(ErrorKind.SERVER, True, "x")}
     info = ServiceInfo("svc", codes=codes)
@@ -307,7 +307,7 @@ def test_descriptions_are_checked_and_frozen() -> None:
         info.name = "other"  # type: ignore[misc]
     with pytest.raises(ValueError):
         register_service(ServiceInfo("codes_only"))
-    with pytest.raises(TypeError):
+    with pytest.raises(InvalidParameter, match="service"):
         register_service("svc")  # type: ignore[call-overload]
 
 

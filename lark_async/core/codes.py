@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
+from lark_async.core.checks import bad_argument, check_text
 from lark_async.core.errors import CodeInfo, ErrorKind, LarkError, error_class
 
 _K = ErrorKind
@@ -43,10 +44,22 @@ class CodeTable(Mapping[int, CodeInfo]):
     def __init__(self, *tables: Mapping[int, CodeInfo]) -> None:
         merged: dict[int, CodeInfo] = {}
         for table in tables:
+            if not isinstance(table, Mapping):
+                raise bad_argument(
+                    "tables", f"must be mappings of int to CodeInfo, not {type(table).__name__}"
+                )
             merged.update(table)
         for code, info in merged.items():
-            if not isinstance(code, int) or not isinstance(info, CodeInfo):
-                raise TypeError(f"a code table maps int to CodeInfo, not {code!r}: {info!r}")
+            if (
+                isinstance(code, bool)
+                or not isinstance(code, int)
+                or not isinstance(info, CodeInfo)
+            ):
+                raise bad_argument(
+                    "tables",
+                    "must map int codes to CodeInfo, not "
+                    f"{type(code).__name__}: {type(info).__name__}",
+                )
         self._codes: Mapping[int, CodeInfo] = MappingProxyType(merged)
         # A retryable TokenInvalid means "this token is bad": drop it, refetch, replay.
         self._token_invalid = frozenset(
@@ -82,9 +95,13 @@ class CodeTable(Mapping[int, CodeInfo]):
         An unknown code that came with an HTTP 5xx is treated as a transient
         server error, since that is what the status says.
         """
+        if not isinstance(code, int):  # a bool from JSON is an int too: looked up as 0/1
+            raise bad_argument("code", f"must be an int, not {type(code).__name__}")
         info = self._codes.get(code)
         if info is not None:
             return info
+        if http_status is not None and not isinstance(http_status, int):
+            raise bad_argument("http_status", f"must be an int, not {type(http_status).__name__}")
         if http_status == 429:
             return _HTTP_429
         if http_status is not None and http_status >= 500:
@@ -102,7 +119,15 @@ class CodeTable(Mapping[int, CodeInfo]):
         log_id: str | None = None,
     ) -> LarkError:
         """Turn a Feishu error answer into the right typed error."""
+        if http_status is not None and not isinstance(http_status, int):
+            raise bad_argument("http_status", f"must be an int, not {type(http_status).__name__}")
         info = self.classify(code, http_status)
+        check_text(msg, "msg")
+        if error_body is not None and not isinstance(error_body, Mapping):
+            raise bad_argument("error_body", f"must be a mapping, not {type(error_body).__name__}")
+        for name, value in (("request_id", request_id), ("log_id", log_id)):
+            if value is not None:
+                check_text(value, name)
         body = error_body or {}
         perms = [p for p in body.get("permission_violations") or () if isinstance(p, Mapping)]
         fields = [f for f in body.get("field_violations") or () if isinstance(f, Mapping)]

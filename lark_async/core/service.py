@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, overload
 
+from lark_async.core.checks import bad_argument, check_has, check_str
 from lark_async.core.errors import CodeInfo, ServerError
 from lark_async.core.ratelimit import LimitSpec, as_limits
 from lark_async.core.response import LarkResponse
@@ -64,6 +65,7 @@ class Service:
     name: ClassVar[str] = ""
 
     def __init__(self, ctx: ServiceContext) -> None:
+        check_has(ctx, "ctx", ("request", "download"), "an app's context (lark.app(app_id))")
         self._ctx = ctx
 
     @property
@@ -124,23 +126,70 @@ class ServiceInfo:
     family_of: FamilyOf | None = None
 
     def __post_init__(self) -> None:
-        if not self.name.isidentifier() or self.name.startswith("_"):
-            raise ValueError(f"service name must be a public identifier, not {self.name!r}")
-        if isinstance(self.service, str) and ":" not in self.service:
-            raise ValueError(f"a lazy service is 'module:Class', not {self.service!r}")
+        name = check_str(self.name, "name", max_len=100)
+        if not name.isidentifier() or name.startswith("_"):
+            raise bad_argument("name", f"must be a public identifier, not {name[:40]!r}")
+        _check_service(self.service, "service", optional=True)
+        if not isinstance(self.codes, Mapping):
+            raise bad_argument("codes", f"must be a mapping, not {type(self.codes).__name__}")
         codes = dict(self.codes)
         for code, info in codes.items():
-            if not isinstance(code, int) or not isinstance(info, CodeInfo):
-                raise TypeError(f"{self.name}: codes map int to CodeInfo, not {code!r}: {info!r}")
-        limits = {fam: as_limits(spec) for fam, spec in self.limits.items()}
-        prefixes = tuple((str(prefix), str(fam)) for prefix, fam in self.prefixes)
-        for prefix, _ in prefixes:
+            if (
+                isinstance(code, bool)
+                or not isinstance(code, int)
+                or not isinstance(info, CodeInfo)
+            ):
+                raise bad_argument(
+                    "codes",
+                    f"of {name} must map int to CodeInfo, not "
+                    f"{type(code).__name__}: {type(info).__name__}",
+                )
+        if not isinstance(self.limits, Mapping):
+            raise bad_argument("limits", f"must be a mapping, not {type(self.limits).__name__}")
+        limits = {}
+        for fam, spec in self.limits.items():
+            check_str(fam, "limits key", printable=True)
+            limits[fam] = as_limits(spec, f"limits[{fam[:40]!r}]")
+        if isinstance(self.prefixes, str) or not isinstance(self.prefixes, tuple | list):
+            raise bad_argument(
+                "prefixes",
+                f"must be (path_prefix, family) pairs, not {type(self.prefixes).__name__}",
+            )
+        prefixes = []
+        for pair in self.prefixes:
+            if not isinstance(pair, tuple | list) or len(pair) != 2:
+                raise bad_argument("prefixes", "must be (path_prefix, family) pairs")
+            prefix = check_str(pair[0], "prefixes", printable=True)
+            family = check_str(pair[1], "prefixes family", printable=True)
             if not prefix.startswith("/"):
-                raise ValueError(f"{self.name}: a path prefix starts with '/', not {prefix!r}")
+                raise bad_argument(
+                    "prefixes", f"of {name}: a path prefix starts with '/', not {prefix[:40]!r}"
+                )
+            prefixes.append((prefix, family))
+        if self.family_of is not None and not callable(self.family_of):
+            raise bad_argument(
+                "family_of", f"must be callable, not {type(self.family_of).__name__}"
+            )
         # Frozen, and stored read-only: a description cannot be changed after the fact.
         object.__setattr__(self, "codes", MappingProxyType(codes))
         object.__setattr__(self, "limits", MappingProxyType(limits))
-        object.__setattr__(self, "prefixes", prefixes)
+        object.__setattr__(self, "prefixes", tuple(prefixes))
+
+
+def _check_service(service: object, name: str, *, optional: bool = False) -> None:
+    """A Service subclass, or a lazy ``"module:Class"`` string."""
+    if service is None and optional:
+        return
+    if isinstance(service, str):
+        check_str(service, name, printable=True)
+        module, _, attr = service.partition(":")
+        if not module or not attr:
+            raise bad_argument(name, f"as a lazy service is 'module:Class', not {service[:80]!r}")
+        return
+    if not (isinstance(service, type) and issubclass(service, Service)):
+        raise bad_argument(
+            name, f"must be a Service subclass or 'module:Class', not {type(service).__name__}"
+        )
 
 
 def load_service_class(target: type[Service] | str) -> type[Service] | None:
@@ -184,14 +233,14 @@ def register_service(
     """
     if isinstance(name, ServiceInfo):
         if service is not None:
-            raise TypeError("register_service(info) takes no second argument")
+            raise bad_argument("service", "must not be given with a ServiceInfo (it holds it)")
         info = name
     else:
         if service is None:
-            raise TypeError("register_service(name, service): the service class is missing")
+            raise bad_argument("service", "is missing: register_service(name, service)")
         info = ServiceInfo(name, service)
     if info.service is None:
-        raise ValueError(f"{info.name}: a registered service needs its class")
+        raise bad_argument("service", f"of {info.name} is missing: a registered service needs it")
     _REGISTRY[info.name] = info
     _CLASSES.pop(info.name, None)
     return info

@@ -10,6 +10,7 @@ from lark_async.core.errors import (
     CodeInfo,
     ConfigError,
     ErrorKind,
+    InvalidParameter,
     NotFound,
     PermissionDenied,
     RateLimited,
@@ -122,7 +123,7 @@ def test_code_tables_are_immutable_and_merge_later_wins() -> None:
         table[3] = gone  # type: ignore[index]
     with pytest.raises(TypeError):
         CODE_TABLE[3] = gone  # type: ignore[index]
-    with pytest.raises(TypeError):
+    with pytest.raises(InvalidParameter, match="tables"):
         CodeTable({"1": gone})  # type: ignore[dict-item]
 
 
