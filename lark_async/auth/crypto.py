@@ -8,21 +8,32 @@ so a new key can be put in front and the rows re-encrypted at leisure.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from lark_async.core.checks import bad_argument, check_text
 from lark_async.core.errors import ConfigError
 
 SECRET_KEY_ENV = "LARK_ASYNC_SECRET_KEY"
 
 
-class DecryptError(Exception):
-    """A stored value could not be decrypted with any configured key."""
+class DecryptError(ConfigError):
+    """A stored value could not be decrypted with any configured key (the key is wrong)."""
 
 
 class SecretBox:
     def __init__(self, keys: str | list[str]) -> None:
-        raw = keys.split(",") if isinstance(keys, str) else list(keys)
+        if isinstance(keys, str):
+            raw = check_text(keys, "keys", error=ConfigError).split(",")
+        elif isinstance(keys, list | tuple):
+            raw = [check_text(k, "keys", error=ConfigError) for k in keys]
+        else:
+            raise bad_argument(
+                "keys",
+                f"must be a str or a list of str, not {type(keys).__name__}",
+                error=ConfigError,
+            )
         raw = [k.strip() for k in raw if k.strip()]
         if not raw:
             raise ConfigError(
@@ -43,7 +54,11 @@ class SecretBox:
         self._multi = MultiFernet(fernets)
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> SecretBox:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> SecretBox:
+        if env is not None and not isinstance(env, Mapping):
+            raise bad_argument(
+                "env", f"must be a mapping, not {type(env).__name__}", error=ConfigError
+            )
         value = (env if env is not None else os.environ).get(SECRET_KEY_ENV)
         if not value:
             raise ConfigError(
@@ -57,9 +72,10 @@ class SecretBox:
         return Fernet.generate_key().decode()
 
     def encrypt(self, plaintext: str) -> str:
-        return self._primary.encrypt(plaintext.encode()).decode()
+        return self._primary.encrypt(check_text(plaintext, "plaintext").encode()).decode()
 
     def decrypt(self, ciphertext: str) -> str:
+        check_text(ciphertext, "ciphertext")
         try:
             return self._multi.decrypt(ciphertext.encode()).decode()
         except (InvalidToken, ValueError, TypeError):
@@ -69,6 +85,7 @@ class SecretBox:
 
     def rotate(self, ciphertext: str) -> str:
         """Re-encrypt under the primary key."""
+        check_text(ciphertext, "ciphertext")
         try:
             return self._multi.rotate(ciphertext.encode()).decode()
         except (InvalidToken, ValueError, TypeError):

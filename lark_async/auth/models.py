@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from lark_async.core.checks import bad_argument, check_str, check_text
 from lark_async.core.secret import Secret
 
 
@@ -33,6 +34,25 @@ class AppConfig:
     created_by: str = ""
     created_at: datetime | None = None
     updated_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        check_str(self.app_id, "app_id", printable=True, max_len=256)
+        if not isinstance(self.app_secret, Secret):
+            raise bad_argument(
+                "app_secret", f"must be a Secret, not {type(self.app_secret).__name__}"
+            )
+        for name in ("encrypt_key", "verification_token"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, Secret):
+                raise bad_argument(name, f"must be a Secret or None, not {type(value).__name__}")
+        for name in ("name", "description", "created_by"):
+            check_text(getattr(self, name), name)
+        if not isinstance(self.status, AppStatus):
+            raise bad_argument("status", f"must be an AppStatus, not {type(self.status).__name__}")
+        for name in ("created_at", "updated_at"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, datetime):
+                raise bad_argument(name, f"must be a datetime or None, not {type(value).__name__}")
 
     @property
     def active(self) -> bool:

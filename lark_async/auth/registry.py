@@ -31,6 +31,13 @@ import aiosqlite
 
 from lark_async.auth.crypto import SECRET_KEY_ENV, DecryptError, SecretBox
 from lark_async.auth.models import AppConfig, AppStatus
+from lark_async.core.checks import (
+    check_callable,
+    check_file_path,
+    check_has,
+    check_number,
+    check_text,
+)
 from lark_async.core.errors import ConfigError, Conflict, InvalidParameter, NotFound
 from lark_async.core.perloop import PerLoop
 from lark_async.core.secret import Secret
@@ -40,6 +47,7 @@ __all__ = [
     "REGISTRY_PATH_ENV",
     "AppRegistry",
     "AuditEntry",
+    "RegistryNotOpen",
     "check_app_id",
 ]
 
@@ -142,8 +150,9 @@ class _Handle:
 def check_app_id(app_id: str) -> None:
     """Raise ``InvalidParameter`` unless ``app_id`` looks like ``cli_...``."""
     if not isinstance(app_id, str) or not APP_ID_PATTERN.match(app_id):
+        shown = repr(app_id[:70]) if isinstance(app_id, str) else f"(a {type(app_id).__name__})"
         raise InvalidParameter(
-            f"invalid app_id {app_id!r}",
+            f"invalid app_id {shown}",
             hint="an app_id looks like cli_a1b2c3d4e5 (cli_ then 2-64 letters, digits or _); "
             "copy it from the developer console",
         )
@@ -162,6 +171,7 @@ def _check_secret(field: str, value: str, *, allow_empty: bool = False) -> None:
         )
     if len(value) > MAX_SECRET_LEN:
         raise InvalidParameter(f"{field} is longer than {MAX_SECRET_LEN} characters")
+    check_text(value, field)  # lone surrogates
 
 
 def _check_text(field: str, value: str, limit: int) -> None:
@@ -169,15 +179,22 @@ def _check_text(field: str, value: str, limit: int) -> None:
         raise InvalidParameter(f"{field} must be a string")
     if len(value) > limit:
         raise InvalidParameter(f"{field} is longer than {limit} characters")
+    check_text(value, field)  # lone surrogates
 
 
 def _check_actor(actor: str) -> None:
-    if not isinstance(actor, str) or not actor.strip():
+    if not isinstance(actor, str):
+        raise InvalidParameter("the actor (by / created_by) must be a string")
+    if not actor.strip():
         raise InvalidParameter("the actor (by / created_by) is empty", hint="say who acts")
-    _check_text("actor", actor, MAX_ACTOR_LEN)
+    _check_text("actor (by / created_by)", actor, MAX_ACTOR_LEN)
 
 
 # --------------------------------------------------------------------------- errors
+
+
+class RegistryNotOpen(ConfigError, RuntimeError):
+    """The registry was used before ``open()`` (or ``async with``), or after ``close()``."""
 
 
 def _not_found(app_id: str) -> NotFound:
@@ -228,10 +245,12 @@ class AppRegistry:
         clock: Callable[[], float] = time.time,
         busy_timeout: float = 5.0,
     ) -> None:
-        self._path = os.fspath(path)
+        self._path = check_file_path(path, "path", error=ConfigError)
+        check_has(box, "box", ("encrypt", "decrypt", "rotate"), "a SecretBox", error=ConfigError)
         self._box = box
-        self._clock = clock
-        self._busy_timeout_ms = int(busy_timeout * 1000)
+        self._clock = check_callable(clock, "clock", error=ConfigError)
+        seconds = check_number(busy_timeout, "busy_timeout", min=0, max=86_400, error=ConfigError)
+        self._busy_timeout_ms = int(seconds * 1000)
         self._open = False
         self._handles: PerLoop[_Handle] = PerLoop(
             self._connect, close=self._close_handle, drop=self._close_handle
@@ -248,6 +267,10 @@ class AppRegistry:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> AppRegistry:
         """From ``LARK_ASYNC_REGISTRY_PATH`` (default ``lark-apps.sqlite3``) and the secret key."""
+        if env is not None and not isinstance(env, Mapping):
+            raise ConfigError(
+                f"env must be a mapping, not {type(env).__name__}", details={"argument": "env"}
+            )
         source = os.environ if env is None else env
         path = source.get(REGISTRY_PATH_ENV) or DEFAULT_REGISTRY_PATH
         return cls(path, SecretBox.from_env(dict(source)))
@@ -359,7 +382,7 @@ class AppRegistry:
     async def _handle(self) -> _Handle:
         """This loop's connection (made on its first use here) once the registry is open."""
         if not self._open:
-            raise RuntimeError("the AppRegistry is not open: use `async with` or await open()")
+            raise RegistryNotOpen("the AppRegistry is not open: use `async with` or await open()")
         return await self._handles.get()
 
     # ----------------------------------------------------------------- reads
@@ -395,6 +418,7 @@ class AppRegistry:
         sql = "SELECT id, app_id, action, actor, at, changes FROM app_audit"
         params: tuple[str, ...] = ()
         if app_id is not None:
+            check_app_id(app_id)
             sql += " WHERE app_id = ?"
             params = (app_id,)
         handle = await self._handle()
@@ -430,6 +454,8 @@ class AppRegistry:
         Disabled apps are returned too (``config.active`` is False); refusing
         them is the caller's decision. Unknown apps raise ``ConfigError``.
         """
+        if not isinstance(app_id, str):
+            check_app_id(app_id)  # raises
         handle = await self._handle()
         await self._revalidate(handle)
         cached = self._cache.get(app_id)

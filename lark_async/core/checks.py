@@ -11,6 +11,7 @@ value itself, which may be a secret; ``err.details["argument"]`` holds the name.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +34,7 @@ __all__ = [
     "bad_argument",
     "check_bool",
     "check_callable",
+    "check_file_path",
     "check_has",
     "check_int",
     "check_json",
@@ -196,3 +198,25 @@ def check_has(
         raise bad_argument(
             name, f"must be {what} (a {_kind(value)} has no {', '.join(missing)})", error=error
         )
+
+
+def check_file_path(value: object, name: str, *, error: ErrorType = InvalidParameter) -> str:
+    """A file path: a ``str`` or ``os.PathLike`` of one, non-empty, that the OS can take.
+
+    Returns it as a ``str``. Refused: bytes paths, NUL, lone surrogates beyond
+    what the file system encoding can carry.
+    """
+    if not isinstance(value, str | os.PathLike):
+        raise bad_argument(
+            name, f"must be a path (str or PathLike), not {_kind(value)}", error=error
+        )
+    path = os.fspath(value)
+    if not isinstance(path, str):
+        raise bad_argument(name, "must be a str path, not bytes", error=error)
+    if not path or "\x00" in path:
+        raise bad_argument(name, "must be a non-empty path without NUL", error=error)
+    try:
+        os.fsencode(path)
+    except UnicodeEncodeError:
+        raise bad_argument(name, "cannot be encoded for the file system", error=error) from None
+    return path

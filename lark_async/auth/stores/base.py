@@ -7,6 +7,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
 from lark_async.auth.models import StoredToken, TokenKind
+from lark_async.core.checks import check_has
 from lark_async.core.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -98,3 +99,8 @@ def decode_row(
     if not value or not all(math.isfinite(t) for t in times):
         return None
     return token
+
+
+def check_box(box: object, name: str = "box") -> None:
+    """A persistent store's ``SecretBox`` (or anything that encrypts and decrypts)."""
+    check_has(box, name, ("encrypt", "decrypt"), "a SecretBox", error=ConfigError)

@@ -34,9 +34,10 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 
 def validate_schema(schema: str) -> str:
     """Schema names are spliced into SQL, so only plain identifiers are accepted."""
-    if not _SCHEMA_RE.fullmatch(schema):
+    if not isinstance(schema, str) or not _SCHEMA_RE.fullmatch(schema):
+        shown = repr(schema[:70]) if isinstance(schema, str) else type(schema).__name__
         raise ConfigError(
-            f"invalid PostgreSQL schema name {schema!r}",
+            f"invalid PostgreSQL schema name {shown}",
             hint="use letters, digits and underscores (at most 63), not starting with a digit",
         )
     return schema

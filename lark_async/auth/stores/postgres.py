@@ -19,6 +19,7 @@ from lark_async.auth.stores.base import (
     LockTimeout,
     StoreMisconfigured,
     StoreUnavailable,
+    check_box,
     decode_row,
 )
 from lark_async.auth.stores.pg_connection import (
@@ -27,6 +28,8 @@ from lark_async.auth.stores.pg_connection import (
     redact_dsn,
     validate_schema,
 )
+from lark_async.core.checks import check_int, check_number, check_text
+from lark_async.core.errors import ConfigError
 from lark_async.core.logging import get_logger
 from lark_async.core.perloop import PerLoop
 
@@ -133,9 +136,18 @@ class PostgresTokenStore:
         command_timeout: float = 5.0,
         retry_interval: float = 1.0,
     ) -> None:
-        self._dsn = dsn
+        self._dsn = check_text(dsn, "dsn", error=ConfigError)
+        check_box(box)
         self._box = box
         self._schema = validate_schema(schema)
+        check_int(min_size, "min_size", min=0, error=ConfigError)
+        check_int(max_size, "max_size", min=max(1, min_size), error=ConfigError)
+        for name, seconds in (
+            ("connect_timeout", connect_timeout),
+            ("command_timeout", command_timeout),
+            ("retry_interval", retry_interval),
+        ):
+            check_number(seconds, name, min=0, error=ConfigError)
         self._sql = _statements(f'"{self._schema}".lark_tokens')
         self._min_size = min_size
         self._max_size = max_size

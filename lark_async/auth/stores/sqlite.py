@@ -18,7 +18,8 @@ import aiosqlite
 
 from lark_async.auth.crypto import SecretBox
 from lark_async.auth.models import StoredToken, TokenKind
-from lark_async.auth.stores.base import LockTimeout, StoreUnavailable, decode_row
+from lark_async.auth.stores.base import LockTimeout, StoreUnavailable, check_box, decode_row
+from lark_async.core.checks import check_file_path, check_number
 from lark_async.core.errors import ConfigError
 from lark_async.core.logging import get_logger
 from lark_async.core.perloop import PerLoop
@@ -76,9 +77,12 @@ class SQLiteTokenStore:
     def __init__(
         self, path: str | os.PathLike[str], box: SecretBox, *, busy_timeout: float = 5.0
     ) -> None:
-        self._path = Path(path).expanduser()
+        self._path = Path(check_file_path(path, "path", error=ConfigError)).expanduser()
+        check_box(box)
         self._box = box
-        self._busy_ms = int(busy_timeout * 1000)
+        self._busy_ms = int(
+            check_number(busy_timeout, "busy_timeout", min=0, error=ConfigError) * 1000
+        )
         # One connection per event loop (see lark_async.core.perloop).
         self._conns: PerLoop[aiosqlite.Connection] = PerLoop(
             self._open, close=self._close_conn, drop=self._close_conn
