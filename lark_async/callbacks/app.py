@@ -32,7 +32,7 @@ from lark_async.callbacks.http import (
     CallbackIngress,
 )
 from lark_async.callbacks.keys import AppKeys, AppLookup, KeySource
-from lark_async.callbacks.queue import Broker, MemoryBroker
+from lark_async.callbacks.queue import BROKER_METHODS, Broker, MemoryBroker
 from lark_async.callbacks.rabbit import RabbitBroker
 from lark_async.callbacks.replies import Toast
 from lark_async.callbacks.router import DEFAULT_SYNC_BUDGET, CallbackRouter, F
@@ -41,8 +41,9 @@ from lark_async.callbacks.security import (
     DEFAULT_MAX_REPLAY_ENTRIES,
     DEFAULT_WINDOW,
 )
-from lark_async.callbacks.spool import Spool, SqliteSpool
+from lark_async.callbacks.spool import SPOOL_METHODS, Spool, SqliteSpool
 from lark_async.callbacks.worker import Worker
+from lark_async.core.checks import bad_argument, check_has
 from lark_async.core.clock import SYSTEM_CLOCK, Clock
 from lark_async.core.errors import ConfigError, InvalidParameter
 
@@ -85,7 +86,22 @@ class Callbacks:
     ) -> None:
         if broker is not None and amqp_url is not None:
             raise ConfigError("pass broker= or amqp_url=, not both")
+        if broker is not None:
+            check_has(broker, "broker", BROKER_METHODS, "a Broker")
+        check_has(clock, "clock", ("time", "monotonic", "sleep"), "a Clock")
+        if retry is not None and not isinstance(retry, HandlerRetry):
+            raise bad_argument("retry", f"must be a HandlerRetry, not {type(retry).__name__}")
+        if router is not None and not isinstance(router, CallbackRouter):
+            raise bad_argument("router", f"must be a CallbackRouter, not {type(router).__name__}")
+        if spool is not None and not isinstance(spool, str | os.PathLike):
+            check_has(spool, "spool", SPOOL_METHODS, "a Spool or a SQLite path")
         if amqp_url is not None:
+            if not isinstance(amqp_url, str) or not amqp_url.startswith(("amqp://", "amqps://")):
+                raise ConfigError(
+                    "amqp_url must start with amqp:// or amqps://",
+                    hint="e.g. amqp://guest:guest@127.0.0.1:5672/",
+                    details={"argument": "amqp_url"},
+                )
             broker = RabbitBroker(amqp_url, queue=queue)
         self.broker: Broker = broker if broker is not None else MemoryBroker(clock=clock)
         if retry is not None and retry.jitter and isinstance(self.broker, RabbitBroker):
@@ -104,7 +120,12 @@ class Callbacks:
             answer_grace=answer_grace,
         )
         if isinstance(spool, str | os.PathLike):
-            spool = SqliteSpool(spool)
+            try:
+                spool = SqliteSpool(spool)
+            except ConfigError as exc:  # name the argument as the caller spelled it
+                raise ConfigError(
+                    f"spool: {exc.message}", hint=exc.hint, details={"argument": "spool"}
+                ) from None
         self.spool = spool
         self.worker = Worker(self.broker, self.dispatcher, concurrency=concurrency)
         self.ingress: CallbackIngress | None = None

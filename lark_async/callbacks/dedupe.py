@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Protocol
 
-from lark_async.core.errors import InvalidParameter
+from lark_async.core.checks import check_callable, check_int, check_number
 
 DEFAULT_TTL = 8 * 3600.0  # Feishu's last retry comes ~7 h after the first delivery
 
@@ -41,8 +41,9 @@ class MemoryProcessedStore:
         max_entries: int = 100_000,
         now: Callable[[], float] = time.time,
     ) -> None:
-        if ttl <= 0 or max_entries < 1:
-            raise InvalidParameter("ttl and max_entries must be positive")
+        check_number(ttl, "ttl", positive=True)
+        check_int(max_entries, "max_entries", min=1)
+        check_callable(now, "now")
         self._ttl = ttl
         self._max = max_entries
         self._now = now

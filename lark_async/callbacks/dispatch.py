@@ -18,6 +18,7 @@ mode). The steps, and what each outcome becomes:
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import warnings
 from collections.abc import Callable, Sequence
@@ -29,6 +30,7 @@ from lark_async.callbacks.dedupe import MemoryProcessedStore, ProcessedStore
 from lark_async.callbacks.queue import MAX_ERROR_CHARS, Decision, Envelope
 from lark_async.callbacks.replies import CardUpdate, Reply, as_reply
 from lark_async.callbacks.router import CallbackRouter
+from lark_async.core.checks import bad_argument, check_has, check_int, check_number
 from lark_async.core.clock import SYSTEM_CLOCK, Clock
 from lark_async.core.errors import InvalidParameter, LarkError
 from lark_async.core.logging import get_logger
@@ -62,14 +64,24 @@ class HandlerRetry:
     jitter: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise InvalidParameter("max_attempts must be at least 1")
-        if not self.delays or any(d < 0 for d in self.delays):
+        check_int(self.max_attempts, "max_attempts", min=1)
+        delays = self.delays
+        if (
+            isinstance(delays, str | bytes)
+            or not isinstance(delays, Sequence)
+            or not delays
+            or not all(
+                not isinstance(d, bool) and isinstance(d, int | float) and 0 <= d < math.inf
+                for d in delays
+            )
+        ):
             raise InvalidParameter(
                 "retry delays must be a non-empty list of seconds >= 0",
                 hint="e.g. delays=(1, 5, 30, 120)",
+                details={"argument": "delays"},
             )
-        if not 0 <= self.jitter < 1:
+        jitter = check_number(self.jitter, "jitter", min=0)
+        if not jitter < 1:
             raise InvalidParameter("jitter must be a fraction in [0, 1)")
         object.__setattr__(self, "delays", tuple(float(d) for d in self.delays))
 
@@ -91,8 +103,16 @@ class Dispatcher:
         retry: HandlerRetry | None = None,
         answer_grace: float = DEFAULT_ANSWER_GRACE,
     ) -> None:
-        if answer_grace < 0:
-            raise InvalidParameter("answer_grace must be >= 0 seconds")
+        if not isinstance(router, CallbackRouter):
+            raise bad_argument("router", f"must be a CallbackRouter, not {type(router).__name__}")
+        if lark is not None:
+            check_has(lark, "lark", ("app",), "a LarkClient")
+        check_has(clock, "clock", ("time", "monotonic", "sleep"), "a Clock")
+        if processed is not None:
+            check_has(processed, "processed", ("claim", "done", "release"), "a ProcessedStore")
+        if retry is not None and not isinstance(retry, HandlerRetry):
+            raise bad_argument("retry", f"must be a HandlerRetry, not {type(retry).__name__}")
+        check_number(answer_grace, "answer_grace", min=0)
         self.router = router
         self._clock = clock
         self._updater = CardUpdater(lark, clock=clock) if lark is not None else None

@@ -39,15 +39,16 @@ from lark_async.callbacks.keys import (
     check_app_id,
     key_source,
 )
-from lark_async.callbacks.queue import Broker
+from lark_async.callbacks.queue import BROKER_METHODS, Broker
 from lark_async.callbacks.security import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_REPLAY_ENTRIES,
     DEFAULT_WINDOW,
     CallbackRejected,
 )
-from lark_async.callbacks.spool import Spool
+from lark_async.callbacks.spool import SPOOL_METHODS, Spool
 from lark_async.callbacks.verify import event_of, verify_request
+from lark_async.core.checks import bad_argument, check_has, check_int, check_number
 from lark_async.core.clock import SYSTEM_CLOCK, Clock
 from lark_async.core.errors import ConfigError, InvalidParameter
 from lark_async.core.logging import RateLimitedLog, get_logger
@@ -89,6 +90,19 @@ class CallbackIngress:
         default_app_id: str | None = None,
         replay_interval: float = 1.0,
     ) -> None:
+        check_has(broker, "broker", BROKER_METHODS, "a Broker")
+        if dispatcher is not None and not isinstance(dispatcher, Dispatcher):
+            raise bad_argument(
+                "dispatcher", f"must be a Dispatcher, not {type(dispatcher).__name__}"
+            )
+        if spool is not None:
+            check_has(spool, "spool", SPOOL_METHODS, "a Spool")
+        check_has(clock, "clock", ("time", "monotonic", "sleep"), "a Clock")
+        check_number(window, "window", positive=True)
+        check_int(max_body_bytes, "max_body_bytes", min=1)
+        check_number(answer_budget, "answer_budget")
+        check_number(publish_timeout, "publish_timeout")
+        check_number(replay_interval, "replay_interval")
         if not 0 < answer_budget < FEISHU_DEADLINE:
             raise InvalidParameter(
                 f"answer_budget={answer_budget}; it must be within (0, {FEISHU_DEADLINE}) s",
@@ -101,7 +115,7 @@ class CallbackIngress:
         if replay_interval <= 0:
             raise InvalidParameter("replay_interval must be positive")
         if default_app_id is not None:
-            check_app_id(default_app_id)
+            check_app_id(default_app_id, "default_app_id")
         self._keys = key_source(keys)
         self._pool = VerifierPool(
             self._keys,

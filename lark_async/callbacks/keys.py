@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from lark_async.callbacks.security import CallbackVerifier, MemoryReplayStore
+from lark_async.core.checks import bad_argument, check_int, check_number, check_text
 from lark_async.core.errors import ConfigError, InvalidParameter, LarkError
 
 APP_ID_RE = re.compile(r"cli_[A-Za-z0-9_]{2,64}")
@@ -36,6 +37,8 @@ class AppKeys:
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
                 raise InvalidParameter(f"{name} must be a string or None")
+            if value is not None:
+                check_text(value, name)  # it is hashed and compared as UTF-8
         if not self.encrypt_key and not self.verification_token:
             raise InvalidParameter(
                 "AppKeys needs an encrypt_key or a verification_token",
@@ -65,8 +68,10 @@ class StaticKeys:
     """Keys given in code: ``StaticKeys({"cli_x": AppKeys(encrypt_key=..., ...)})``."""
 
     def __init__(self, keys: Mapping[str, AppKeys]) -> None:
+        if not isinstance(keys, Mapping):
+            raise bad_argument("keys", f"must map app_id to AppKeys, not {type(keys).__name__}")
         for app_id, value in keys.items():
-            check_app_id(app_id)
+            check_app_id(app_id, "keys")
             if not isinstance(value, AppKeys):
                 raise InvalidParameter(f"keys[{app_id!r}] must be an AppKeys")
         self._keys = dict(keys)
@@ -134,11 +139,15 @@ def key_source(keys: KeySource | AppLookup | Mapping[str, AppKeys]) -> KeySource
     )
 
 
-def check_app_id(app_id: str) -> None:
+def check_app_id(app_id: str, name: str = "app_id") -> None:
+    """``name`` is the argument the app_id came in (``keys``, ``default_app_id`` …)."""
     if not isinstance(app_id, str) or not APP_ID_RE.fullmatch(app_id):
+        shown = repr(app_id[:70]) if isinstance(app_id, str) else f"(a {type(app_id).__name__})"
+        label = "app_id" if name == "app_id" else f"{name}: app_id"
         raise InvalidParameter(
-            f"invalid app_id {app_id!r}",
+            f"invalid {label} {shown}",
             hint="an app_id looks like cli_a1b2c3d4e5 (cli_ then 2-64 letters, digits or _)",
+            details={"argument": name},
         )
 
 
@@ -159,8 +168,8 @@ class VerifierPool:
         event_id_ttl: float,
         max_replay_entries: int,
     ) -> None:
-        if event_id_ttl <= 0 or max_replay_entries < 1:
-            raise ConfigError("event_id_ttl and max_replay_entries must be positive")
+        check_number(event_id_ttl, "event_id_ttl", positive=True, error=ConfigError)
+        check_int(max_replay_entries, "max_replay_entries", min=1, error=ConfigError)
         self._source = source
         self._now = now
         self._window = window

@@ -20,6 +20,7 @@ from typing import Any, Literal, Protocol
 
 from lark_async.callbacks.events import CallbackEvent
 from lark_async.callbacks.replies import CardUpdate
+from lark_async.core.checks import check_has, check_int
 from lark_async.core.clock import SYSTEM_CLOCK, Clock
 from lark_async.core.errors import ErrorKind, InvalidParameter, LarkError
 from lark_async.core.logging import get_logger
@@ -143,6 +144,10 @@ class Decision:
 ConsumeFn = Callable[[Envelope], Awaitable[Decision]]
 
 
+#: What ``broker=`` must have (checked where one is given).
+BROKER_METHODS = ("on_available", "start", "close", "publish", "dead_letter", "consume")
+
+
 class Broker(Protocol):
     """Where accepted callbacks wait for a handler."""
 
@@ -195,8 +200,9 @@ class MemoryBroker:
     def __init__(
         self, *, clock: Clock = SYSTEM_CLOCK, maxsize: int = 10_000, max_dead: int = 10_000
     ) -> None:
-        if maxsize < 1 or max_dead < 1:
-            raise InvalidParameter("maxsize and max_dead must be at least 1")
+        check_has(clock, "clock", ("time", "monotonic", "sleep"), "a Clock")
+        check_int(maxsize, "maxsize", min=1)
+        check_int(max_dead, "max_dead", min=1)
         self._clock = clock
         self._maxsize = maxsize
         self._state: _MemoryState | None = None

@@ -31,6 +31,7 @@ from lark_async.callbacks.queue import (
     Envelope,
     QueueUnavailable,
 )
+from lark_async.core.checks import check_int, check_number, check_text
 from lark_async.core.errors import ConfigError, InvalidParameter
 from lark_async.core.logging import RateLimitedLog, get_logger
 
@@ -67,15 +68,19 @@ class RabbitBroker:
     ) -> None:
         if not isinstance(url, str) or not url.startswith(("amqp://", "amqps://")):
             raise ConfigError(
-                "the RabbitMQ URL must start with amqp:// or amqps://",
+                "the RabbitMQ url must start with amqp:// or amqps://",
                 hint="e.g. amqp://guest:guest@127.0.0.1:5672/",
             )
+        check_text(url, "url", error=ConfigError)
         if not isinstance(queue, str) or not queue or len(queue) > 200:
             raise InvalidParameter("queue must be a non-empty name of at most 200 characters")
-        if prefetch < 1 or connect_timeout <= 0 or reconnect_interval <= 0:
-            raise InvalidParameter(
-                "prefetch, connect_timeout and reconnect_interval must be positive"
-            )
+        check_int(prefetch, "prefetch", min=1)
+        for name, seconds in (
+            ("connect_timeout", connect_timeout),
+            ("reconnect_interval", reconnect_interval),
+            ("start_timeout", start_timeout),
+        ):
+            check_number(seconds, name, positive=True)
         self._url = url
         self.exchange_name = queue
         self.queue_name = queue

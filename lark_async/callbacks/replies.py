@@ -10,10 +10,11 @@ dropped. Everything is validated when built, before any request is sent.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from lark_async.core.checks import bad_argument, check_json, check_text
 from lark_async.core.errors import InvalidParameter
 
 ToastType = Literal["info", "success", "error", "warning"]
@@ -42,23 +43,34 @@ class Toast:
     def __post_init__(self) -> None:
         if not isinstance(self.content, str) or not self.content.strip():
             raise InvalidParameter("Toast content is empty", hint="Toast(content='已通过')")
+        check_text(self.content, "content")
         if len(self.content) > MAX_TOAST_CHARS:
             raise InvalidParameter(
                 f"Toast content is {len(self.content)} characters; the limit is {MAX_TOAST_CHARS}",
                 hint="keep toasts to one short sentence",
             )
-        if self.type not in TOAST_TYPES:
+        if not isinstance(self.type, str) or self.type not in TOAST_TYPES:
             raise InvalidParameter(
                 f"Toast type {self.type!r} is not one of {', '.join(TOAST_TYPES)}",
                 hint="type='success' for a green tick, 'error' for a red one",
             )
         if self.i18n is not None:
+            if not isinstance(self.i18n, Mapping):
+                raise bad_argument(
+                    "i18n", f"must map locale to text, not {type(self.i18n).__name__}"
+                )
             for locale, text in self.i18n.items():
-                if locale not in I18N_LOCALES or not isinstance(text, str):
+                if (
+                    not isinstance(locale, str)
+                    or locale not in I18N_LOCALES
+                    or not isinstance(text, str)
+                ):
                     raise InvalidParameter(
-                        f"Toast i18n has an unknown locale or a non-string text: {locale!r}",
+                        "Toast i18n has an unknown locale or a non-string text: "
+                        + (repr(locale[:20]) if isinstance(locale, str) else type(locale).__name__),
                         hint="locales are lowercase, e.g. zh_cn, en_us, ja_jp",
                     )
+                check_text(text, "i18n")
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {"type": self.type, "content": self.content}
@@ -89,6 +101,7 @@ class CardUpdate:
                 "CardUpdate card must be a non-empty card JSON object",
                 hint="pass the card dict (1.0 or 2.0) or {'type': 'template', 'data': {...}}",
             )
+        check_json(self.card, "card")  # what the update will send, refused now
         try:
             size = len(json.dumps(self.card, ensure_ascii=False).encode("utf-8"))
         except (TypeError, ValueError):
@@ -101,16 +114,16 @@ class CardUpdate:
                 f"card is {size} bytes; Feishu's limit is {MAX_CARD_BYTES} (30 KB)",
                 hint="shorten the card, or use a template with fewer variables",
             )
-        if self.via not in ("auto", "token", "patch"):
+        if not isinstance(self.via, str) or self.via not in ("auto", "token", "patch"):
             raise InvalidParameter(
                 f"CardUpdate via={self.via!r}; use 'auto', 'token' or 'patch'",
                 hint="'auto' tries the callback token, then PATCHes the message",
             )
         if self.open_ids is not None:
+            if isinstance(self.open_ids, str | bytes) or not isinstance(self.open_ids, Iterable):
+                raise bad_argument("open_ids", "must be a list of open_ids (ou_...)")
             ids = list(self.open_ids)
-            if isinstance(self.open_ids, str) or not all(
-                isinstance(i, str) and i.startswith("ou_") for i in ids
-            ):
+            if not all(isinstance(i, str) and i.startswith("ou_") for i in ids):
                 raise InvalidParameter(
                     "CardUpdate open_ids must be a list of open_ids (ou_...)",
                     hint="only for JSON 1.0 cards with update_multi false",

@@ -24,6 +24,7 @@ from typing import TypeVar
 
 from lark_async.callbacks.events import CallbackEvent, EventKind
 from lark_async.callbacks.replies import HandlerResult, Toast
+from lark_async.core.checks import bad_argument, check_bool, check_number, check_text
 from lark_async.core.errors import InvalidParameter
 
 Handler = Callable[[CallbackEvent], Awaitable[HandlerResult]]
@@ -93,8 +94,10 @@ class CallbackRouter:
         """
         if action is not None:
             _check_key("action", action)
+        check_bool(sync, "sync")
         if isinstance(budget, bool) or not isinstance(budget, int | float):
             raise InvalidParameter("budget must be a number of seconds")
+        check_number(budget, "budget")
         if not 0 < budget <= MAX_SYNC_BUDGET:
             raise InvalidParameter(
                 f"budget={budget} s; a synchronous handler must answer within "
@@ -120,6 +123,8 @@ class CallbackRouter:
 
     def include(self, other: CallbackRouter) -> None:
         """Add every handler of ``other`` (e.g. one router per feature module)."""
+        if not isinstance(other, CallbackRouter):
+            raise bad_argument("other", f"must be a CallbackRouter, not {type(other).__name__}")
         for registration in other:
             table = self._actions if registration.kind == "card_action" else self._events
             self._add(table, registration)
@@ -160,6 +165,7 @@ class CallbackRouter:
 def _check_key(name: str, value: object) -> None:
     if not isinstance(value, str) or not value.strip() or len(value) > 200:
         raise InvalidParameter(f"{name} must be a non-empty string of at most 200 characters")
+    check_text(value, name)
 
 
 def _check_handler(handler: object) -> Handler:

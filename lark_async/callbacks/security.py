@@ -24,7 +24,16 @@ from typing import Any, Literal, Protocol
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from lark_async.core.errors import ConfigError, ErrorKind, LarkError
+from lark_async.core.checks import (
+    bad_argument,
+    check_bool,
+    check_callable,
+    check_has,
+    check_int,
+    check_number,
+    check_text,
+)
+from lark_async.core.errors import ConfigError, ErrorKind, InvalidParameter, LarkError
 
 Scheme = Literal["event", "card_v1"]
 CallbackKind = Literal["url_verification", "event", "card_action"]
@@ -91,7 +100,7 @@ def _reject(reason: str) -> CallbackRejected:
     return CallbackRejected(reason, REASONS[reason][0])
 
 
-class DecryptError(ValueError):
+class DecryptError(InvalidParameter):
     """The ciphertext is not valid base64 / AES-256-CBC / PKCS7 (message is input-free)."""
 
 
@@ -100,6 +109,9 @@ class DecryptError(ValueError):
 
 def decrypt(encrypt_key: str, ciphertext_b64: str) -> bytes:
     """Decrypt a Feishu ``encrypt`` field: base64(iv ‖ AES-256-CBC(sha256(key), PKCS7(p)))."""
+    check_text(encrypt_key, "encrypt_key")
+    if not isinstance(ciphertext_b64, str | bytes):
+        raise DecryptError(f"ciphertext must be a str, not {type(ciphertext_b64).__name__}")
     try:
         blob = base64.b64decode(ciphertext_b64, validate=True)
     except ValueError:  # binascii.Error, or non-ASCII str
@@ -113,7 +125,9 @@ def decrypt(encrypt_key: str, ciphertext_b64: str) -> bytes:
     try:
         return unpadder.update(padded) + unpadder.finalize()
     except ValueError:
-        raise DecryptError("invalid PKCS7 padding (wrong key or corrupted data)") from None
+        raise DecryptError(
+            "ciphertext has an invalid PKCS7 padding (wrong key or corrupted data)"
+        ) from None
 
 
 def _signing_input(timestamp: str, nonce: str, secret: str, body: bytes) -> bytes:
@@ -121,13 +135,26 @@ def _signing_input(timestamp: str, nonce: str, secret: str, body: bytes) -> byte
     return (timestamp + nonce + secret).encode("utf-8", "surrogatepass") + body
 
 
+def _check_signing(
+    timestamp: object, nonce: object, secret: object, name: str, body: object
+) -> None:
+    # Checked for the public helpers; the verifier passes header strings and bytes.
+    for arg, value in (("timestamp", timestamp), ("nonce", nonce), (name, secret)):
+        if not isinstance(value, str):
+            raise bad_argument(arg, f"must be a str, not {type(value).__name__}")
+    if not isinstance(body, bytes | bytearray):
+        raise bad_argument("body", f"must be bytes, not {type(body).__name__}")
+
+
 def event_signature(timestamp: str, nonce: str, encrypt_key: str, body: bytes) -> str:
     """``X-Lark-Signature`` of events and new-style callbacks: hex SHA-256."""
+    _check_signing(timestamp, nonce, encrypt_key, "encrypt_key", body)
     return hashlib.sha256(_signing_input(timestamp, nonce, encrypt_key, body)).hexdigest()
 
 
 def card_v1_signature(timestamp: str, nonce: str, verification_token: str, body: bytes) -> str:
     """``X-Lark-Signature`` of legacy ``card.action.trigger_v1`` callbacks: hex SHA-1."""
+    _check_signing(timestamp, nonce, verification_token, "verification_token", body)
     # SHA-1 is Feishu's choice for this legacy protocol, not ours.
     digest = hashlib.sha1(_signing_input(timestamp, nonce, verification_token, body))  # noqa: S324
     return digest.hexdigest()
@@ -181,8 +208,8 @@ class MemoryReplayStore:
         max_entries: int = DEFAULT_MAX_REPLAY_ENTRIES,
         now: Callable[[], float] = time.time,
     ) -> None:
-        if max_entries < 1:
-            raise ValueError("max_entries must be at least 1")
+        check_int(max_entries, "max_entries", min=1)
+        check_callable(now, "now")
         self._max = max_entries
         self._now = now
         self._expiry: OrderedDict[str, float] = OrderedDict()
@@ -282,6 +309,28 @@ class CallbackVerifier:
         now: Callable[[], float] = time.time,
         allow_unsigned_url_verification: bool = True,
     ) -> None:
+        for name, value in (
+            ("encrypt_key", encrypt_key),
+            ("verification_token", verification_token),
+        ):
+            if value is not None:
+                check_text(value, name, error=ConfigError)
+        check_number(window, "window", positive=True, error=ConfigError)
+        check_int(max_body_bytes, "max_body_bytes", min=1, error=ConfigError)
+        if event_id_ttl is not None:
+            check_number(event_id_ttl, "event_id_ttl", positive=True, error=ConfigError)
+        if replay_store is not None:
+            check_has(
+                replay_store,
+                "replay_store",
+                ("seen", "add", "discard"),
+                "a ReplayStore",
+                error=ConfigError,
+            )
+        check_callable(now, "now", error=ConfigError)
+        check_bool(
+            allow_unsigned_url_verification, "allow_unsigned_url_verification", error=ConfigError
+        )
         # "" means "not configured", as in the developer console and the official SDK.
         self._encrypt_key = encrypt_key or None
         self._token = verification_token or None
@@ -323,6 +372,10 @@ class CallbackVerifier:
         self, headers: Mapping[str, str], body: bytes, *, scheme: Scheme
     ) -> VerifiedCallback:
         """Run every check in order; return the classified callback or raise CallbackRejected."""
+        if not isinstance(body, bytes | bytearray):
+            raise bad_argument("body", f"must be bytes, not {type(body).__name__}")
+        if not isinstance(headers, Mapping):
+            raise bad_argument("headers", f"must be a mapping, not {type(headers).__name__}")
         if len(body) > self._max_body:
             raise _reject("too_large")
         secret = self._signing_secret(scheme)

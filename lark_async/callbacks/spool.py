@@ -20,7 +20,8 @@ from typing import Protocol
 import aiosqlite
 
 from lark_async.callbacks.queue import Envelope
-from lark_async.core.errors import ErrorKind, InvalidParameter, LarkError
+from lark_async.core.checks import check_file_path
+from lark_async.core.errors import ConfigError, ErrorKind, InvalidParameter, LarkError
 from lark_async.core.logging import get_logger
 
 DEFAULT_SPOOL_PATH = "lark-callbacks-spool.sqlite3"
@@ -47,6 +48,10 @@ class SpooledItem:
     dead_reason: str | None = None  # set: replay it to the dead-letter queue
 
 
+#: What ``spool=`` must have (checked where one is given).
+SPOOL_METHODS = ("open", "close", "put", "remove", "pending", "count")
+
+
 class Spool(Protocol):
     """Durable storage for accepted callbacks awaiting the queue."""
 
@@ -69,7 +74,7 @@ class SqliteSpool:
     """The :class:`Spool` in one SQLite file (WAL, fsync on every commit)."""
 
     def __init__(self, path: str | os.PathLike[str] = DEFAULT_SPOOL_PATH) -> None:
-        self.path = Path(path)
+        self.path = Path(check_file_path(path, "path", error=ConfigError))
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
 

@@ -20,7 +20,11 @@ class Worker:
     """Delivers each queued event to its handler; acks, retries or dead-letters it."""
 
     def __init__(self, broker: Broker, dispatcher: Dispatcher, *, concurrency: int = 16) -> None:
-        if not isinstance(concurrency, int) or not 1 <= concurrency <= 1000:
+        if (
+            isinstance(concurrency, bool)
+            or not isinstance(concurrency, int)
+            or not 1 <= concurrency <= 1000
+        ):
             raise InvalidParameter(
                 f"concurrency={concurrency!r}; allowed 1..1000",
                 hint="how many handlers may run at once in this worker",
