@@ -60,6 +60,11 @@ class AppClient:
     """One app's view of the client: ``lark.app("cli_x")``. Services hang off it."""
 
     def __init__(self, client: LarkClient, app_id: str) -> None:
+        if not isinstance(client, LarkClient):
+            raise bad_argument(
+                "client", f"must be a LarkClient, not {type(client).__name__}", error=ConfigError
+            )
+        check_str(app_id, "app_id", printable=True, max_len=_MAX_ID, error=ConfigError)
         self._client = client
         self._app_id = app_id
         self._services: dict[str, Service] = {}

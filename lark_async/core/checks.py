@@ -196,7 +196,7 @@ def check_has(
     missing = [m for m in methods if not callable(getattr(value, m, None))]
     if missing:
         raise bad_argument(
-            name, f"must be {what} (a {_kind(value)} has no {', '.join(missing)})", error=error
+            name, f"must be {what} ({_kind(value)} has no {', '.join(missing)})", error=error
         )
 
 

@@ -353,3 +353,14 @@ async def test_download_refuses_a_text_stream_and_a_str_path(
         with pytest.raises(LarkError, match="dest"):
             await lark.download("GET", ECHO, dest)  # type: ignore[arg-type]
     assert len(fake.journal) == 0
+
+
+@pytest.mark.parametrize("arg", ["client", "app_id"])
+@given(value=anything())
+def test_app_client_constructor(arg: str, value: Any) -> None:
+    from lark_async import AppClient
+
+    lark = _build("domain", UNREACHABLE)
+    kwargs: dict[str, Any] = {"client": lark, "app_id": APP_ID, arg: value}
+    typed_or_ok(lambda: AppClient(**kwargs), arg)
+    _close(lark)
