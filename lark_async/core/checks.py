@@ -17,17 +17,24 @@ from typing import Any
 
 from lark_async.core.errors import InvalidParameter, LarkError
 
+_encoder: Callable[[Any], object] | None = None
+
 
 def _dumps(value: Any) -> object:
-    # Imported on first use: lark_async.core.logging imports this module and must
-    # stay light. The same encoder as the transport, so "serialisable" agrees.
-    try:
-        import orjson
-    except ImportError:  # pragma: no cover - orjson is an optional speed-up
-        import json
+    # The encoder is looked up on first use: lark_async.core.logging imports this
+    # module and must stay light. The same encoder as the transport, so
+    # "serialisable" means the same thing here and on the wire.
+    global _encoder
+    if _encoder is None:
+        try:
+            import orjson
 
-        return json.dumps(value)
-    return orjson.dumps(value)
+            _encoder = orjson.dumps
+        except ImportError:  # pragma: no cover - orjson is an optional speed-up
+            import json
+
+            _encoder = json.dumps
+    return _encoder(value)
 
 
 __all__ = [
