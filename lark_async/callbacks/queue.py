@@ -201,8 +201,8 @@ class MemoryBroker:
         self, *, clock: Clock = SYSTEM_CLOCK, maxsize: int = 10_000, max_dead: int = 10_000
     ) -> None:
         check_has(clock, "clock", ("time", "monotonic", "sleep"), "a Clock")
-        check_int(maxsize, "maxsize", min=1)
-        check_int(max_dead, "max_dead", min=1)
+        check_int(maxsize, "maxsize", min=1, max=10**9)
+        check_int(max_dead, "max_dead", min=1, max=10**9)  # a deque's maxlen is a C size
         self._clock = clock
         self._maxsize = maxsize
         self._state: _MemoryState | None = None

@@ -74,7 +74,7 @@ class RabbitBroker:
         check_text(url, "url", error=ConfigError)
         if not isinstance(queue, str) or not queue or len(queue) > 200:
             raise InvalidParameter("queue must be a non-empty name of at most 200 characters")
-        check_int(prefetch, "prefetch", min=1)
+        check_int(prefetch, "prefetch", min=1, max=65_535)  # AMQP's prefetch-count is 16-bit
         for name, seconds in (
             ("connect_timeout", connect_timeout),
             ("reconnect_interval", reconnect_interval),

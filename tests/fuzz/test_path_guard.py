@@ -146,6 +146,6 @@ def test_no_accepted_path_resolves_outside_open_apis_or_elsewhere_in_it(pieces: 
         return
     decoded = _fully_decoded(path.partition("?")[0]).replace("\\", "/")
     # What a server normalising the path would reach is exactly what was written.
-    assert posixpath.normpath(decoded) == decoded.rstrip("/") or decoded.endswith("/")
-    assert posixpath.normpath(decoded).startswith("/open-apis/")
-    assert "/./" not in decoded + "/" and "/../" not in decoded + "/"
+    resolved = posixpath.normpath(decoded)
+    assert resolved == decoded.removesuffix("/"), (path, resolved)
+    assert resolved == "/open-apis" or resolved.startswith("/open-apis/")

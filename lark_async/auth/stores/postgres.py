@@ -140,8 +140,9 @@ class PostgresTokenStore:
         check_box(box)
         self._box = box
         self._schema = validate_schema(schema)
-        check_int(min_size, "min_size", min=0, error=ConfigError)
-        check_int(max_size, "max_size", min=max(1, min_size), error=ConfigError)
+        # Each pooled connection is a server backend: thousands are a typo, not a pool.
+        check_int(min_size, "min_size", min=0, max=10_000, error=ConfigError)
+        check_int(max_size, "max_size", min=max(1, min_size), max=10_000, error=ConfigError)
         for name, seconds in (
             ("connect_timeout", connect_timeout),
             ("command_timeout", command_timeout),
