@@ -28,10 +28,22 @@ from lark_async.testing import FakeLark
 from tests.conftest import SUITE_LOG
 from tests.fuzz.checks import typed_or_ok, typed_or_ok_async
 from tests.fuzz.values import anything, strings
-from tests.helpers import APP_ID, APP_SECRET, client_for, emulator
+from tests.helpers import APP_ID, APP_SECRET, ThreadedEmulator, client_for, emulator
 
 ECHO = "/open-apis/emulator/v1/echo"
-UNREACHABLE = "http://127.0.0.1:9"  # nothing is sent by a constructor; if it were, it fails
+UNREACHABLE = "http://127.0.0.1:9"  # for clients that must never send anything at all
+
+
+@pytest.fixture(scope="module")
+def listening() -> Iterator[ThreadedEmulator]:
+    """An emulator that journals anything a constructor (or closing it) might send."""
+    with ThreadedEmulator() as emu:
+        yield emu
+
+
+def _nothing_sent(emu: ThreadedEmulator) -> None:
+    assert emu.fake is not None
+    assert len(emu.fake.journal) == 0, emu.fake.journal.entries()
 
 
 @pytest.fixture
@@ -70,11 +82,11 @@ INIT_ARGS = [
 ]
 
 
-def _build(arg: str, value: Any) -> LarkClient:
+def _build(arg: str, value: Any, domain: str = UNREACHABLE) -> LarkClient:
     kwargs: dict[str, Any] = {
         "app_id": APP_ID,
         "app_secret": APP_SECRET,
-        "domain": UNREACHABLE,
+        "domain": domain,
         "client_rate_limit": False,
     }
     kwargs[arg] = value
@@ -84,12 +96,15 @@ def _build(arg: str, value: Any) -> LarkClient:
 @pytest.mark.usefixtures("restore_logging")
 @pytest.mark.parametrize("arg", INIT_ARGS)
 @given(value=anything())
-def test_constructor_refuses_bad_values_by_name(arg: str, value: Any) -> None:
-    built = typed_or_ok(lambda: _build(arg, value), arg)
+def test_constructor_refuses_bad_values_by_name(
+    arg: str, value: Any, listening: ThreadedEmulator
+) -> None:
+    built = typed_or_ok(lambda: _build(arg, value, listening.url), arg)
     if isinstance(built, LarkClient):
         _close(built)  # closing what was built never fails either
     elif arg not in ("app_id", "app_secret"):  # an app without its secret is "no app"
         assert isinstance(built, ConfigError), repr(built)
+    _nothing_sent(listening)
 
 
 # Values that look right but are not: each must be refused, naming the argument.
