@@ -265,3 +265,18 @@ async def test_a_closed_registry_is_a_typed_error(tmp_path: Path) -> None:
     reg = AppRegistry(tmp_path / "apps.sqlite3", BOX)
     with pytest.raises(ConfigError, match="not open"):
         await reg.list()
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql://[", "POSTGRESQL://u:p@[::1/db", "sqlite:///", "nope://x", " "]
+)
+def test_store_urls_that_are_not_ones(url: str) -> None:
+    with pytest.raises(ConfigError, match="token_store"):
+        store_from_url(url, BOX)
+
+
+def test_huge_busy_timeouts_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="busy_timeout"):
+        SQLiteTokenStore(tmp_path / "t.db", BOX, busy_timeout=1e308)
+    with pytest.raises(ConfigError, match="busy_timeout"):
+        AppRegistry(tmp_path / "a.db", BOX, busy_timeout=1e308)

@@ -45,7 +45,13 @@ def validate_schema(schema: str) -> str:
 
 def parse_postgres_url(url: str) -> tuple[str, str | None]:
     """Split an optional ``?schema=NAME`` off a PostgreSQL URL: ``(dsn, schema)``."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unbalanced "[" of an IPv6 host; the URL may hold a password
+        raise ConfigError(
+            "not a valid PostgreSQL URL",
+            hint="use postgresql://user:password@host:5432/database[?schema=name]",
+        ) from None
     if parts.scheme not in _SCHEMES:
         raise ConfigError(
             f"not a PostgreSQL URL (scheme {parts.scheme!r})",

@@ -81,7 +81,7 @@ class SQLiteTokenStore:
         check_box(box)
         self._box = box
         self._busy_ms = int(
-            check_number(busy_timeout, "busy_timeout", min=0, error=ConfigError) * 1000
+            check_number(busy_timeout, "busy_timeout", min=0, max=86_400, error=ConfigError) * 1000
         )
         # One connection per event loop (see lark_async.core.perloop).
         self._conns: PerLoop[aiosqlite.Connection] = PerLoop(
