@@ -153,7 +153,7 @@ class AppClient:
 
         ``resume``: after a broken transfer, retry with ``Range`` for the rest.
         """
-        check_download(dest, chunk_size)
+        check_download(dest, chunk_size, resume)
         opts = RequestOptions.build(
             method,
             path,

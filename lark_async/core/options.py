@@ -380,8 +380,9 @@ def check_path(path: object) -> str:
     return path
 
 
-def check_download(dest: object, chunk_size: object) -> None:
-    """``download``'s own arguments: where the body goes, and in what pieces."""
+def check_download(dest: object, chunk_size: object, resume: object = False) -> None:
+    """``download``'s own arguments: where the body goes, in what pieces, resumed or not."""
+    check_bool(resume, "resume")
     if isinstance(dest, Path):
         pass
     elif isinstance(dest, io.TextIOBase) or not all(

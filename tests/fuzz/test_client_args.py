@@ -299,7 +299,16 @@ async def test_request_refuses_bad_values_by_name(
     await _sent_nothing_if_refused(fake, outcome)
 
 
-DOWNLOAD_ARGS = ["dest", "chunk_size", "params", "headers", "timeout", "max_retries", "path"]
+DOWNLOAD_ARGS = [
+    "dest",
+    "chunk_size",
+    "params",
+    "headers",
+    "timeout",
+    "max_retries",
+    "path",
+    "resume",
+]
 
 
 @pytest.mark.parametrize("arg", DOWNLOAD_ARGS)
