@@ -715,11 +715,7 @@ def _check_retry(retry: object) -> None:
         raise bad_argument(
             "retry", f"must be a RetryPolicy, not {type(retry).__name__}", error=ConfigError
         )
-    for name in ("max_retries", "token_refetches"):
-        check_int(getattr(retry, name), f"retry.{name}", min=0, error=ConfigError)
-    for name in ("backoff_base", "backoff_max", "rate_limit_default_wait", "rate_limit_max_wait"):
-        check_number(getattr(retry, name), f"retry.{name}", min=0, error=ConfigError)
-    check_number(retry.jitter, "retry.jitter", min=0, max=1, error=ConfigError)
+    retry.check("retry.", ConfigError)  # fields may have changed since it was made
 
 
 def _check_rate_limits(rate_limits: object) -> None:

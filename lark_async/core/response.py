@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from lark_async.core.errors import LarkError
+from lark_async.core.errors import InvalidParameter, LarkError
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -59,6 +59,8 @@ class LarkResponse(Generic[T]):
 
     @classmethod
     def failure(cls, error: LarkError, *, request_id: str, attempts: int = 1) -> LarkResponse[Any]:
+        if not isinstance(error, LarkError):
+            raise InvalidParameter(f"error must be a LarkError, not {type(error).__name__}")
         error.request_id = error.request_id or request_id
         return LarkResponse(
             ok=False,

@@ -14,7 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from lark_async.core.errors import ErrorKind, LarkError, OutcomeUnknown, TokenInvalid
+from lark_async.core.checks import check_int, check_number
+from lark_async.core.errors import (
+    ErrorKind,
+    InvalidParameter,
+    LarkError,
+    OutcomeUnknown,
+    TokenInvalid,
+)
 
 _RNG = random.Random()
 
@@ -56,6 +63,22 @@ class RetryPolicy:
     rate_limit_default_wait: float = 30.0
     rate_limit_max_wait: float = 60.0
     token_refetches: int = 2
+
+    def __post_init__(self) -> None:
+        self.check()
+
+    def check(self, prefix: str = "", error: type[LarkError] = InvalidParameter) -> None:
+        """Refuse fields that make no sense, naming them (``prefix``: e.g. ``"retry."``)."""
+        for name in ("max_retries", "token_refetches"):
+            check_int(getattr(self, name), prefix + name, min=0, error=error)
+        for name in (
+            "backoff_base",
+            "backoff_max",
+            "rate_limit_default_wait",
+            "rate_limit_max_wait",
+        ):
+            check_number(getattr(self, name), prefix + name, min=0, error=error)
+        check_number(self.jitter, prefix + "jitter", min=0, max=1, error=error)
 
     def backoff(self, retry_index: int, rng: random.Random | None = None) -> float:
         return backoff(

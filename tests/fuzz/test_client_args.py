@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from lark_async import LarkClient
 from lark_async.core.clock import FakeClock
-from lark_async.core.errors import ConfigError, LarkError
+from lark_async.core.errors import ConfigError, InvalidParameter, LarkError
 from lark_async.core.logging import configure_logging
 from lark_async.core.ratelimit import Limit, Pace
 from lark_async.core.retry import RetryPolicy
@@ -107,6 +107,12 @@ def test_constructor_refuses_bad_values_by_name(
     _nothing_sent(listening)
 
 
+def _changed(policy: RetryPolicy, **fields: object) -> RetryPolicy:
+    for name, value in fields.items():
+        setattr(policy, name, value)
+    return policy
+
+
 # Values that look right but are not: each must be refused, naming the argument.
 REFUSED = [
     ("max_retries", "3"),
@@ -135,8 +141,8 @@ REFUSED = [
     ("timeout", float("inf")),
     ("timeout", True),
     ("retry", {"max_retries": 3}),
-    ("retry", RetryPolicy(max_retries="3")),  # type: ignore[arg-type]
-    ("retry", RetryPolicy(jitter=float("nan"))),
+    ("retry", _changed(RetryPolicy(), max_retries="3")),  # changed after it was made
+    ("retry", _changed(RetryPolicy(), jitter=float("nan"))),
     ("rate_limits", 5),
     ("rate_limits", {"im": "50/s"}),
     ("rate_limits", {"im": (float("inf"), 1)}),
@@ -388,3 +394,12 @@ def test_app_client_constructor(arg: str, value: Any) -> None:
     kwargs: dict[str, Any] = {"client": lark, "app_id": APP_ID, arg: value}
     typed_or_ok(lambda: AppClient(**kwargs), arg)
     _close(lark)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("max_retries", "3"), ("max_retries", -1), ("jitter", float("nan")), ("backoff_max", -1.0)],
+)
+def test_retry_policy_refuses_bad_fields_naming_them(field: str, value: object) -> None:
+    with pytest.raises(InvalidParameter, match=field):
+        RetryPolicy(**{field: value})  # type: ignore[arg-type]
