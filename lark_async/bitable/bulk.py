@@ -139,6 +139,18 @@ class BulkWriter:
         rng: random.Random | None = None,
         **defaults: Any,
     ) -> None:
+        if not callable(request):
+            raise InvalidParameter(f"request must be callable, got {type(request).__name__}")
+        if not callable(getattr(clock, "monotonic", None)) or not callable(
+            getattr(clock, "sleep", None)
+        ):
+            raise InvalidParameter(
+                f"clock must be a Clock (monotonic() and sleep()), got {type(clock).__name__}"
+            )
+        if slots is not None and not isinstance(slots, WriteSlots):
+            raise InvalidParameter(f"slots must be WriteSlots, got {type(slots).__name__}")
+        if rng is not None and not isinstance(rng, random.Random):
+            raise InvalidParameter(f"rng must be a random.Random, got {type(rng).__name__}")
         self._request = request
         self._clock = clock
         self.slots = slots or WriteSlots()
@@ -147,12 +159,14 @@ class BulkWriter:
             self.defaults = BulkOptions(**defaults)
         except TypeError as exc:
             raise InvalidParameter(f"unknown bulk option: {exc}") from None
+        self.defaults.checked(checks.MAX_BATCH_WRITE)  # bad defaults fail here, not at a run
 
     # -- public operations ----------------------------------------------------
     async def create(
         self, app_token: str, table_id: str, rows: Rows[Mapping[str, Any]], **options: Any
     ) -> BulkReport:
         """Create one record per row (a mapping of field name to value)."""
+        _check_rows(rows, "rows")
         return await self._run("create", app_token, table_id, rows, options)
 
     async def update(
@@ -160,6 +174,7 @@ class BulkWriter:
     ) -> BulkReport:
         """Update records: rows are ``{"record_id": ..., "fields": {...}}`` or
         ``(record_id, fields)`` pairs (or ``Record`` objects)."""
+        _check_rows(rows, "rows")
         return await self._run("update", app_token, table_id, rows, options)
 
     async def upsert(
@@ -180,9 +195,10 @@ class BulkWriter:
         the key → record_id index is kept for the run, so a key repeated later in the
         input updates the record made earlier, and repeats within one chunk are merged.
         """
-        if not isinstance(key, str) or not key:
+        _check_rows(rows, "rows")
+        if not isinstance(key, str) or not key or not key.isprintable():
             raise InvalidParameter("upsert needs key=<field name>", hint='e.g. key="Email"')
-        if lookup not in ("scan", "search"):
+        if not isinstance(lookup, str) or lookup not in ("scan", "search"):
             raise InvalidParameter(f"lookup must be 'scan' or 'search', got {lookup!r}")
         return await self._run("upsert", app_token, table_id, rows, options, key=key, lookup=lookup)
 
@@ -190,6 +206,7 @@ class BulkWriter:
         self, app_token: str, table_id: str, record_ids: Rows[Any], **options: Any
     ) -> BulkReport:
         """Delete records by id (strings, ``{"record_id": ...}`` or ``Record`` objects)."""
+        _check_rows(record_ids, "record_ids")
         return await self._run("delete", app_token, table_id, record_ids, options)
 
     # -- the run ---------------------------------------------------------------
@@ -662,3 +679,14 @@ class BulkWriter:
             for rid in data.get("forbidden_record_ids") or []:
                 present.add(str(rid))  # cannot tell: treat as still there, the resend decides
         return [r for r in rows if r.record_id in present], None
+
+
+def _check_rows(rows: object, name: str) -> None:
+    """Rows come as an iterable; one row (a mapping or a string) is not a list of them."""
+    if isinstance(rows, (str, bytes, bytearray, Mapping)) or not isinstance(
+        rows, (Iterable, AsyncIterable)
+    ):
+        raise InvalidParameter(
+            f"{name} must be an iterable of rows, not a {type(rows).__name__}",
+            hint="pass a list, a generator or an async iterator of rows",
+        )
