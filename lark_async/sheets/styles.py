@@ -205,6 +205,8 @@ class CellStyle:
     def with_alignment(
         self, *, horizontal: HAlign | str | None = None, vertical: VAlign | str | None = None
     ) -> CellStyle:
+        horizontal = _enum(horizontal, HAlign, "horizontal")
+        vertical = _enum(vertical, VAlign, "vertical")
         return self._with({"h_align": horizontal, "v_align": vertical})
 
     def with_border(self, border: BorderType | str, *, color: str | None = None) -> CellStyle:
