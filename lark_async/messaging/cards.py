@@ -371,7 +371,7 @@ class Option:
     label: str
     value: str
 
-    def checked(self) -> Option:
+    def _checked(self) -> Option:
         require_text("label", self.label, max_bytes=MAX_CARD_BYTES)
         require_token("value", self.value)
         return self
@@ -450,9 +450,9 @@ def _sequence(parameter: str, value: Any) -> Sequence[Any]:
 
 def _option(value: Any) -> Option:
     if isinstance(value, Option):
-        return value.checked()
+        return value._checked()
     if isinstance(value, tuple) and len(value) == 2:
-        return Option(*value).checked()
+        return Option(*value)._checked()
     raise invalid(
         "options",
         f"{type(value).__name__} is not an option",

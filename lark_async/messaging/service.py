@@ -10,6 +10,7 @@ reused by the transport's retries, so a retried send is delivered once.
 from __future__ import annotations
 
 import inspect
+import io
 import math
 import os
 import re
@@ -661,6 +662,8 @@ class Messaging(Service):
         )
         if not isinstance(target, Path) and not callable(getattr(target, "write", None)):
             raise invalid("dest", f"{type(dest).__name__} is not writable", "a path or binary file")
+        if isinstance(target, io.TextIOBase):  # it would refuse the bytes mid-download
+            raise invalid("dest", "is a text-mode file", "open it with mode 'wb'")
         resp = await self._ctx.download("GET", path, target, params=params)
         codes.refine(resp, "get")
         return resp

@@ -122,3 +122,13 @@ async def test_bad_argument_is_refused_before_sending(
         await run(lambda: getattr(service, method)(**kwargs), env.fake.journal, arg)
     finally:
         service.configure_pacing()  # a bad value that was accepted must not slow later sends
+
+
+async def test_a_text_mode_file_is_refused_as_download_dest(env: Env) -> None:
+    import io
+
+    from lark_async.core.errors import InvalidParameter
+
+    with pytest.raises(InvalidParameter, match="dest"):
+        await env.messaging.download_file("file_v2_key", io.StringIO())
+    assert len(env.fake.journal) == 0
