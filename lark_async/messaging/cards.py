@@ -371,9 +371,10 @@ class Option:
     label: str
     value: str
 
-    def _checked(self) -> Option:
-        require_text("label", self.label, max_bytes=MAX_CARD_BYTES)
-        require_token("value", self.value)
+    def _checked(self, where: str = "") -> Option:
+        """Checked; ``where`` names the argument it came in (``options[2]``) if not built."""
+        require_text(where or "label", self.label, max_bytes=MAX_CARD_BYTES)
+        require_token(where or "value", self.value)
         return self
 
 
@@ -389,7 +390,7 @@ class Select(CardElement):
     required: bool = False
 
     def _build(self) -> dict[str, Any]:
-        opts = [_option(o) for o in _sequence("options", self.options)]
+        opts = [_option(o, i) for i, o in enumerate(_sequence("options", self.options))]
         optional_str("placeholder", self.placeholder, max_bytes=MAX_CARD_BYTES)
         require_bool("multi", self.multi)
         require_bool("required", self.required)
@@ -448,13 +449,13 @@ def _sequence(parameter: str, value: Any) -> Sequence[Any]:
     return value
 
 
-def _option(value: Any) -> Option:
+def _option(value: Any, index: int) -> Option:
     if isinstance(value, Option):
         return value._checked()
     if isinstance(value, tuple) and len(value) == 2:
-        return Option(*value)._checked()
+        return Option(*value)._checked(f"options[{index}]")
     raise invalid(
-        "options",
+        f"options[{index}]",
         f"{type(value).__name__} is not an option",
         'give Option(label, value) or (label, value) pairs, e.g. ("High", "p1")',
     )
