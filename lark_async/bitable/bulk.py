@@ -152,6 +152,18 @@ class BulkWriter:
         request_holds_slot: bool = False,
         **defaults: Any,
     ) -> None:
+        if not callable(request):
+            raise InvalidParameter(f"request must be callable, got {type(request).__name__}")
+        if not callable(getattr(clock, "monotonic", None)) or not callable(
+            getattr(clock, "sleep", None)
+        ):
+            raise InvalidParameter(
+                f"clock must be a Clock (monotonic() and sleep()), got {type(clock).__name__}"
+            )
+        if slots is not None and not isinstance(slots, WriteSlots):
+            raise InvalidParameter(f"slots must be WriteSlots, got {type(slots).__name__}")
+        if rng is not None and not isinstance(rng, random.Random):
+            raise InvalidParameter(f"rng must be a random.Random, got {type(rng).__name__}")
         self._request = request
         self._clock = clock
         self.slots = slots or WriteSlots()
@@ -163,6 +175,7 @@ class BulkWriter:
             self.defaults = BulkOptions(**defaults)
         except TypeError as exc:
             raise InvalidParameter(f"unknown bulk option: {exc}") from None
+        self.defaults.checked(checks.MAX_BATCH_WRITE)  # bad defaults fail here, not at a run
 
     # -- public operations ----------------------------------------------------
     async def create(
@@ -175,6 +188,7 @@ class BulkWriter:
         chunk whose answer stays lost is settled by reading those keys back,
         instead of being reported as unknown.
         """
+        _check_rows(rows, "rows")
         return await self._run("create", app_token, table_id, rows, options)
 
     async def update(
@@ -182,6 +196,7 @@ class BulkWriter:
     ) -> BulkReport:
         """Update records: rows are ``{"record_id": ..., "fields": {...}}`` or
         ``(record_id, fields)`` pairs (or ``Record`` objects)."""
+        _check_rows(rows, "rows")
         return await self._run("update", app_token, table_id, rows, options)
 
     async def upsert(
@@ -202,9 +217,10 @@ class BulkWriter:
         the key → record_id index is kept for the run, so a key repeated later in the
         input updates the record made earlier, and repeats within one chunk are merged.
         """
-        if not isinstance(key, str) or not key:
+        _check_rows(rows, "rows")
+        if not isinstance(key, str) or not key or not key.isprintable():
             raise InvalidParameter("upsert needs key=<field name>", hint='e.g. key="Email"')
-        if lookup not in ("scan", "search"):
+        if not isinstance(lookup, str) or lookup not in ("scan", "search"):
             raise InvalidParameter(f"lookup must be 'scan' or 'search', got {lookup!r}")
         return await self._run("upsert", app_token, table_id, rows, options, key=key, lookup=lookup)
 
@@ -212,6 +228,7 @@ class BulkWriter:
         self, app_token: str, table_id: str, record_ids: Rows[Any], **options: Any
     ) -> BulkReport:
         """Delete records by id (strings, ``{"record_id": ...}`` or ``Record`` objects)."""
+        _check_rows(record_ids, "record_ids")
         return await self._run("delete", app_token, table_id, record_ids, options)
 
     # -- the run ---------------------------------------------------------------
@@ -866,3 +883,14 @@ def _not_written(err: LarkError) -> LarkError:
     err.details["settled"] = "not written"
     err.hint = "reading the keys back showed these rows were not written; they can be sent again"
     return err
+
+
+def _check_rows(rows: object, name: str) -> None:
+    """Rows come as an iterable; one row (a mapping or a string) is not a list of them."""
+    if isinstance(rows, (str, bytes, bytearray, Mapping)) or not isinstance(
+        rows, (Iterable, AsyncIterable)
+    ):
+        raise InvalidParameter(
+            f"{name} must be an iterable of rows, not a {type(rows).__name__}",
+            hint="pass a list, a generator or an async iterator of rows",
+        )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from lark_async.core.checks import check_json
 from lark_async.core.errors import InvalidParameter
 
 MAX_BATCH_WRITE = 1000  # batch_create / batch_update (CONTRACT §9.3, §9.4)
@@ -18,7 +20,7 @@ MAX_FIELDS = 300  # fields per table (§9)
 MAX_FIELD_NAMES = 200  # field_names in a search (§9.6)
 USER_ID_TYPES = ("open_id", "union_id", "user_id")
 
-_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+_ID = re.compile(r"^[A-Za-z0-9_-]+\Z")
 
 
 def check_token(value: object, name: str, *, max_len: int, prefix: str | None = None) -> str:
@@ -60,7 +62,7 @@ def view_id(value: object) -> str:
 
 
 def user_id_type(value: str | None) -> str | None:
-    if value is not None and value not in USER_ID_TYPES:
+    if value is not None and (not isinstance(value, str) or value not in USER_ID_TYPES):
         raise InvalidParameter(
             f"user_id_type must be one of {', '.join(USER_ID_TYPES)}, got {value!r}",
             hint="user_id_type decides how person fields are written and read",
@@ -73,7 +75,7 @@ def client_token(value: str | None) -> str:
     if value is None:
         return str(uuid.uuid4())
     try:
-        parsed = uuid.UUID(value)
+        parsed = uuid.UUID(value) if isinstance(value, str) else None
     except (ValueError, AttributeError, TypeError):
         parsed = None
     if parsed is None or parsed.version != 4 or str(parsed) != value.lower():
@@ -101,10 +103,51 @@ def fields(value: object, name: str = "fields") -> dict[str, Any]:
     for key in value:
         if not isinstance(key, str) or not key.strip():
             raise InvalidParameter(
-                f"{name} keys must be non-empty field names, got {key!r}",
+                f"{name} keys must be non-empty field names, got {key!r:.60}",
                 hint="keys are the field names shown in the table header",
             )
-    return dict(value)
+    out = dict(value)
+    json_value(out, name)
+    return out
+
+
+def json_value(value: object, name: str) -> None:
+    """Something both JSON encoders take as is, with finite numbers only.
+
+    The transport's (orjson) refuses lone surrogates, ints beyond 64 bits and
+    non-str keys; the standard library's refuses NaN, infinity and types JSON
+    does not have (sets, bytes, datetimes); orjson would send NaN as null,
+    silently clearing a cell.
+    """
+    check_json(value, name)
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise InvalidParameter(
+            f"{name} is not JSON-serialisable: {reason}",
+            hint="cell values are str, int, float (finite), bool, None, lists and dicts; "
+            "write dates as epoch milliseconds",
+        ) from None
+
+
+def flag(value: object, name: str) -> bool:
+    """True or False: a truthy stand-in (``"no"``, ``1``) is refused rather than guessed."""
+    if not isinstance(value, bool):
+        raise InvalidParameter(
+            f"{name} must be True or False, got {type(value).__name__}", hint=f"{name}=True"
+        )
+    return value
+
+
+def text(value: object, name: str) -> str:
+    """A non-empty string that can be sent: printable, no lone surrogates."""
+    # isprintable() is False for control characters and for lone surrogates
+    if not isinstance(value, str) or not value or not value.isprintable():
+        raise InvalidParameter(
+            f"{name} must be a non-empty string of printable text, got {value!r:.60}"
+        )
+    return value
 
 
 def page_size(value: int, *, limit: int = MAX_PAGE_SIZE) -> int:
@@ -118,7 +161,7 @@ def page_size(value: int, *, limit: int = MAX_PAGE_SIZE) -> int:
 
 def count(items: object, name: str, *, limit: int) -> list[Any]:
     """A list argument with 1..limit entries."""
-    if isinstance(items, (str, bytes)) or not hasattr(items, "__iter__"):
+    if isinstance(items, (str, bytes, bytearray, Mapping)) or not hasattr(items, "__iter__"):
         raise InvalidParameter(f"{name} must be a list, got {type(items).__name__}")
     out = list(items)
     if not out:

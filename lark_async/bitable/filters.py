@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
+from lark_async.core.checks import has_surrogates
 from lark_async.core.errors import InvalidParameter
 
 MAX_CONDITIONS = 50
@@ -78,28 +80,29 @@ class DateValue:
     token: str
     ms: int | None = None
 
+    def __post_init__(self) -> None:
+        if self.token == "ExactDate":
+            _epoch_ms(self.ms, "ms")
+        elif self.ms is not None:
+            raise InvalidParameter(
+                f"ms is only for ExactDate, not {self.token!r:.40}", hint="leave ms out"
+            )
+        elif not isinstance(self.token, str) or self.token not in _DAY_TOKENS + _PERIOD_TOKENS:
+            raise InvalidParameter(
+                f"token: unknown date period {self.token!r:.40}",
+                hint="one of ExactDate, " + ", ".join(_DAY_TOKENS + _PERIOD_TOKENS),
+            )
+
     @classmethod
     def exact(cls, when: _dt.datetime | _dt.date | int) -> DateValue:
         """A day: a datetime (naive = UTC), a date (UTC midnight) or epoch milliseconds."""
-        if isinstance(when, bool):
-            raise InvalidParameter("a date cannot be a bool", hint="pass a date or epoch ms")
-        if isinstance(when, int):
-            return cls("ExactDate", when)
-        if isinstance(when, _dt.datetime):
-            aware = when if when.tzinfo else when.replace(tzinfo=_dt.UTC)
-            return cls("ExactDate", int(aware.timestamp() * 1000))
-        if isinstance(when, _dt.date):
-            midnight = _dt.datetime(when.year, when.month, when.day, tzinfo=_dt.UTC)
-            return cls("ExactDate", int(midnight.timestamp() * 1000))
-        raise InvalidParameter(
-            f"DateValue.exact needs a date, datetime or epoch ms, got {type(when).__name__}"
-        )
+        return cls("ExactDate", _to_ms(when, "when"))
 
     @classmethod
     def named(cls, token: str) -> DateValue:
-        if token not in _DAY_TOKENS + _PERIOD_TOKENS:
+        if not isinstance(token, str) or token not in _DAY_TOKENS + _PERIOD_TOKENS:
             raise InvalidParameter(
-                f"unknown date period {token!r}",
+                f"token: unknown date period {token!r:.40}",
                 hint="one of " + ", ".join(_DAY_TOKENS + _PERIOD_TOKENS),
             )
         return cls(token)
@@ -157,18 +160,58 @@ class DateValue:
         return [self.token, str(self.ms)] if self.token == "ExactDate" else [self.token]
 
 
-def _as_string(value: object, field_name: str) -> str:
+_MIN_MS = -(2**53)  # epoch milliseconds as Feishu stores them (a JSON-safe integer)
+_MAX_MS = 2**53
+
+
+def _epoch_ms(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not _MIN_MS <= value <= _MAX_MS:
+        raise InvalidParameter(
+            f"{name} must be epoch milliseconds (an int), got {value!r:.40}",
+            hint="e.g. int(datetime.timestamp() * 1000), or pass a date",
+        )
+    return value
+
+
+def _to_ms(when: object, name: str) -> int:
+    if isinstance(when, _dt.datetime):
+        aware = when if when.tzinfo else when.replace(tzinfo=_dt.UTC)
+        try:
+            return int(aware.timestamp() * 1000)
+        except (OverflowError, OSError, ValueError):  # beyond what the platform can convert
+            pass
+    elif isinstance(when, _dt.date):
+        midnight = _dt.datetime(when.year, when.month, when.day, tzinfo=_dt.UTC)
+        return int(midnight.timestamp() * 1000)
+    elif isinstance(when, int) and not isinstance(when, bool):
+        return _epoch_ms(when, name)
+    raise InvalidParameter(
+        f"{name} must be a date, a datetime or epoch ms, got {type(when).__name__}",
+        hint="pass a date or epoch ms",
+    )
+
+
+def _as_string(value: object, field_name: str, arg: str) -> str:
     if value is None:
         raise InvalidParameter(
-            f"filter value for {field_name!r} is None",
+            f"{arg}: a filter value for {field_name!r} is None",
             hint="use F(name).is_empty() / is_not_empty() to test for no value",
         )
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidParameter(
+            f"{arg}: filter values must be finite numbers; got {value} for {field_name!r}"
+        )
+    if isinstance(value, str) and (has_surrogates(value) or len(value) > MAX_FILTER_CHARS):
+        raise InvalidParameter(
+            f"{arg}: filter values must be valid text of at most {MAX_FILTER_CHARS} characters "
+            f"(field {field_name!r})"
+        )
     if isinstance(value, (int, float, str)):
         return str(value)
     raise InvalidParameter(
-        f"filter values must be str, int, float, bool or a date; got "
+        f"{arg}: filter values must be str, int, float, bool or a date; got "
         f"{type(value).__name__} for {field_name!r}",
         hint="person and link fields take ids as strings (ou_..., rec...)",
     )
@@ -181,6 +224,19 @@ class Condition:
     field_name: str
     operator: Op
     value: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _field_name(self.field_name, "field_name")
+        if not isinstance(self.operator, Op):
+            raise InvalidParameter(
+                f"operator must be an Op, got {self.operator!r:.40}",
+                hint='build conditions with F("name").is_(...) or condition(...)',
+            )
+        if not isinstance(self.value, tuple) or not all(isinstance(v, str) for v in self.value):
+            raise InvalidParameter(
+                "value must be a tuple of strings",
+                hint='build conditions with F("name").is_(...) or condition(...)',
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -198,50 +254,57 @@ class Condition:
 
 def condition(field_name: str, operator: Op | str, *values: object) -> Condition:
     """Build and check one condition; see the module docstring for the rules."""
-    if not isinstance(field_name, str) or not field_name.strip():
-        raise InvalidParameter("field_name must be a non-empty string", hint="the column's name")
+    return _condition(field_name, operator, values, "values")
+
+
+def _condition(
+    field_name: str, operator: Op | str, values: tuple[object, ...], arg: str
+) -> Condition:
+    """:func:`condition`; errors about the values name ``arg`` (the caller's argument)."""
+    _field_name(field_name, "field_name")
     try:
         op = Op(operator)
-    except ValueError:
+    except (ValueError, TypeError):
         raise InvalidParameter(
-            f"unknown operator {operator!r}",
+            f"unknown operator {operator!r:.40}",
             hint="one of " + ", ".join(o.value for o in Op) + " (like/in are not supported yet)",
         ) from None
     if op in _NO_VALUE:
         if values:
-            raise InvalidParameter(f"{op} takes no value (field {field_name!r})")
+            raise InvalidParameter(f"{arg}: {op} takes no value (field {field_name!r})")
         return Condition(field_name, op)
     if not values:
         raise InvalidParameter(
-            f"{op} needs a value (field {field_name!r})",
+            f"{arg}: {op} needs a value (field {field_name!r})",
             hint="use is_empty() to test for no value",
         )
     if len(values) > MAX_VALUES:
         raise InvalidParameter(
-            f"a condition takes at most {MAX_VALUES} values, got {len(values)} for {field_name!r}",
+            f"{arg}: a condition takes at most {MAX_VALUES} values, got {len(values)} "
+            f"for {field_name!r}",
             hint="split it into several conditions joined with Filter.any(...)",
         )
     dates = [
-        v if isinstance(v, DateValue) else DateValue.exact(v)
+        v if isinstance(v, DateValue) else DateValue("ExactDate", _to_ms(v, arg))
         for v in values
         if isinstance(v, (DateValue, _dt.date))
     ]
     if not dates:
-        return Condition(field_name, op, tuple(_as_string(v, field_name) for v in values))
+        return Condition(field_name, op, tuple(_as_string(v, field_name, arg) for v in values))
     if len(values) != 1:
         raise InvalidParameter(
-            f"a date condition takes exactly one date (field {field_name!r})",
+            f"{arg}: a date condition takes exactly one date (field {field_name!r})",
             hint="combine several dates with Filter.any(...)",
         )
     date = dates[0]
     if op not in _DATE_OPS:
         raise InvalidParameter(
-            f"date fields support is, isGreater and isLess, not {op} (field {field_name!r})",
+            f"{arg}: date fields support is, isGreater and isLess, not {op} (field {field_name!r})",
             hint="for 'on or after' use Filter.any(F(x).on(d), F(x).after(d))",
         )
     if date.period_only and op is not Op.IS:
         raise InvalidParameter(
-            f"the period {date.token} can only be matched with is (field {field_name!r})",
+            f"{arg}: the period {date.token} can only be matched with is (field {field_name!r})",
             hint="compare with Today/Tomorrow/Yesterday or an exact date instead",
         )
     return Condition(field_name, op, tuple(date.to_value()))
@@ -253,25 +316,23 @@ class F:
     __slots__ = ("name",)
 
     def __init__(self, name: str) -> None:
-        if not isinstance(name, str) or not name.strip():
-            raise InvalidParameter("F() needs a field name", hint='e.g. F("Status")')
-        self.name = name
+        self.name = _field_name(name, "name")
 
     def is_(self, *values: object) -> Condition:
-        return condition(self.name, Op.IS, *values)
+        return _condition(self.name, Op.IS, values, "values")
 
     eq = is_
 
     def is_not(self, *values: object) -> Condition:
-        return condition(self.name, Op.IS_NOT, *values)
+        return _condition(self.name, Op.IS_NOT, values, "values")
 
     ne = is_not
 
     def contains(self, *values: object) -> Condition:
-        return condition(self.name, Op.CONTAINS, *values)
+        return _condition(self.name, Op.CONTAINS, values, "values")
 
     def does_not_contain(self, *values: object) -> Condition:
-        return condition(self.name, Op.DOES_NOT_CONTAIN, *values)
+        return _condition(self.name, Op.DOES_NOT_CONTAIN, values, "values")
 
     def is_empty(self) -> Condition:
         return condition(self.name, Op.IS_EMPTY)
@@ -280,33 +341,44 @@ class F:
         return condition(self.name, Op.IS_NOT_EMPTY)
 
     def gt(self, value: object) -> Condition:
-        return condition(self.name, Op.IS_GREATER, value)
+        return _condition(self.name, Op.IS_GREATER, (value,), "value")
 
     def ge(self, value: object) -> Condition:
-        return condition(self.name, Op.IS_GREATER_EQUAL, value)
+        return _condition(self.name, Op.IS_GREATER_EQUAL, (value,), "value")
 
     def lt(self, value: object) -> Condition:
-        return condition(self.name, Op.IS_LESS, value)
+        return _condition(self.name, Op.IS_LESS, (value,), "value")
 
     def le(self, value: object) -> Condition:
-        return condition(self.name, Op.IS_LESS_EQUAL, value)
+        return _condition(self.name, Op.IS_LESS_EQUAL, (value,), "value")
 
     # dates read better with their own words
     def on(self, day: DateValue | _dt.date | int) -> Condition:
-        return condition(self.name, Op.IS, _date(day))
+        return _condition(self.name, Op.IS, (_date(day),), "day")
 
     def before(self, day: DateValue | _dt.date | int) -> Condition:
-        return condition(self.name, Op.IS_LESS, _date(day))
+        return _condition(self.name, Op.IS_LESS, (_date(day),), "day")
 
     def after(self, day: DateValue | _dt.date | int) -> Condition:
-        return condition(self.name, Op.IS_GREATER, _date(day))
+        return _condition(self.name, Op.IS_GREATER, (_date(day),), "day")
 
     def __repr__(self) -> str:
         return f"F({self.name!r})"
 
 
 def _date(day: DateValue | _dt.date | int) -> DateValue:
-    return day if isinstance(day, DateValue) else DateValue.exact(day)
+    return day if isinstance(day, DateValue) else DateValue("ExactDate", _to_ms(day, "day"))
+
+
+def _field_name(name: object, parameter: str) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidParameter(
+            f"{parameter}: a field name must be a non-empty string, got {name!r:.40}",
+            hint='the column\'s name, e.g. F("Status")',
+        )
+    if has_surrogates(name) or len(name) > MAX_FILTER_CHARS:
+        raise InvalidParameter(f"{parameter}: {name[:40]!r} is not a usable field name")
+    return name
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,6 +388,20 @@ class Filter:
     conjunction: Conjunction
     conditions: tuple[Condition, ...] = ()
     children: tuple[Filter, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.conjunction not in ("and", "or"):
+            raise InvalidParameter(
+                f"conjunction must be 'and' or 'or', got {self.conjunction!r:.40}",
+                hint="build filters with Filter.all(...) / Filter.any(...)",
+            )
+        for name, kind in (("conditions", Condition), ("children", Filter)):
+            parts = getattr(self, name)
+            if not isinstance(parts, tuple) or not all(isinstance(p, kind) for p in parts):
+                raise InvalidParameter(
+                    f"{name} must be a tuple of {kind.__name__}",
+                    hint="build filters with Filter.all(...) / Filter.any(...)",
+                )
 
     @classmethod
     def all(cls, *parts: Condition | Filter) -> Filter:
@@ -346,7 +432,7 @@ class Filter:
                     children.append(part)
             else:
                 raise InvalidParameter(
-                    f"filters combine conditions and filters, not {type(part).__name__}",
+                    f"parts must be conditions or filters, not {type(part).__name__}",
                     hint='build conditions with F("name").is_(...)',
                 )
         if not conditions and not children:
@@ -402,16 +488,25 @@ class Sort:
     field_name: str
     desc: bool = False
 
+    def __post_init__(self) -> None:
+        _field_name(self.field_name, "field_name")
+        if not isinstance(self.desc, bool):
+            raise InvalidParameter(f"desc must be True or False, got {self.desc!r:.40}")
+
     @classmethod
     def parse(cls, key: Sort | str) -> Sort:
         if isinstance(key, Sort):
             return key
         if not isinstance(key, str) or not key.strip("-").strip():
             raise InvalidParameter(
-                f"a sort key is a field name or Sort(...), got {key!r}",
+                f"sort keys are field names or Sort(...), got {key!r:.40}",
                 hint='e.g. sort=["-Count", "Name"]',
             )
-        return cls(key[1:], True) if key.startswith("-") else cls(key)
+        name = key[1:] if key.startswith("-") else key
+        try:
+            return cls(name, key.startswith("-"))
+        except InvalidParameter as exc:
+            raise InvalidParameter(f"sort keys: {exc.message}", hint=exc.hint) from None
 
     def to_dict(self) -> dict[str, Any]:
         return {"field_name": self.field_name, "desc": self.desc}
@@ -421,6 +516,11 @@ def sort_spec(keys: Sequence[Sort | str] | Sort | str) -> list[dict[str, Any]]:
     """The request's ``sort`` list, checked against Feishu's limits."""
     if isinstance(keys, (str, Sort)):
         keys = [keys]
+    if isinstance(keys, bytes | bytearray | Mapping) or not isinstance(keys, Iterable):
+        raise InvalidParameter(
+            f"keys: a sort is a field name, a Sort or a list of them, got {type(keys).__name__}",
+            hint='e.g. sort=["-Count", "Name"]',
+        )
     out = [Sort.parse(k).to_dict() for k in keys]
     if len(out) > MAX_SORT_KEYS:
         raise InvalidParameter(f"at most {MAX_SORT_KEYS} sort keys, got {len(out)}")

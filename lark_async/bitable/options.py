@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
@@ -62,37 +63,52 @@ class BulkOptions:
     failed_rows_kept: int = 10_000
 
     def checked(self, limit: int) -> BulkOptions:
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
+            raise InvalidParameter(f"limit must be an integer in 1..1000, got {limit!r:.40}")
         size = self.chunk_size if self.chunk_size is not None else limit
         if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= limit:
             raise InvalidParameter(
-                f"chunk_size must be an integer in 1..{limit}, got {self.chunk_size!r}",
+                f"chunk_size must be an integer in 1..{limit}, got {self.chunk_size!r:.40}",
                 hint=f"Feishu takes at most {limit} records per call for this operation",
             )
-        for name in ("max_attempts", "max_waits"):
+        for name, least in (
+            ("max_attempts", 1),
+            ("max_waits", 1),
+            ("max_split_calls", 0),
+            ("failed_rows_kept", 0),
+        ):
             value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise InvalidParameter(f"{name} must be an integer >= 1, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise InvalidParameter(f"{name} must be an integer >= {least}, got {value!r:.40}")
         if (
             isinstance(self.settle_rounds, bool)
             or not isinstance(self.settle_rounds, int)
             or self.settle_rounds < 0
         ):
             raise InvalidParameter(
-                f"settle_rounds must be an integer >= 0, got {self.settle_rounds!r}"
+                f"settle_rounds must be an integer >= 0, got {self.settle_rounds!r:.40}"
             )
         if self.key_field is not None and (
             not isinstance(self.key_field, str) or not self.key_field
         ):
             raise InvalidParameter(
-                f"key_field must be a field name, got {self.key_field!r}",
+                f"key_field must be a field name, got {self.key_field!r:.40}",
                 hint='e.g. key_field="Email"',
             )
-        if self.max_split_calls < 0:
-            raise InvalidParameter("max_split_calls must be >= 0")
-        if self.backoff_base < 0 or self.backoff_max < 0 or self.rate_limit_wait < 0:
-            raise InvalidParameter("backoff and wait times must be >= 0")
-        if self.timeout is not None and self.timeout <= 0:
-            raise InvalidParameter(f"timeout must be positive, got {self.timeout}")
+        for name in ("backoff_base", "backoff_max", "conflict_backoff", "rate_limit_wait"):
+            _seconds(name, getattr(self, name), zero_ok=True)
+        if self.timeout is not None:
+            _seconds("timeout", self.timeout, zero_ok=False)
+        for name in ("validate", "collect_record_ids"):
+            if not isinstance(getattr(self, name), bool):
+                raise InvalidParameter(
+                    f"{name} must be True or False, got {getattr(self, name)!r:.40}"
+                )
+        if self.on_progress is not None and not callable(self.on_progress):
+            raise InvalidParameter(
+                f"on_progress must be callable, got {type(self.on_progress).__name__}",
+                hint="a function (sync or async) taking a BulkProgress",
+            )
         checks.user_id_type(self.user_id_type)
         return replace(self, chunk_size=size)
 
@@ -100,6 +116,26 @@ class BulkOptions:
 def table_key(app_token: str, table_id: str) -> str:
     """The write-slot key of one table."""
     return f"{app_token}/{table_id}"
+
+
+# An hour: past any wait Feishu asks for; beyond it a setting is a mistake (ms for s?).
+_MAX_SECONDS = 3600.0
+
+
+def _seconds(name: str, value: object, *, zero_ok: bool) -> None:
+    ok = (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and not (isinstance(value, float) and math.isnan(value))
+        and (value >= 0 if zero_ok else value > 0)
+        and value <= _MAX_SECONDS
+    )
+    if not ok:
+        least = ">= 0" if zero_ok else "> 0"
+        raise InvalidParameter(
+            f"{name} must be a number of seconds {least} and at most {_MAX_SECONDS:g}, "
+            f"got {value!r:.40}"
+        )
 
 
 class WriteSlots:
@@ -129,6 +165,8 @@ class WriteSlots:
 
     def hold(self, key: str) -> AbstractAsyncContextManager[object]:
         """The slot of ``key`` (see :func:`table_key`), to hold around one request."""
+        if not isinstance(key, str):
+            raise InvalidParameter(f"key must be a str (see table_key), not {type(key).__name__}")
         slot = self._tables.get(key)
         if slot is None:
             slot = self._tables[key] = asyncio.Semaphore(self.per_table)
@@ -136,6 +174,8 @@ class WriteSlots:
 
     def table(self, app_token: str, table_id: str) -> AbstractAsyncContextManager[object]:
         """The slot of one table (``hold(table_key(app_token, table_id))``)."""
+        if not isinstance(app_token, str) or not isinstance(table_id, str):
+            raise InvalidParameter("app_token and table_id must be strings")
         return self.hold(table_key(app_token, table_id))
 
     def slot_for(self, app_token: str, table_id: str) -> SlotFactory:

@@ -60,8 +60,13 @@ def fields_of(value: Any, index: int) -> dict[str, Any]:
         raise bad_row(index, "has no fields", "give at least one field value")
     for name in value:
         if not isinstance(name, str) or not name:
-            raise bad_row(index, f"field names must be non-empty strings, got {name!r}")
-    return value if isinstance(value, dict) else dict(value)
+            raise bad_row(index, f"field names must be non-empty strings, got {name!r:.60}")
+    out = value if isinstance(value, dict) else dict(value)
+    try:
+        checks.json_value(out, "fields")
+    except InvalidParameter as exc:
+        raise bad_row(index, exc.message, exc.hint) from None
+    return out
 
 
 def record_id_of(value: Any, index: int) -> str:
@@ -75,9 +80,12 @@ def record_id_of(value: Any, index: int) -> str:
 
 
 def normalise_key(value: Any) -> str | None:
-    """A key cell as a comparable string (text segments joined, 3.0 == 3); None if empty."""
+    """A key cell as a comparable string (text segments joined, 3.0 == 3); None if empty.
+
+    A value that is not JSON (a set, an object) is refused with ``InvalidParameter``.
+    """
     value = plain_text(value)
-    if value is None or value in ("", []):
+    if value is None or (isinstance(value, str | list) and not value):
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -87,7 +95,13 @@ def normalise_key(value: Any) -> str | None:
         return str(value)
     if isinstance(value, dict) and "link" in value:
         return str(value["link"])
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    try:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    except (TypeError, ValueError, RecursionError):
+        raise InvalidParameter(
+            f"value: a {type(value).__name__} holding non-JSON values cannot be a key",
+            hint="key cells are text, numbers, booleans, or JSON lists/objects",
+        ) from None
 
 
 def update_parts(source: Any, index: int) -> tuple[str, Any]:

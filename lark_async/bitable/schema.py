@@ -15,8 +15,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from lark_async.bitable.models import READ_ONLY_TYPES, FieldType, TableField, plain_text
+from lark_async.core.errors import InvalidParameter
 
-_PHONE = re.compile(r"^\+?\d*$")
+_PHONE = re.compile(r"^\+?\d*\Z")
 _TRUE = frozenset({"true", "1", "yes", "y", "t", "on", "checked"})
 _FALSE = frozenset({"false", "0", "no", "n", "f", "off", "unchecked", ""})
 
@@ -25,7 +26,19 @@ class Schema:
     """Field name → :class:`TableField`, with row checks per field type (CONTRACT §9.1)."""
 
     def __init__(self, fields: Iterable[TableField]) -> None:
-        self.fields: dict[str, TableField] = {f.field_name: f for f in fields}
+        if isinstance(fields, str | bytes | Mapping) or not isinstance(fields, Iterable):
+            raise InvalidParameter(
+                f"fields must be a list of TableField, got {type(fields).__name__}",
+                hint="e.g. Schema(await lark.bitable.list_fields(app, table).to_list())",
+            )
+        items = list(fields)
+        for f in items:
+            if not isinstance(f, TableField):
+                raise InvalidParameter(
+                    f"fields must hold TableField values, got {type(f).__name__}",
+                    hint="build them with TableField(field_name=..., type=...)",
+                )
+        self.fields: dict[str, TableField] = {f.field_name: f for f in items}
 
     @property
     def primary(self) -> TableField | None:
@@ -33,6 +46,7 @@ class Schema:
 
     def problem(self, row: Mapping[str, Any]) -> str | None:
         """Why Feishu would refuse this row, or None if it looks writable."""
+        _check_row(row)
         for name, value in row.items():
             spec = self.fields.get(name)
             if spec is None:
@@ -50,12 +64,19 @@ class Schema:
     def coerce_text(self, row: Mapping[str, str], *, list_sep: str = ",") -> dict[str, Any]:
         """CSV cells (strings) → values of each field's type; empty cells are left out.
 
-        Raises ValueError naming the field when a cell cannot be converted.
+        Raises ``InvalidParameter`` (a ValueError) naming the field when a cell
+        cannot be converted.
         """
+        _check_row(row)
+        _check_sep(list_sep)
         out: dict[str, Any] = {}
         for name, raw in row.items():
             if raw is None or raw == "":
                 continue
+            if not isinstance(raw, str):
+                raise InvalidParameter(
+                    f"row: {name!r:.40} holds a {type(raw).__name__}; CSV cells are text"
+                )
             spec = self.fields.get(name)
             if spec is None:
                 out[name] = raw  # the row check reports it
@@ -63,8 +84,20 @@ class Schema:
             try:
                 out[name] = _from_text(spec.type, raw, list_sep)
             except ValueError as exc:
-                raise ValueError(f"{name!r}: {exc}") from None
+                raise InvalidParameter(f"row: {name!r:.40}: {exc}") from None
         return out
+
+
+def _check_row(row: object) -> None:
+    if not isinstance(row, Mapping):
+        raise InvalidParameter(
+            f"row must be a mapping of field name to value, got {type(row).__name__}"
+        )
+
+
+def _check_sep(list_sep: object) -> None:
+    if not isinstance(list_sep, str) or not list_sep:
+        raise InvalidParameter(f"list_sep must be a non-empty string, got {list_sep!r:.40}")
 
 
 def _is_number(value: Any) -> bool:
@@ -168,6 +201,7 @@ def _date_ms(text: str) -> int:
 
 def to_text(value: Any, *, list_sep: str = ",") -> str:
     """A cell as CSV text; the inverse of :meth:`Schema.coerce_text` for common types."""
+    _check_sep(list_sep)
     value = plain_text(value)
     if value is None:
         return ""
@@ -183,4 +217,10 @@ def to_text(value: Any, *, list_sep: str = ",") -> str:
         return list_sep.join(value)
     if isinstance(value, list) and all(isinstance(v, dict) and "id" in v for v in value):
         return list_sep.join(str(v["id"]) for v in value)
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError):
+        raise InvalidParameter(
+            f"value: a {type(value).__name__} holding non-JSON values has no CSV text",
+            hint="cells are text, numbers, booleans, or JSON lists/objects",
+        ) from None

@@ -30,11 +30,23 @@ from lark_async.bitable.options import WriteSlots
 from lark_async.bitable.paging import Pages
 from lark_async.bitable.report import BulkReport
 from lark_async.bitable.rows import Rows, update_parts
+from lark_async.core.checks import has_surrogates
 from lark_async.core.errors import InvalidParameter, NotFound, OutcomeUnknown
 from lark_async.core.response import LarkResponse
 from lark_async.core.service import Service, ServiceContext, parse_model
 
 BASE = "/open-apis/bitable/v1/apps"
+_SEARCH_OPTIONS = frozenset(
+    {
+        "sort",
+        "field_names",
+        "view_id",
+        "automatic_fields",
+        "page_size",
+        "max_items",
+        "user_id_type",
+    }
+)
 
 FilterLike = Filter | Condition | Mapping[str, Any]
 
@@ -43,7 +55,7 @@ def _table_path(app_token: str, table_id: str) -> str:
     return f"{BASE}/{checks.app_token(app_token)}/tables/{checks.table_id(table_id)}"
 
 
-def _as_filter(filters: FilterLike | None) -> Filter | None:
+def _as_filter(filters: FilterLike | None, name: str = "filters") -> Filter | None:
     if filters is None or isinstance(filters, Filter):
         return filters
     if isinstance(filters, Condition):
@@ -51,15 +63,28 @@ def _as_filter(filters: FilterLike | None) -> Filter | None:
     if isinstance(filters, Mapping):
         if not filters:
             return None
-        parts = [
-            F(name).is_(*value) if isinstance(value, (list, tuple)) else F(name).is_(value)
-            for name, value in filters.items()
-        ]
-        return Filter.all(*parts)
+        try:
+            parts = [
+                F(field).is_(*value) if isinstance(value, (list, tuple)) else F(field).is_(value)
+                for field, value in filters.items()
+            ]
+            return Filter.all(*parts)
+        except InvalidParameter as exc:
+            raise InvalidParameter(f"{name}: {exc.message}", hint=exc.hint) from None
+    prefix = "" if name == "filters" else f"{name}: "
     raise InvalidParameter(
-        f"filters must be a Filter, a condition or a mapping, not {type(filters).__name__}",
+        f"{prefix}filters must be a Filter, a condition or a mapping, not {type(filters).__name__}",
         hint='e.g. {"Status": "Done"} or F("Count").gt(3)',
     )
+
+
+def _sort(sort: Sequence[Sort | str] | Sort | str) -> list[dict[str, Any]]:
+    try:
+        return sort_spec(sort)
+    except InvalidParameter as exc:
+        if "sort" in exc.message:
+            raise
+        raise InvalidParameter(f"sort: {exc.message}", hint=exc.hint) from None
 
 
 def _record(resp: LarkResponse[dict[str, Any]]) -> LarkResponse[Record]:
@@ -68,7 +93,11 @@ def _record(resp: LarkResponse[dict[str, Any]]) -> LarkResponse[Record]:
 
 
 def _update_pair(item: Any, index: int) -> dict[str, Any]:
-    rid, fields = update_parts(item, index)
+    try:
+        rid, fields = update_parts(item, index)
+    except InvalidParameter as exc:
+        problem = exc.message.removeprefix(f"row {index}: ")
+        raise InvalidParameter(f"records[{index}]: {problem}", hint=exc.hint) from None
     return {"record_id": rid, "fields": checks.fields(fields, f"records[{index}].fields")}
 
 
@@ -128,8 +157,8 @@ class Bitable(Service):
         """One record by id (``NotFound`` 1254043 if there is none)."""
         path = f"{_table_path(app_token, table_id)}/records/{checks.record_id(record_id)}"
         params = {
-            "automatic_fields": automatic_fields or None,
-            "with_shared_url": with_shared_url or None,
+            "automatic_fields": checks.flag(automatic_fields, "automatic_fields") or None,
+            "with_shared_url": checks.flag(with_shared_url, "with_shared_url") or None,
             "user_id_type": checks.user_id_type(user_id_type),
         }
         return _record(await self._request("GET", path, params=params))
@@ -148,8 +177,8 @@ class Bitable(Service):
         ids = checks.count(record_ids, "record_ids", limit=checks.MAX_BATCH_GET)
         body: dict[str, Any] = {
             "record_ids": [checks.record_id(r, f"record_ids[{i}]") for i, r in enumerate(ids)],
-            "automatic_fields": automatic_fields,
-            "with_shared_url": with_shared_url,
+            "automatic_fields": checks.flag(automatic_fields, "automatic_fields"),
+            "with_shared_url": checks.flag(with_shared_url, "with_shared_url"),
         }
         if user_id_type:
             body["user_id_type"] = checks.user_id_type(user_id_type)
@@ -325,7 +354,14 @@ class Bitable(Service):
         ``filters`` is a :class:`Filter`, one condition, or a mapping read as "every
         field equals" (``{"Status": "Done"}``). Options as for :meth:`search_records`.
         """
-        return self.search_records(app_token, table_id, filter=filters, **options)
+        unknown = sorted(set(options) - _SEARCH_OPTIONS)
+        if unknown:
+            raise InvalidParameter(
+                f"{', '.join(map(str, unknown))}: not an option of query_records",
+                hint="options: " + ", ".join(sorted(_SEARCH_OPTIONS)) + " (filters go first)",
+            )
+        flt = _as_filter(filters, "filters")
+        return self.search_records(app_token, table_id, filter=flt, **options)
 
     async def search_records_page(
         self,
@@ -342,8 +378,8 @@ class Bitable(Service):
         user_id_type: str | None = None,
     ) -> LarkResponse[RecordPage]:
         """One page of a search, for callers that keep the ``page_token`` themselves."""
-        if page_token is not None and (not isinstance(page_token, str) or not page_token):
-            raise InvalidParameter("page_token must be a non-empty string or None")
+        if page_token is not None:
+            checks.text(page_token, "page_token")
         fetch = self._search_fetch(
             app_token,
             table_id,
@@ -372,19 +408,19 @@ class Bitable(Service):
     ) -> Callable[[str | None], Awaitable[LarkResponse[RecordPage]]]:
         path = f"{_table_path(app_token, table_id)}/records/search"
         body: dict[str, Any] = {}
-        flt = _as_filter(filter)
+        flt = _as_filter(filter, "filter")
         if flt is not None:
             body["filter"] = flt.to_dict()
-        if sort:
-            body["sort"] = sort_spec(sort)
+        if sort is not None and not (isinstance(sort, str | list | tuple) and not sort):
+            body["sort"] = _sort(sort)
         if field_names is not None:
             names = checks.count(field_names, "field_names", limit=checks.MAX_FIELD_NAMES)
-            if not all(isinstance(n, str) and n for n in names):
+            if not all(isinstance(n, str) and n and not has_surrogates(n) for n in names):
                 raise InvalidParameter("field_names must be non-empty strings")
             body["field_names"] = names
         if view_id is not None:
             body["view_id"] = checks.view_id(view_id)
-        if automatic_fields:
+        if checks.flag(automatic_fields, "automatic_fields"):
             body["automatic_fields"] = True
         size = checks.page_size(page_size)
         uid = checks.user_id_type(user_id_type)
@@ -447,6 +483,9 @@ class Bitable(Service):
         It shares this app's write slots, unless ``concurrency`` or ``per_table`` is
         given: then it gets its own, and does not coordinate with other writers.
         """
+        for name, value in (("concurrency", concurrency), ("per_table", per_table)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise InvalidParameter(f"{name} must be an integer >= 1, got {value!r:.40}")
         slots = self._slots
         if concurrency is not None or per_table is not None:
             slots = WriteSlots(

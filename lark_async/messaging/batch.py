@@ -37,9 +37,15 @@ def clean_ids(lists: Mapping[str, Iterable[str] | None]) -> dict[str, list[str]]
     """Each list validated and de-duplicated (order kept), so nobody gets it twice."""
     out: dict[str, list[str]] = {}
     for name, (_, prefix) in ID_LISTS.items():
-        raw = lists.get(name) or ()
+        raw = lists.get(name)
+        if raw is None:
+            raw = ()
         if isinstance(raw, str):
             raise invalid(name, "is a single string", f"pass a list: {name}=[...]")
+        if isinstance(raw, bytes | bytearray | Mapping) or not isinstance(raw, Iterable):
+            raise invalid(
+                name, f"must be a list of ids, got {type(raw).__name__}", f"pass {name}=[...]"
+            )
         seen: dict[str, None] = {}
         for value in raw:
             require_token(name, value, prefix=prefix, example=f"{prefix or 'id'}...")

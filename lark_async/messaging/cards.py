@@ -19,16 +19,28 @@ forms with named fields and a submit button, at most 200 elements) and size
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, get_args
 
-from lark_async.messaging._checks import KB, check_size, invalid, require_text, require_token
+from lark_async.messaging._checks import (
+    KB,
+    check_size,
+    dumps,
+    invalid,
+    optional_str,
+    require_bool,
+    require_choice,
+    require_str,
+    require_text,
+    require_token,
+)
 from lark_async.messaging.text import check_url
 
 MAX_CARD_BYTES = 30 * KB
 MAX_CARD_ELEMENTS = 200  # JSON 2.0 (230099 sub-code 11310)
+# Far deeper than any card Feishu renders; keeps the structure walk off the recursion limit.
+_MAX_NESTING = 30
 
 HeaderColor = Literal[
     "blue",
@@ -56,6 +68,11 @@ ButtonType = Literal[
     "danger_filled",
     "laser",
 ]
+TextAlign = Literal["left", "center", "right"]
+ScaleType = Literal["crop_center", "fit_horizontal", "crop_top"]
+VerticalAlign = Literal["top", "center", "bottom"]
+FlexMode = Literal["none", "stretch", "flow", "bisect", "trisect"]
+WidthMode = Literal["compact", "fill"]
 
 
 def plain(text: str) -> dict[str, str]:
@@ -88,7 +105,9 @@ class Header:
     template: HeaderColor = "blue"
 
     def to_dict(self) -> dict[str, Any]:
-        require_text("header.title", self.title)
+        require_text("header.title", self.title, max_bytes=MAX_CARD_BYTES)
+        optional_str("header.subtitle", self.subtitle, max_bytes=MAX_CARD_BYTES)
+        require_choice("header.template", self.template, get_args(HeaderColor))
         head: dict[str, Any] = {"title": plain(self.title), "template": self.template}
         if self.subtitle:
             head["subtitle"] = plain(self.subtitle)
@@ -100,11 +119,14 @@ class Markdown(CardElement):
     """Card Markdown: ``**bold**``, links, lists, ``<at id=ou_...></at>``, ``<at id=all></at>``."""
 
     content: str
-    text_align: Literal["left", "center", "right"] | None = None
+    text_align: TextAlign | None = None
     text_size: str | None = None
 
     def _build(self) -> dict[str, Any]:
-        require_text("content", self.content)
+        require_text("content", self.content, max_bytes=MAX_CARD_BYTES)
+        require_choice("text_align", self.text_align, get_args(TextAlign), optional=True)
+        if self.text_size is not None:
+            require_token("text_size", self.text_size, example="normal, heading, notation")
         node: dict[str, Any] = {"tag": "markdown", "content": self.content}
         if self.text_align:
             node["text_align"] = self.text_align
@@ -124,7 +146,7 @@ class Note(CardElement):
     content: str
 
     def _build(self) -> dict[str, Any]:
-        require_text("content", self.content)
+        require_text("content", self.content, max_bytes=MAX_CARD_BYTES)
         return {"tag": "markdown", "content": self.content, "text_size": "notation"}
 
 
@@ -136,8 +158,8 @@ class Div(CardElement):
     markdown: bool = False
 
     def _build(self) -> dict[str, Any]:
-        require_text("text", self.text)
-        tag = "lark_md" if self.markdown else "plain_text"
+        require_text("text", self.text, max_bytes=MAX_CARD_BYTES)
+        tag = "lark_md" if require_bool("markdown", self.markdown) else "plain_text"
         return {"tag": "div", "text": {"tag": tag, "content": self.text}}
 
 
@@ -156,11 +178,15 @@ class Image(CardElement):
     img_key: str
     alt: str = ""
     title: str | None = None
-    scale_type: Literal["crop_center", "fit_horizontal", "crop_top"] | None = None
+    scale_type: ScaleType | None = None
     preview: bool = True
 
     def _build(self) -> dict[str, Any]:
         require_token("img_key", self.img_key, prefix="img_", example="img_v2_...")
+        require_str("alt", self.alt, max_bytes=MAX_CARD_BYTES)
+        optional_str("title", self.title, max_bytes=MAX_CARD_BYTES)
+        require_choice("scale_type", self.scale_type, get_args(ScaleType), optional=True)
+        require_bool("preview", self.preview)
         node: dict[str, Any] = {"tag": "img", "img_key": self.img_key, "alt": plain(self.alt)}
         if self.title:
             node["title"] = plain(self.title)
@@ -190,7 +216,9 @@ class Button(CardElement):
     disabled: bool = False
 
     def _build(self) -> dict[str, Any]:
-        require_text("text", self.text)
+        require_text("text", self.text, max_bytes=MAX_CARD_BYTES)
+        require_choice("type", self.type, get_args(ButtonType))
+        require_bool("disabled", self.disabled)
         node: dict[str, Any] = {"tag": "button", "text": plain(self.text), "type": self.type}
         behaviors: list[dict[str, Any]] = []
         if self.url is not None:
@@ -202,15 +230,31 @@ class Button(CardElement):
                     f"must be a mapping, got {type(self.value).__name__}",
                     'pass a JSON object, e.g. {"action": "approve", "id": 42}',
                 )
-            behaviors.append({"type": "callback", "value": dict(self.value)})
+            value = dict(self.value)
+            dumps(value, "value")  # the callback gets it back as JSON
+            behaviors.append({"type": "callback", "value": value})
         if behaviors:
             node["behaviors"] = behaviors
         if self.name is not None:
             node["name"] = require_token("name", self.name)
         if self.form_action is not None:
-            node["form_action_type"] = self.form_action
+            node["form_action_type"] = require_choice(
+                "form_action", self.form_action, ("submit", "reset")
+            )
         if self.confirm is not None:
-            title, text = self.confirm
+            if (
+                isinstance(self.confirm, str)
+                or not isinstance(self.confirm, Sequence)
+                or len(self.confirm) != 2
+            ):
+                raise invalid(
+                    "confirm",
+                    f"must be a (title, text) pair, got {type(self.confirm).__name__}",
+                    'e.g. confirm=("Delete?", "This cannot be undone")',
+                )
+            title, text = (
+                require_text("confirm", part, max_bytes=MAX_CARD_BYTES) for part in self.confirm
+            )
             node["confirm"] = {"title": plain(title), "text": plain(text)}
         if self.disabled:
             node["disabled"] = True
@@ -224,16 +268,22 @@ class Column:
     elements: Sequence[CardElement | Mapping[str, Any]]
     width: str = "weighted"
     weight: int = 1
-    vertical_align: Literal["top", "center", "bottom"] = "top"
+    vertical_align: VerticalAlign = "top"
 
     def to_dict(self) -> dict[str, Any]:
+        require_token("width", self.width, example="weighted, auto or 100px")
+        require_choice("vertical_align", self.vertical_align, get_args(VerticalAlign))
         node: dict[str, Any] = {
             "tag": "column",
             "width": self.width,
             "vertical_align": self.vertical_align,
-            "elements": [_element(e) for e in self.elements],
+            "elements": _elements("elements", self.elements),
         }
         if self.width == "weighted":
+            if isinstance(self.weight, bool) or not isinstance(self.weight, int):
+                raise invalid("weight", f"must be an int, got {self.weight!r:.40}", "use 1..5")
+            if not 1 <= self.weight <= 5:
+                raise invalid("weight", f"{self.weight} is out of range", "use 1..5")
             node["weight"] = self.weight
         return node
 
@@ -243,15 +293,22 @@ class Columns(CardElement):
     """Side-by-side columns (``column_set``)."""
 
     columns: Sequence[Column]
-    flex_mode: Literal["none", "stretch", "flow", "bisect", "trisect"] = "none"
+    flex_mode: FlexMode = "none"
 
     def _build(self) -> dict[str, Any]:
-        if not self.columns:
+        columns = _sequence("columns", self.columns)
+        if not columns:
             raise invalid("columns", "is empty", "give at least one Column")
+        for column in columns:
+            if not isinstance(column, Column):
+                raise invalid(
+                    "columns", f"{type(column).__name__} is not a Column", "use Column([...])"
+                )
+        require_choice("flex_mode", self.flex_mode, get_args(FlexMode))
         return {
             "tag": "column_set",
             "flex_mode": self.flex_mode,
-            "columns": [c.to_dict() for c in self.columns],
+            "columns": [c.to_dict() for c in columns],
         }
 
 
@@ -261,6 +318,9 @@ class ButtonRow(Columns):
     def __init__(self, *buttons: Button, element_id: str | None = None) -> None:
         if not buttons:
             raise invalid("buttons", "is empty", "give at least one Button")
+        for button in buttons:
+            if not isinstance(button, Button):
+                raise invalid("buttons", f"{type(button).__name__} is not a Button", "Button(...)")
         super().__init__(
             [Column([b], width="auto") for b in buttons], flex_mode="flow", element_id=element_id
         )
@@ -280,6 +340,11 @@ class Input(CardElement):
 
     def _build(self) -> dict[str, Any]:
         node: dict[str, Any] = {"tag": "input", "name": require_token("name", self.name)}
+        optional_str("placeholder", self.placeholder, max_bytes=MAX_CARD_BYTES)
+        optional_str("label", self.label, max_bytes=MAX_CARD_BYTES)
+        optional_str("default_value", self.default_value, max_bytes=MAX_CARD_BYTES)
+        require_bool("required", self.required)
+        require_bool("multiline", self.multiline)
         if self.placeholder:
             node["placeholder"] = plain(self.placeholder)
         if self.label:
@@ -289,6 +354,10 @@ class Input(CardElement):
         if self.required:
             node["required"] = True
         if self.max_length is not None:
+            if isinstance(self.max_length, bool) or not isinstance(self.max_length, int):
+                raise invalid(
+                    "max_length", f"must be an int, got {self.max_length!r:.40}", "use 1..1000"
+                )
             if not 1 <= self.max_length <= 1000:
                 raise invalid("max_length", f"{self.max_length} is out of range", "use 1..1000")
             node["max_length"] = self.max_length
@@ -301,6 +370,12 @@ class Input(CardElement):
 class Option:
     label: str
     value: str
+
+    def _checked(self, where: str = "") -> Option:
+        """Checked; ``where`` names the argument it came in (``options[2]``) if not built."""
+        require_text(where or "label", self.label, max_bytes=MAX_CARD_BYTES)
+        require_token(where or "value", self.value)
+        return self
 
 
 @dataclass(frozen=True)
@@ -315,7 +390,10 @@ class Select(CardElement):
     required: bool = False
 
     def _build(self) -> dict[str, Any]:
-        opts = [o if isinstance(o, Option) else Option(*o) for o in self.options]
+        opts = [_option(o, i) for i, o in enumerate(_sequence("options", self.options))]
+        optional_str("placeholder", self.placeholder, max_bytes=MAX_CARD_BYTES)
+        require_bool("multi", self.multi)
+        require_bool("required", self.required)
         if not opts:
             raise invalid("options", "is empty", "give at least one (label, value) option")
         values = [o.value for o in opts]
@@ -329,8 +407,13 @@ class Select(CardElement):
         if self.placeholder:
             node["placeholder"] = plain(self.placeholder)
         if self.initial is not None:
-            initial = [self.initial] if isinstance(self.initial, str) else list(self.initial)
-            unknown = [v for v in initial if v not in values]
+            if isinstance(self.initial, str):
+                initial = [self.initial]
+            else:
+                initial = list(_sequence("initial", self.initial))
+            if not initial:
+                raise invalid("initial", "is empty", f"use None, or values from {values}")
+            unknown = [v for v in initial if not isinstance(v, str) or v not in values]
             if unknown:
                 raise invalid("initial", f"{unknown} are not option values", f"use {values}")
             if self.multi:
@@ -353,17 +436,44 @@ class Form(CardElement):
         return {
             "tag": "form",
             "name": require_token("name", self.name),
-            "elements": [_element(e) for e in self.elements],
+            "elements": _elements("elements", self.elements),
         }
 
 
-def _element(e: CardElement | Mapping[str, Any]) -> dict[str, Any]:
+def _sequence(parameter: str, value: Any) -> Sequence[Any]:
+    """A list or tuple (a str or a mapping is one value, not a sequence of them)."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence):
+        raise invalid(
+            parameter, f"must be a list, got {type(value).__name__}", f"pass {parameter}=[...]"
+        )
+    return value
+
+
+def _option(value: Any, index: int) -> Option:
+    if isinstance(value, Option):
+        return value._checked()
+    if isinstance(value, tuple) and len(value) == 2:
+        return Option(*value)._checked(f"options[{index}]")
+    raise invalid(
+        f"options[{index}]",
+        f"{type(value).__name__} is not an option",
+        'give Option(label, value) or (label, value) pairs, e.g. ("High", "p1")',
+    )
+
+
+def _elements(parameter: str, elements: Any) -> list[dict[str, Any]]:
+    return [_element(e, parameter) for e in _sequence(parameter, elements)]
+
+
+def _element(e: CardElement | Mapping[str, Any], parameter: str = "elements") -> dict[str, Any]:
     if isinstance(e, CardElement):
         return e.to_dict()
     if isinstance(e, Mapping) and isinstance(e.get("tag"), str):
-        return dict(e)  # a hand-written element: checked with the whole card
+        node = dict(e)  # a hand-written element: its structure is checked with the whole card
+        dumps(node, parameter)
+        return node
     raise invalid(
-        "elements",
+        parameter,
         f"{type(e).__name__} is not a card element",
         "use the builders (Markdown, Div, Button, Columns, Image, Form, ...) or a dict with a tag",
     )
@@ -377,11 +487,23 @@ class Card:
         *elements: CardElement | Mapping[str, Any],
         header: Header | str | None = None,
         summary: str | None = None,
-        width_mode: Literal["compact", "fill"] | None = None,
+        width_mode: WidthMode | None = None,
     ) -> None:
-        self.header = Header(header) if isinstance(header, str) else header
-        self.summary = summary
-        self.width_mode = width_mode
+        if header is not None and not isinstance(header, Header | str):
+            raise invalid(
+                "header",
+                f"must be a Header or a str, got {type(header).__name__}",
+                'e.g. header="Approval" or header=Header("Approval", template="green")',
+            )
+        self.header = (
+            Header(require_text("header", header, max_bytes=MAX_CARD_BYTES))
+            if isinstance(header, str)
+            else header
+        )
+        self.summary = optional_str("summary", summary, max_bytes=MAX_CARD_BYTES)
+        self.width_mode = require_choice(
+            "width_mode", width_mode, get_args(WidthMode), optional=True
+        )
         self.elements: list[CardElement | Mapping[str, Any]] = list(elements)
 
     def add(self, *elements: CardElement | Mapping[str, Any]) -> Self:
@@ -398,7 +520,7 @@ class Card:
         card: dict[str, Any] = {"schema": "2.0", "config": config}
         if self.header is not None:
             card["header"] = self.header.to_dict()
-        card["body"] = {"elements": [_element(e) for e in self.elements]}
+        card["body"] = {"elements": _elements("elements", self.elements)}
         return card
 
 
@@ -413,17 +535,27 @@ class CardTemplate:
     def to_dict(self) -> dict[str, Any]:
         require_token("template_id", self.template_id, example="AAqk...")
         data: dict[str, Any] = {"template_id": self.template_id}
-        if self.version_name:
+        if self.version_name is not None:
+            require_token("version_name", self.version_name, example="1.0.0")
             data["template_version_name"] = self.version_name
-        if self.variables:
-            data["template_variable"] = dict(self.variables)
+        if self.variables is not None:
+            if not isinstance(self.variables, Mapping):
+                raise invalid(
+                    "variables",
+                    f"must be a mapping, got {type(self.variables).__name__}",
+                    'pass a dict of the template\'s variables, e.g. {"name": "Ann"}',
+                )
+            if self.variables:
+                variables = dict(self.variables)
+                dumps(variables, "variables")
+                data["template_variable"] = variables
         return {"type": "template", "data": data}
 
 
 CardLike = Card | CardTemplate | Mapping[str, Any]
 
 
-def card_dict(card: CardLike) -> dict[str, Any]:
+def card_dict(card: CardLike, *, parameter: str = "card") -> dict[str, Any]:
     """The checked card object (structure only; size is checked on serialising)."""
     if isinstance(card, Card | CardTemplate):
         obj = card.to_dict()
@@ -431,27 +563,35 @@ def card_dict(card: CardLike) -> dict[str, Any]:
         obj = dict(card)
     else:
         raise invalid(
-            "card",
+            parameter,
             f"{type(card).__name__} is not a card",
             "pass a Card, a CardTemplate or a card JSON dict",
         )
-    validate_card(obj)
+    check_card(obj, parameter)
     return obj
 
 
 def card_json(card: CardLike, *, require_update_multi: bool = False) -> str:
     """The card as the JSON string Feishu wants, checked for structure and 30 KB."""
-    obj = card_dict(card)
+    return checked_card_json(card, require_update_multi=require_update_multi)
+
+
+def checked_card_json(
+    card: CardLike, *, require_update_multi: bool = False, parameter: str = "card"
+) -> str:
+    """:func:`card_json`, with errors naming ``parameter`` (the caller's argument)."""
+    require_bool("require_update_multi", require_update_multi)
+    obj = card_dict(card, parameter=parameter)
     if require_update_multi and not is_shared(obj):
         raise invalid(
-            "card",
+            parameter,
             "does not set config.update_multi = true",
             "only shared cards can be updated: the card must declare "
             '"config": {"update_multi": true} when sent and in the update (schema 2.0 '
             "cards and templates always are)",
         )
-    text = dumps(obj, "card")
-    check_size("card", len(text.encode()), MAX_CARD_BYTES, "a card")
+    text = dumps(obj, parameter)
+    check_size(parameter, len(text.encode()), MAX_CARD_BYTES, "a card")
     return text
 
 
@@ -461,15 +601,6 @@ def is_shared(card: Mapping[str, Any]) -> bool:
         return True
     config = card.get("config")
     return isinstance(config, Mapping) and config.get("update_multi") is True
-
-
-def dumps(obj: Any, parameter: str) -> str:
-    try:
-        return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise invalid(
-            parameter, f"is not JSON-serialisable ({exc})", "use str/int/float/bool/list/dict only"
-        ) from None
 
 
 # -- validation --------------------------------------------------------------------
@@ -493,104 +624,129 @@ _NAMED = {
 
 def validate_card(card: Mapping[str, Any]) -> None:
     """Structure checks Feishu would otherwise answer with 230099 / 11310 / 200861."""
+    check_card(card, "card")
+
+
+def check_card(card: Mapping[str, Any], parameter: str) -> None:
+    """:func:`validate_card`, with errors naming ``parameter`` (the caller's argument)."""
+    if not isinstance(card, Mapping):
+        raise invalid(
+            parameter, f"{type(card).__name__} is not a card object", "pass the card as a dict"
+        )
     kind = card.get("type")
     if kind == "template":
         data = card.get("data")
         if not isinstance(data, Mapping) or not isinstance(data.get("template_id"), str):
             raise invalid(
-                "card", "template cards need data.template_id", "use CardTemplate(template_id)"
+                parameter, "template cards need data.template_id", "use CardTemplate(template_id)"
             )
         variables = data.get("template_variable")
         if variables is not None and not isinstance(variables, Mapping):
-            raise invalid("card", "template_variable must be an object", "pass a dict")
+            raise invalid(parameter, "template_variable must be an object", "pass a dict")
         return
     if kind == "card":
         data = card.get("data")
         if not isinstance(data, Mapping) or not isinstance(data.get("card_id"), str):
-            raise invalid("card", "card entities need data.card_id", "pass the card_id")
+            raise invalid(parameter, "card entities need data.card_id", "pass the card_id")
         return
     if card.get("schema") == "2.0":
-        _validate_v2(card)
+        _validate_v2(card, parameter)
         return
     elements = card.get("elements", card.get("i18n_elements"))
     if not isinstance(elements, list | Mapping):
         raise invalid(
-            "card",
+            parameter,
             "has neither schema 2.0 body.elements nor 1.0 elements",
             'build it with Card(...), or give {"schema": "2.0", "body": {"elements": [...]}}',
         )
 
 
-def _validate_v2(card: Mapping[str, Any]) -> None:
+def _validate_v2(card: Mapping[str, Any], parameter: str) -> None:
     config = card.get("config")
     if isinstance(config, Mapping) and config.get("update_multi") is False:
         raise invalid(
-            "card",
+            parameter,
             "schema 2.0 cards cannot set update_multi = false",
             "JSON 2.0 supports shared cards only; drop update_multi or set it true",
         )
     body = card.get("body")
     elements = body.get("elements") if isinstance(body, Mapping) else None
     if not isinstance(elements, list) or not elements:
-        raise invalid("card", "body.elements is missing or empty", "add at least one element")
+        raise invalid(parameter, "body.elements is missing or empty", "add at least one element")
     count = 0
     names: set[str] = set()
-    for node, path, form in _walk(elements, "body.elements", None):
+    for node, path, form in _walk(elements, "body.elements", None, parameter):
         count += 1
         tag = node["tag"]
         if tag in _REMOVED_IN_2:
             raise invalid(
-                "card", f"{path}: tag {tag!r} does not exist in schema 2.0", _REMOVED_IN_2[tag]
+                parameter, f"{path}: tag {tag!r} does not exist in schema 2.0", _REMOVED_IN_2[tag]
             )
         name = node.get("name")
         needs_name = tag in _NAMED or (tag == "button" and node.get("form_action_type"))
         named = isinstance(name, str) and bool(name)
         if (tag == "form" or (form is not None and needs_name)) and not named:
-            raise invalid("card", f"{path}: {tag} needs a name", "name every form and form field")
+            raise invalid(
+                parameter, f"{path}: {tag} needs a name", "name every form and form field"
+            )
         if tag == "form" and form is not None:
-            raise invalid("card", f"{path}: a form inside a form", "forms cannot be nested")
+            raise invalid(parameter, f"{path}: a form inside a form", "forms cannot be nested")
         if isinstance(name, str) and name:
             if name in names:
                 raise invalid(
-                    "card", f"{path}: name {name!r} is used twice", "component names are unique"
+                    parameter, f"{path}: name {name!r} is used twice", "component names are unique"
                 )
             names.add(name)
         if tag == "form":
-            _check_form(node, path)
+            _check_form(node, path, parameter)
     if count > MAX_CARD_ELEMENTS:
         raise invalid(
-            "card",
+            parameter,
             f"has {count} elements",
             f"schema 2.0 cards hold at most {MAX_CARD_ELEMENTS} elements; split the card",
         )
 
 
-def _check_form(form: Mapping[str, Any], path: str) -> None:
+def _check_form(form: Mapping[str, Any], path: str, parameter: str) -> None:
     submits = [
         n
-        for n, _, _ in _walk(form.get("elements") or [], path, form)
+        for n, _, _ in _walk(form.get("elements") or [], path, form, parameter)
         if n["tag"] == "button" and n.get("form_action_type") == "submit"
     ]
     if not submits:
         raise invalid(
-            "card",
+            parameter,
             f"{path}: form {form.get('name')!r} has no submit button",
             'add Button("Submit", name="submit", form_action="submit") to the form',
         )
 
 
 def _walk(
-    elements: Iterable[Any], path: str, form: Mapping[str, Any] | None
+    elements: Iterable[Any],
+    path: str,
+    form: Mapping[str, Any] | None,
+    parameter: str,
+    depth: int = 0,
 ) -> Iterator[tuple[Mapping[str, Any], str, Mapping[str, Any] | None]]:
+    if depth > _MAX_NESTING:
+        raise invalid(
+            parameter, f"{path} is nested too deeply", f"cards nest at most {_MAX_NESTING} levels"
+        )
     if not isinstance(elements, list):
-        raise invalid("card", f"{path} must be a list", "elements are a JSON array")
+        raise invalid(parameter, f"{path} must be a list", "elements are a JSON array")
     for i, node in enumerate(elements):
         where = f"{path}[{i}]"
         if not isinstance(node, Mapping) or not isinstance(node.get("tag"), str):
-            raise invalid("card", f"{where} is not an element (no tag)", "every element has a tag")
+            raise invalid(
+                parameter, f"{where} is not an element (no tag)", "every element has a tag"
+            )
         yield node, where, form
         inner_form = node if node["tag"] == "form" else form
         if node["tag"] == "column_set":
-            yield from _walk(node.get("columns") or [], f"{where}.columns", inner_form)
+            yield from _walk(
+                node.get("columns") or [], f"{where}.columns", inner_form, parameter, depth + 1
+            )
         elif node["tag"] in _CONTAINERS:
-            yield from _walk(node.get("elements") or [], f"{where}.elements", inner_form)
+            yield from _walk(
+                node.get("elements") or [], f"{where}.elements", inner_form, parameter, depth + 1
+            )

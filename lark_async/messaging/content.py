@@ -11,10 +11,20 @@ import json
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-from lark_async.messaging._checks import KB, check_size, invalid, require_token, utf8_size
-from lark_async.messaging.cards import CardLike, card_json, dumps
+from lark_async.messaging._checks import (
+    KB,
+    check_size,
+    dumps,
+    invalid,
+    require_bool,
+    require_choice,
+    require_str,
+    require_token,
+    utf8_size,
+)
+from lark_async.messaging.cards import Card, CardLike, CardTemplate, checked_card_json
 from lark_async.messaging.post import RichText, validate_post
 
 MsgType = Literal[
@@ -31,6 +41,7 @@ MsgType = Literal[
     "system",
 ]
 
+MSG_TYPES: tuple[str, ...] = get_args(MsgType)
 MAX_TEXT_BYTES = 150 * KB
 MAX_POST_BYTES = 30 * KB
 # The 150 KB text limit is on the request body; leave room for the other fields.
@@ -49,48 +60,73 @@ class MessageContent:
     content: str
     data: Mapping[str, Any]
 
+    def __post_init__(self) -> None:
+        require_choice("msg_type", self.msg_type, MSG_TYPES)
+        require_str("content", self.content)
+        if not isinstance(self.data, Mapping):
+            raise invalid(
+                "data",
+                f"must be a mapping, got {type(self.data).__name__}",
+                "build it with the class methods: MessageContent.text(...), .post(...), .card(...)",
+            )
+
     @classmethod
-    def _of(cls, msg_type: MsgType, data: Mapping[str, Any]) -> MessageContent:
-        return cls(msg_type, dumps(dict(data), "content"), data)
+    def _of(cls, msg_type: MsgType, data: Mapping[str, Any], parameter: str) -> MessageContent:
+        return cls(msg_type, dumps(dict(data), parameter), data)
 
     @classmethod
     def text(cls, text: str) -> MessageContent:
         """Plain text; see :mod:`lark_async.messaging.text` for mentions and styles."""
+        return cls._text(text, "text")
+
+    @classmethod
+    def _text(cls, text: str, parameter: str) -> MessageContent:
         if not isinstance(text, str) or not text.strip():
-            raise invalid("text", "must be a non-empty string", "send some text")
-        msg = cls._of("text", {"text": text})
-        check_size("text", utf8_size(msg.content) + _TEXT_ENVELOPE, MAX_TEXT_BYTES, "text")
+            raise invalid(parameter, "must be a non-empty string", "send some text")
+        msg = cls._of("text", {"text": require_str(parameter, text)}, parameter)
+        check_size(parameter, utf8_size(msg.content) + _TEXT_ENVELOPE, MAX_TEXT_BYTES, "text")
         return msg
 
     @classmethod
     def post(cls, post: RichText | Mapping[str, Any]) -> MessageContent:
         """Rich text from a :class:`RichText` or a hand-written ``{locale: {...}}`` dict."""
-        data = post.to_content() if isinstance(post, RichText) else validate_post(post)
-        msg = cls._of("post", data)
-        check_size("post", utf8_size(msg.content), MAX_POST_BYTES, "rich text (post)")
+        return cls._post(post, "post")
+
+    @classmethod
+    def _post(cls, post: RichText | Mapping[str, Any], parameter: str) -> MessageContent:
+        if isinstance(post, RichText):
+            data = validate_post(post._raw_content(), parameter=parameter)
+        else:
+            data = validate_post(post, parameter=parameter)
+        msg = cls._of("post", data, parameter)
+        check_size(parameter, utf8_size(msg.content), MAX_POST_BYTES, "rich text (post)")
         return msg
 
     @classmethod
     def card(cls, card: CardLike) -> MessageContent:
         """An interactive card: a :class:`Card`, :class:`CardTemplate` or card JSON."""
-        text = card_json(card)
+        return cls._card(card, "card")
+
+    @classmethod
+    def _card(cls, card: CardLike, parameter: str) -> MessageContent:
+        text = checked_card_json(card, parameter=parameter)
         return cls("interactive", text, json.loads(text))
 
     @classmethod
     def image(cls, image_key: str) -> MessageContent:
         require_token("image_key", image_key, prefix="img_", example="img_v2_...")
-        return cls._of("image", {"image_key": image_key})
+        return cls._of("image", {"image_key": image_key}, "image_key")
 
     @classmethod
     def file(cls, file_key: str) -> MessageContent:
         require_token("file_key", file_key, example="file_v2_...")
-        return cls._of("file", {"file_key": file_key})
+        return cls._of("file", {"file_key": file_key}, "file_key")
 
     @classmethod
     def audio(cls, file_key: str) -> MessageContent:
         """An opus file uploaded with ``upload_file`` (file_type opus)."""
         require_token("file_key", file_key, example="file_v2_...")
-        return cls._of("audio", {"file_key": file_key})
+        return cls._of("audio", {"file_key": file_key}, "file_key")
 
     @classmethod
     def media(cls, file_key: str, image_key: str | None = None) -> MessageContent:
@@ -101,46 +137,49 @@ class MessageContent:
             data["image_key"] = require_token(
                 "image_key", image_key, prefix="img_", example="img_v2_..."
             )
-        return cls._of("media", data)
+        return cls._of("media", data, "file_key")
 
     @classmethod
     def sticker(cls, file_key: str) -> MessageContent:
         """A sticker the bot has received (its ``file_key``)."""
         require_token("file_key", file_key, example="file_v2_...")
-        return cls._of("sticker", {"file_key": file_key})
+        return cls._of("sticker", {"file_key": file_key}, "file_key")
 
     @classmethod
     def share_chat(cls, chat_id: str) -> MessageContent:
         """A group card for ``chat_id`` (the bot must be in that group)."""
         require_token("chat_id", chat_id, prefix="oc_", example="oc_...")
-        return cls._of("share_chat", {"chat_id": chat_id})
+        return cls._of("share_chat", {"chat_id": chat_id}, "chat_id")
 
     @classmethod
     def share_user(cls, open_id: str) -> MessageContent:
         """A contact card; Feishu accepts an ``open_id`` only."""
         require_token("open_id", open_id, prefix="ou_", example="ou_...")
-        return cls._of("share_user", {"user_id": open_id})
+        return cls._of("share_user", {"user_id": open_id}, "open_id")
 
     @classmethod
     def system_divider(
         cls, text: str, *, i18n: Mapping[str, str] | None = None, need_rollup: bool = False
     ) -> MessageContent:
         """A divider line in a p2p chat with the bot (needs ``im:message:send_sys_msg``)."""
-        texts = [text, *(i18n or {}).values()]
-        for t in texts:
-            if not isinstance(t, str) or not t or _width(t) > 20:
-                raise invalid(
-                    "text",
-                    f"{str(t)[:40]!r} does not fit a divider",
-                    "divider text is 1..20 characters (10 CJK characters)",
-                )
+        _divider_text("text", text)
+        if i18n is not None and not isinstance(i18n, Mapping):
+            raise invalid(
+                "i18n",
+                f"must be a mapping of locale to text, got {type(i18n).__name__}",
+                'e.g. i18n={"en_us": "New topic"}',
+            )
+        for locale, t in (i18n or {}).items():
+            require_token("i18n", locale, example="en_us")
+            _divider_text("i18n", t)
+        require_bool("need_rollup", need_rollup)
         divider: dict[str, Any] = {"text": text}
         if i18n:
             divider["i18n_text"] = dict(i18n)
         data: dict[str, Any] = {"type": "divider", "params": {"divider_text": divider}}
         if need_rollup:
             data["options"] = {"need_rollup": True}
-        return cls._of("system", data)
+        return cls._of("system", data, "text")
 
     def batch_body(self) -> dict[str, Any]:
         """The ``msg_type`` + ``content``/``card`` object of a v4 ``batch_send`` body."""
@@ -168,15 +207,34 @@ class MessageContent:
         )
 
 
-def as_content(value: MessageContent | str | RichText | CardLike) -> MessageContent:
+def as_content(
+    value: MessageContent | str | RichText | CardLike, parameter: str = "content"
+) -> MessageContent:
     """Accept the common shorthands: str → text, RichText → post, Card → card."""
     if isinstance(value, MessageContent):
         return value
     if isinstance(value, str):
-        return MessageContent.text(value)
+        return MessageContent._text(value, parameter)
     if isinstance(value, RichText):
-        return MessageContent.post(value)
-    return MessageContent.card(value)  # refuses anything that is not a card either
+        return MessageContent._post(value, parameter)
+    if isinstance(value, Card | CardTemplate | Mapping):
+        return MessageContent._card(value, parameter)
+    raise invalid(
+        parameter,
+        f"{type(value).__name__} is not text, not a post and not a card",
+        "pass a str (text), a RichText (post), a Card, a CardTemplate, a card dict, or a "
+        "MessageContent",
+    )
+
+
+def _divider_text(parameter: str, text: Any) -> None:
+    if not isinstance(text, str) or not text or _width(require_str(parameter, text)) > 20:
+        shown = repr(text)[:40] if isinstance(text, str) else type(text).__name__
+        raise invalid(
+            parameter,
+            f"{shown} does not fit a divider",
+            "divider text is 1..20 characters (10 CJK characters)",
+        )
 
 
 def _has_md(post: Mapping[str, Any]) -> bool:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid as uuidlib
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 
+from lark_async.core.checks import has_surrogates
 from lark_async.core.errors import InvalidParameter, LarkError
 from lark_async.core.response import LarkResponse
 from lark_async.messaging._checks import invalid
@@ -52,12 +53,24 @@ async def fan_out(
             "is a single recipient",
             "pass a list (or any iterable) of recipients, e.g. [receive_id]",
         )
-    if not isinstance(concurrency, int) or not 1 <= concurrency <= MAX_CONCURRENCY:
+    if isinstance(receivers, bytes | bytearray | Mapping) or not isinstance(receivers, Iterable):
         raise invalid(
-            "concurrency", f"{concurrency!r} is out of range", f"use 1..{MAX_CONCURRENCY}"
+            "receivers",
+            f"must be an iterable of recipients, got {type(receivers).__name__}",
+            "pass a list (or any iterable) of recipients, e.g. [receive_id]",
         )
-    if dedupe_key is not None and (not isinstance(dedupe_key, str) or not dedupe_key):
-        raise invalid("dedupe_key", "must be a non-empty string", "e.g. a job id")
+    if (
+        isinstance(concurrency, bool)
+        or not isinstance(concurrency, int)
+        or not 1 <= concurrency <= MAX_CONCURRENCY
+    ):
+        raise invalid(
+            "concurrency", f"{concurrency!r:.40} is out of range", f"use 1..{MAX_CONCURRENCY}"
+        )
+    if dedupe_key is not None and (
+        not isinstance(dedupe_key, str) or not dedupe_key or has_surrogates(dedupe_key)
+    ):
+        raise invalid("dedupe_key", "must be a non-empty string of valid text", "e.g. a job id")
     items = enumerate(iter(receivers))
     results: dict[int, RecipientResult] = {}
 

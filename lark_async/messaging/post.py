@@ -17,7 +17,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Self, get_args
 
-from lark_async.messaging._checks import invalid, require_text, require_token
+from lark_async.core.errors import InvalidParameter
+from lark_async.messaging._checks import (
+    KB,
+    invalid,
+    optional_str,
+    require_bool,
+    require_str,
+    require_text,
+    require_token,
+)
 from lark_async.messaging.text import check_url
 
 PostStyle = Literal["bold", "underline", "lineThrough", "italic"]
@@ -25,13 +34,21 @@ POST_STYLES: tuple[str, ...] = get_args(PostStyle)
 POST_TAGS = ("text", "a", "at", "img", "media", "emotion", "code_block", "hr", "md")
 # Tags Feishu renders only as a paragraph of their own.
 BLOCK_TAGS = frozenset({"img", "media", "md"})
-_LOCALE = re.compile(r"^[a-z]{2}_[a-z]{2}$")
+_LOCALE = re.compile(r"^[a-z]{2}_[a-z]{2}\Z")
+# A whole post is at most 30 KB (content.MAX_POST_BYTES): a longer field can never fit.
+_MAX_FIELD_BYTES = 30 * KB
 
 
 def _styles(style: Iterable[str]) -> tuple[PostStyle, ...]:
+    if isinstance(style, str | bytes | Mapping) or not isinstance(style, Iterable):
+        raise invalid(
+            "style",
+            f"must be a list of styles, got {type(style).__name__}",
+            f'e.g. style=["bold"]; styles: {", ".join(POST_STYLES)}',
+        )
     out: list[PostStyle] = []
     for s in style:
-        if s not in POST_STYLES:
+        if not isinstance(s, str) or s not in POST_STYLES:
             raise invalid("style", f"{s!r} is not a post style", f"use {', '.join(POST_STYLES)}")
         out.append(s)  # type: ignore[arg-type]
     return tuple(out)
@@ -48,10 +65,11 @@ class Text:
     def to_dict(self) -> dict[str, Any]:
         if not isinstance(self.text, str) or not self.text:
             raise invalid("text", "must be a non-empty string", "a text node needs some text")
+        require_str("text", self.text, max_bytes=_MAX_FIELD_BYTES)
         node: dict[str, Any] = {"tag": "text", "text": self.text}
         if self.style:
             node["style"] = list(_styles(self.style))
-        if self.un_escape:
+        if require_bool("un_escape", self.un_escape):
             node["un_escape"] = True
         return node
 
@@ -65,7 +83,7 @@ class Link:
     style: Sequence[PostStyle] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        require_text("text", self.text)
+        require_text("text", self.text, max_bytes=_MAX_FIELD_BYTES)
         node: dict[str, Any] = {"tag": "a", "text": self.text, "href": check_url("href", self.href)}
         if self.style:
             node["style"] = list(_styles(self.style))
@@ -82,6 +100,7 @@ class At:
 
     def to_dict(self) -> dict[str, Any]:
         require_token("user_id", self.user_id, example="ou_... or 'all'")
+        optional_str("user_name", self.user_name, max_bytes=_MAX_FIELD_BYTES)
         node: dict[str, Any] = {"tag": "at", "user_id": self.user_id}
         if self.user_name:
             node["user_name"] = self.user_name
@@ -136,7 +155,9 @@ class CodeBlock:
     language: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        require_text("text", self.text)
+        require_text("text", self.text, max_bytes=_MAX_FIELD_BYTES)
+        if self.language is not None:
+            require_token("language", self.language, example="PYTHON")
         node: dict[str, Any] = {"tag": "code_block", "text": self.text}
         if self.language:
             node["language"] = self.language.upper()
@@ -158,21 +179,23 @@ class Md:
     text: str
 
     def to_dict(self) -> dict[str, Any]:
-        require_text("text", self.text)
+        require_text("text", self.text, max_bytes=_MAX_FIELD_BYTES)
         return {"tag": "md", "text": self.text}
 
 
 PostNode = Text | Link | At | Img | Media | Emotion | CodeBlock | Hr | Md
 
 
-def _node(value: PostNode | str) -> dict[str, Any]:
+def _node(value: PostNode | str, index: int) -> dict[str, Any]:
     if isinstance(value, str):
-        return Text(value).to_dict()
+        if not value:
+            raise invalid("nodes", f"node {index} of the paragraph is empty", "give some text")
+        return Text(require_str("nodes", value, max_bytes=_MAX_FIELD_BYTES)).to_dict()
     if isinstance(value, PostNode):
         return value.to_dict()
     raise invalid(
-        "paragraph",
-        f"{type(value).__name__} is not a post node",
+        "nodes",
+        f"node {index} of the paragraph: {type(value).__name__} is not a post node",
         "use str, Text, Link, At, Img, Media, Emotion, CodeBlock, Hr or Md",
     )
 
@@ -184,12 +207,23 @@ class PostLocale:
     title: str = ""
     paragraphs: list[list[dict[str, Any]]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        require_str("title", self.title, max_bytes=_MAX_FIELD_BYTES)
+        if not isinstance(self.paragraphs, list):
+            raise invalid(
+                "paragraphs",
+                f"must be a list, got {type(self.paragraphs).__name__}",
+                "add paragraphs with paragraph(...)",
+            )
+        # Hand-given paragraphs get the same checks as a hand-written post.
+        check_paragraphs(self.paragraphs, "paragraphs", "paragraphs")
+
     def paragraph(self, *nodes: PostNode | str) -> Self:
         """Add a paragraph; strings become plain ``Text``."""
         if not nodes:
-            raise invalid("paragraph", "is empty", "give at least one node")
-        built = [_node(n) for n in nodes]
-        _check_paragraph(built, len(self.paragraphs))
+            raise invalid("nodes", "the paragraph is empty", "give at least one node")
+        built = [_node(n, i) for i, n in enumerate(nodes)]
+        _check_paragraph(built, len(self.paragraphs), "nodes")
         self.paragraphs.append(built)
         return self
 
@@ -222,16 +256,20 @@ class RichText:
 
     def __init__(self, title: str = "", *, locale: str = "zh_cn") -> None:
         self._locales: dict[str, PostLocale] = {}
-        self._default = self.locale(locale, title)
+        self._default = self._locale(locale, title, "locale")
 
     def locale(self, code: str, title: str | None = None) -> PostLocale:
         """The version for ``code`` (e.g. ``en_us``), created on first use."""
+        return self._locale(code, title, "code")
+
+    def _locale(self, code: str, title: str | None, parameter: str) -> PostLocale:
         if not isinstance(code, str) or not _LOCALE.match(code):
             raise invalid(
-                "locale",
+                parameter,
                 f"{code!r} is not a locale code",
                 "use lower-case language_region codes such as zh_cn, en_us, ja_jp",
             )
+        optional_str("title", title, max_bytes=_MAX_FIELD_BYTES)
         loc = self._locales.get(code)
         if loc is None:
             loc = self._locales[code] = PostLocale(title or "")
@@ -269,44 +307,56 @@ class RichText:
 
     def to_content(self) -> dict[str, Any]:
         """The ``content`` object (``{"zh_cn": {"title", "content"}, ...}``), validated."""
-        content = {code: loc.to_dict() for code, loc in self._locales.items() if loc.paragraphs}
-        return validate_post(content)
+        return validate_post(self._raw_content())
+
+    def _raw_content(self) -> dict[str, Any]:
+        """The ``content`` object as built, before :func:`validate_post`."""
+        return {code: loc.to_dict() for code, loc in self._locales.items() if loc.paragraphs}
 
 
-def validate_post(content: Mapping[str, Any]) -> dict[str, Any]:
+def validate_post(content: Mapping[str, Any], *, parameter: str = "post") -> dict[str, Any]:
     """Check a post content object (from the builder or hand-written); returns a plain dict."""
     if not isinstance(content, Mapping) or not content:
         raise invalid(
-            "post",
+            parameter,
             "has no locale with paragraphs",
             "add at least one paragraph, e.g. RichText('title').paragraph('text')",
         )
     out: dict[str, Any] = {}
     for code, body in content.items():
         if not isinstance(code, str) or not _LOCALE.match(code):
-            raise invalid("post", f"{code!r} is not a locale code", "use zh_cn, en_us, ...")
+            raise invalid(parameter, f"{code!r} is not a locale code", "use zh_cn, en_us, ...")
         if not isinstance(body, Mapping):
             raise invalid(
-                "post", f"{code} must be an object", 'use {"title": ..., "content": [...]}'
+                parameter, f"{code} must be an object", 'use {"title": ..., "content": [...]}'
             )
         paragraphs = body.get("content")
         if not isinstance(paragraphs, list) or not paragraphs:
             raise invalid(
-                "post", f"{code}.content must be a non-empty list of paragraphs", "add a paragraph"
+                parameter,
+                f"{code}.content must be a non-empty list of paragraphs",
+                "add a paragraph",
             )
         title = body.get("title", "")
         if not isinstance(title, str):
-            raise invalid("post", f"{code}.title must be a string", "give a text title or none")
-        for index, para in enumerate(paragraphs):
-            if not isinstance(para, list) or not para:
-                raise invalid(
-                    "post", f"{code}.content[{index}] must be a non-empty list of nodes", "fix it"
-                )
-            for node in para:
-                _check_node(node, f"{code}.content[{index}]")
-            _check_paragraph(para, index)
+            raise invalid(parameter, f"{code}.title must be a string", "give a text title or none")
+        check_paragraphs(paragraphs, f"{code}.content", parameter)
         out[code] = {"title": title, "content": paragraphs}
     return out
+
+
+def check_paragraphs(paragraphs: Any, where: str, parameter: str) -> None:
+    """A list of paragraphs, each a non-empty list of well-formed nodes."""
+    if not isinstance(paragraphs, list):
+        raise invalid(parameter, f"{where} must be a list of paragraphs", "fix it")
+    for index, para in enumerate(paragraphs):
+        if not isinstance(para, list) or not para:
+            raise invalid(
+                parameter, f"{where}[{index}] must be a non-empty list of nodes", "fix it"
+            )
+        for node in para:
+            _check_node(node, f"{where}[{index}]", parameter)
+        _check_paragraph(para, index, parameter)
 
 
 _REQUIRED: dict[str, tuple[str, ...]] = {
@@ -322,30 +372,35 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
 }
 
 
-def _check_node(node: Any, where: str) -> None:
+def _check_node(node: Any, where: str, parameter: str) -> None:
     tag = node.get("tag") if isinstance(node, Mapping) else None
-    if tag not in _REQUIRED:
+    # A tag that is not a string (a list, say) cannot be looked up: unknown too.
+    if not isinstance(tag, str) or tag not in _REQUIRED:
         raise invalid(
-            "post", f"{where}: unknown node {node!r}"[:160], f"tags: {', '.join(POST_TAGS)}"
+            parameter, f"{where}: unknown node {node!r}"[:160], f"tags: {', '.join(POST_TAGS)}"
         )
     for key in _REQUIRED[tag]:
         value = node.get(key)
         if not isinstance(value, str) or not value:
-            raise invalid("post", f"{where}: {tag} node needs a non-empty {key!r}", "fill it in")
+            raise invalid(parameter, f"{where}: {tag} node needs a non-empty {key!r}", "fill it in")
     if tag == "a":
-        check_url("href", node["href"])
+        try:
+            check_url("href", node["href"])
+        except InvalidParameter as err:
+            raise invalid(parameter, f"{where}: {err.message}", err.hint or "") from None
     style = node.get("style")
-    if style is not None:
-        if not isinstance(style, list):
-            raise invalid("style", f"{where}: style must be a list", f"use {POST_STYLES}")
-        _styles(style)
+    if style is not None and (
+        not isinstance(style, list)
+        or not all(isinstance(s, str) and s in POST_STYLES for s in style)
+    ):
+        raise invalid(parameter, f"{where}: style must be a list of styles", f"use {POST_STYLES}")
 
 
-def _check_paragraph(nodes: Sequence[Mapping[str, Any]], index: int) -> None:
+def _check_paragraph(nodes: Sequence[Mapping[str, Any]], index: int, parameter: str) -> None:
     blocks = [n["tag"] for n in nodes if n.get("tag") in BLOCK_TAGS]
     if blocks and len(nodes) > 1:
         raise invalid(
-            "paragraph",
+            parameter,
             f"paragraph {index} mixes {blocks[0]} with other nodes",
             "img, media and md must each be alone in their paragraph",
         )

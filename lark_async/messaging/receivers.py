@@ -19,7 +19,7 @@ RECEIVE_ID_TYPES: tuple[str, ...] = get_args(ReceiveIdType)
 _PREFIXES: dict[str, ReceiveIdType] = {"ou_": "open_id", "on_": "union_id", "oc_": "chat_id"}
 _EXPECTED_PREFIX = {v: k for k, v in _PREFIXES.items()}
 # Deliberately simple: one @, a dot in the domain, no spaces. Feishu does the real check.
-_EMAIL = re.compile(r"^[^@\s\"'<>]+@[^@\s\"'<>]+\.[^@\s\"'<>]+$")
+_EMAIL = re.compile(r"^[^@\s\"'<>]+@[^@\s\"'<>]+\.[^@\s\"'<>]+\Z")
 _MAX_ID_LEN = 256
 
 
@@ -29,6 +29,20 @@ class Receiver:
 
     id: str
     id_type: ReceiveIdType
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not self.id:
+            raise invalid(
+                "id",
+                f"must be a non-empty string, got {type(self.id).__name__}",
+                "the id to send to",
+            )
+        if not isinstance(self.id_type, str) or self.id_type not in RECEIVE_ID_TYPES:
+            raise invalid(
+                "id_type",
+                f"{self.id_type!r:.40} is not a receive_id_type",
+                f"use one of {', '.join(RECEIVE_ID_TYPES)}",
+            )
 
     @property
     def is_chat(self) -> bool:
@@ -40,6 +54,12 @@ class Receiver:
 
 def infer_receive_id_type(receive_id: str) -> ReceiveIdType | None:
     """The type an id's shape implies, or None when it could be anything (a user_id)."""
+    if not isinstance(receive_id, str):
+        raise invalid(
+            "receive_id",
+            f"must be a string, got {type(receive_id).__name__}",
+            "pass an open_id (ou_...), union_id (on_...), chat_id (oc_...), e-mail or user_id",
+        )
     for prefix, kind in _PREFIXES.items():
         if receive_id.startswith(prefix):
             return kind
@@ -77,6 +97,12 @@ def resolve_receiver(
             f"{receive_id[:60]!r} has surrounding whitespace or is too long",
             f"ids are at most {_MAX_ID_LEN} characters without spaces",
         )
+    if not receive_id.isprintable():
+        raise invalid(
+            "receive_id",
+            f"{receive_id[:60]!r} contains control or invalid characters",
+            "Feishu ids are printable text",
+        )
     inferred = infer_receive_id_type(receive_id)
     if receive_id_type is None:
         if inferred is None:
@@ -87,7 +113,7 @@ def resolve_receiver(
                 "(open_id ou_..., union_id on_..., chat_id oc_... and e-mails are recognised)",
             )
         return Receiver(receive_id, inferred)
-    if receive_id_type not in RECEIVE_ID_TYPES:
+    if not isinstance(receive_id_type, str) or receive_id_type not in RECEIVE_ID_TYPES:
         raise invalid(
             "receive_id_type",
             f"{receive_id_type!r} is not a receive_id_type",

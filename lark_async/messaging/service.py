@@ -9,6 +9,9 @@ reused by the transport's retries, so a retried send is delivered once.
 
 from __future__ import annotations
 
+import inspect
+import io
+import math
 import os
 import re
 import warnings
@@ -21,7 +24,13 @@ from lark_async.core.response import LarkResponse
 from lark_async.core.service import Service, ServiceContext, parse_model
 from lark_async.core.transport import Download
 from lark_async.messaging import codes
-from lark_async.messaging._checks import invalid, require_token
+from lark_async.messaging._checks import (
+    invalid,
+    optional_str,
+    require_bool,
+    require_choice,
+    require_token,
+)
 from lark_async.messaging.batch import BATCH_PATH, chunk_bodies, clean_ids, run_batches
 from lark_async.messaging.cards import CardLike, card_dict, card_json, is_shared
 from lark_async.messaging.content import MessageContent, as_content
@@ -35,7 +44,12 @@ from lark_async.messaging.models import (
 )
 from lark_async.messaging.pacing import DEFAULT_MARGIN, DEFAULT_RECIPIENT_QPS, RecipientPacing
 from lark_async.messaging.post import RichText
-from lark_async.messaging.receivers import ReceiveIdType, Receiver, resolve_receiver
+from lark_async.messaging.receivers import (
+    RECEIVE_ID_TYPES,
+    ReceiveIdType,
+    Receiver,
+    resolve_receiver,
+)
 from lark_async.messaging.results import BatchSendReport, RecipientResult, SendReport
 from lark_async.messaging.uploads import (
     FileType,
@@ -51,7 +65,7 @@ IMAGES = "/open-apis/im/v1/images"
 FILES = "/open-apis/im/v1/files"
 CARD_UPDATE = "/open-apis/interactive/v1/card/update"
 UUID_MAX = 50
-_KEY = re.compile(r"^[A-Za-z0-9_-]{5,200}$")  # keys have no dots or slashes
+_KEY = re.compile(r"^[A-Za-z0-9_-]{5,200}\Z")  # keys have no dots or slashes
 _GONE = frozenset({230011, 230110})  # recalled / deleted
 
 Content = MessageContent | str | RichText | CardLike
@@ -85,14 +99,19 @@ class Messaging(Service):
         ``app_windows`` is deprecated and ignored (it used to pace the same
         windows a second time).
         """
-        if not 0 <= margin <= 1:
-            raise invalid("margin", f"{margin!r} is out of range", "a fraction, 0..1 (0.05 = 5%)")
-        try:
-            pacing = RecipientPacing(recipient_qps, margin=margin) if recipient_qps else None
-        except ValueError:
+        if not _is_number(margin) or not 0 <= margin <= 1:
             raise invalid(
-                "recipient_qps", f"{recipient_qps!r} is not a rate", "> 0, or None"
-            ) from None
+                "margin", f"{margin!r:.40} is out of range", "a fraction, 0..1 (0.05 = 5%)"
+            )
+        if recipient_qps is not None and (
+            not _is_number(recipient_qps) or not 0 <= recipient_qps < float("inf")
+        ):
+            raise invalid(
+                "recipient_qps",
+                f"{recipient_qps!r:.40} is not a rate",
+                "> 0 sends a second, or None",
+            )
+        pacing = RecipientPacing(recipient_qps, margin=margin) if recipient_qps else None
         if app_windows is not None:
             _deprecated_app_windows(app_windows)
         self._pacing = pacing
@@ -172,7 +191,7 @@ class Messaging(Service):
         msg_uuid = _check_uuid(uuid) or new_uuid()
         key = _key(image, "img_")
         if key is None:
-            uploaded = await self.upload_image(image)
+            uploaded = await self._upload_image(prepare_image(image), "message")
             if uploaded.data is None:
                 return uploaded.with_data(None)
             key = uploaded.data.image_key
@@ -193,7 +212,8 @@ class Messaging(Service):
         msg_uuid = _check_uuid(uuid) or new_uuid()
         key = _key(file, "file_")
         if key is None:
-            uploaded = await self.upload_file(file, file_type=file_type, file_name=file_name)
+            prepared = prepare_file(file, file_type=file_type, file_name=file_name)
+            uploaded = await self._upload_file(prepared)
             if uploaded.data is None:
                 return uploaded.with_data(None)
             key = uploaded.data.file_key
@@ -213,7 +233,10 @@ class Messaging(Service):
         msg_uuid = _check_uuid(uuid) or new_uuid()
         key = _key(audio, "file_")
         if key is None:
-            uploaded = await self.upload_file(audio, file_type="opus", duration_ms=duration_ms)
+            prepared = prepare_file(
+                audio, file_type="opus", duration_ms=duration_ms, parameter="audio"
+            )
+            uploaded = await self._upload_file(prepared)
             if uploaded.data is None:
                 return uploaded.with_data(None)
             key = uploaded.data.file_key
@@ -235,10 +258,16 @@ class Messaging(Service):
         # Check both before uploading either, so a bad cover wastes no upload.
         video_key = _key(video, "file_")
         video_up = (
-            None if video_key else prepare_file(video, file_type="mp4", duration_ms=duration_ms)
+            None
+            if video_key
+            else prepare_file(video, file_type="mp4", duration_ms=duration_ms, parameter="video")
         )
         cover_key = _key(cover, "img_") if cover is not None else None
-        cover_up = prepare_image(cover) if cover is not None and cover_key is None else None
+        cover_up = (
+            prepare_image(cover, parameter="cover")
+            if cover is not None and cover_key is None
+            else None
+        )
         if video_up is not None:
             uploaded = await self._upload_file(video_up)
             if uploaded.data is None:
@@ -338,6 +367,13 @@ class Messaging(Service):
         Bad content raises before anything is sent.
         """
         msg = as_content(content)
+        if on_result is not None and not _takes_one_argument(on_result):
+            raise invalid(
+                "on_result",
+                f"must be a function of one argument, got {type(on_result).__name__}",
+                "pass a function taking a RecipientResult, or None",
+            )
+        require_choice("receive_id_type", receive_id_type, RECEIVE_ID_TYPES, optional=True)
 
         async def send_one(receiver: Receiver, msg_uuid: str) -> LarkResponse[Message]:
             return await self._send(receiver, msg, msg_uuid)
@@ -378,8 +414,12 @@ class Messaging(Service):
                 "department_ids": department_ids,
             }
         )
-        if not isinstance(concurrency, int) or not 1 <= concurrency <= 20:
-            raise invalid("concurrency", f"{concurrency!r} is out of range", "use 1..20")
+        if (
+            isinstance(concurrency, bool)
+            or not isinstance(concurrency, int)
+            or not 1 <= concurrency <= 20
+        ):
+            raise invalid("concurrency", f"{concurrency!r:.40} is out of range", "use 1..20")
 
         async def post(chunk: dict[str, Any]) -> LarkResponse[BatchSendData]:
             resp = await self._request("POST", BATCH_PATH, json=chunk)
@@ -402,7 +442,7 @@ class Messaging(Service):
         msg = as_content(content)
         msg_uuid = _check_uuid(uuid) or new_uuid()
         body: dict[str, Any] = {"msg_type": msg.msg_type, "content": msg.content, "uuid": msg_uuid}
-        if reply_in_thread:
+        if require_bool("reply_in_thread", reply_in_thread):
             body["reply_in_thread"] = True
         resp = await self._request(
             "POST", f"{MESSAGES}/{message_id}/reply", json=body, idempotency_key=msg_uuid
@@ -478,6 +518,14 @@ class Messaging(Service):
         """
         require_token("token", token, prefix="c-", example="c-...", secret=True)
         obj = card_dict(card)
+        if open_ids is not None and (
+            isinstance(open_ids, str | bytes | Mapping) or not isinstance(open_ids, Iterable)
+        ):
+            raise invalid(
+                "open_ids",
+                f"must be a list of open_ids, got {type(open_ids).__name__}",
+                "e.g. open_ids=['ou_...']",
+            )
         if is_shared(obj):
             if open_ids is not None:
                 raise invalid(
@@ -486,15 +534,16 @@ class Messaging(Service):
                     "omit open_ids: shared cards update for all",
                 )
         else:
-            if not open_ids or isinstance(open_ids, str):
+            ids = list(open_ids or ())
+            if not ids:
                 raise invalid(
                     "open_ids",
                     "is required for a non-shared (update_multi=false) card",
                     "list the open_ids (ou_...) whose copy of the card to update",
                 )
-            for open_id in open_ids:
+            for open_id in ids:
                 require_token("open_ids", open_id, prefix="ou_", example="ou_...")
-            obj["open_ids"] = list(open_ids)
+            obj["open_ids"] = ids
         card_json(obj)  # size and serialisability, open_ids included
         # Its own rate-limit family (card.update), so not paced with the IM calls.
         resp = await self._ctx.request("POST", CARD_UPDATE, json={"token": token, "card": obj})
@@ -523,8 +572,8 @@ class Messaging(Service):
     ) -> LarkResponse[UploadedImage]:
         """Upload an image (path, bytes or binary file; <= 10 MB; JPEG, PNG, WEBP, GIF,
         TIFF, BMP, ICO, HEIC by content); returns its ``image_key``."""
-        if image_type not in ("message", "avatar"):
-            raise invalid("image_type", f"{image_type!r} is not an image type", "message or avatar")
+        require_choice("image_type", image_type, ("message", "avatar"))
+        optional_str("filename", filename)
         return await self._upload_image(prepare_image(image, filename=filename), image_type)
 
     async def upload_file(
@@ -590,8 +639,7 @@ class Messaging(Service):
         """
         _message_id(message_id)
         require_token("file_key", file_key)
-        if resource_type not in ("image", "file"):
-            raise invalid("resource_type", f"{resource_type!r} is not valid", "image or file")
+        require_choice("resource_type", resource_type, ("image", "file"))
         return await self._download(
             f"{MESSAGES}/{message_id}/resources/{file_key}", dest, {"type": resource_type}
         )
@@ -609,9 +657,13 @@ class Messaging(Service):
     async def _download(
         self, path: str, dest: Dest, params: Mapping[str, str] | None = None
     ) -> LarkResponse[Download]:
-        target: Path | IO[bytes] = Path(dest) if isinstance(dest, str | os.PathLike) else dest
-        if not isinstance(target, Path) and not hasattr(target, "write"):
+        target: Path | IO[bytes] = (
+            Path(_dest_path(dest)) if isinstance(dest, str | os.PathLike) else dest
+        )
+        if not isinstance(target, Path) and not callable(getattr(target, "write", None)):
             raise invalid("dest", f"{type(dest).__name__} is not writable", "a path or binary file")
+        if isinstance(target, io.TextIOBase):  # it would refuse the bytes mid-download
+            raise invalid("dest", "is a text-mode file", "open it with mode 'wb'")
         resp = await self._ctx.download("GET", path, target, params=params)
         codes.refine(resp, "get")
         return resp
@@ -645,13 +697,54 @@ def _message_id(message_id: str) -> str:
     return require_token("message_id", message_id, prefix="om_", example="om_...")
 
 
+def _takes_one_argument(func: object) -> bool:
+    if not callable(func):
+        return False
+    try:
+        inspect.signature(func).bind(None)
+    except TypeError:
+        return False
+    except ValueError:  # no signature to read (some builtins): trust it
+        return True
+    return True
+
+
+def _is_number(value: object) -> bool:
+    if isinstance(value, float):
+        return not math.isnan(value)
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _dest_path(dest: str | os.PathLike[str]) -> str:
+    """A path the file system can take: no NUL, nothing that cannot be encoded."""
+    try:
+        path = os.fspath(dest)
+        if not isinstance(path, str) or not path or "\x00" in path:
+            raise ValueError(path)
+        os.fsencode(path)
+        Path(path).is_dir()  # raises for a name the file system refuses (too long, ...)
+    except (TypeError, ValueError, OSError) as exc:  # UnicodeEncodeError is a ValueError
+        raise invalid(
+            "dest",
+            f"is not a usable file path ({type(exc).__name__})",
+            "a path such as 'downloads/report.pdf'",
+        ) from None
+    return path
+
+
 def _check_uuid(value: str | None) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or not value or len(value) > UUID_MAX:
+    if (
+        not isinstance(value, str)
+        or not value
+        or len(value) > UUID_MAX
+        or not value.isprintable()  # no control characters, no lone surrogates
+    ):
+        shown = repr(value)[:60] if isinstance(value, str) else type(value).__name__
         raise invalid(
             "uuid",
-            f"{str(value)[:60]!r} is not a usable uuid",
+            f"{shown} is not a usable uuid",
             f"a uuid is 1..{UUID_MAX} characters; the same uuid within an hour sends once",
         )
     return value
@@ -660,5 +753,8 @@ def _check_uuid(value: str | None) -> str | None:
 def _key(source: UploadSource | None, prefix: str) -> str | None:
     """``source`` if it is an uploaded key (``img_...``/``file_...``) rather than a file."""
     if isinstance(source, str) and _KEY.match(source) and source.startswith(prefix):
-        return source if not Path(source).exists() else None
+        try:
+            return source if not Path(source).exists() else None
+        except OSError:  # e.g. a name too long for the file system: not a file, so a key
+            return source
     return None

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from lark_async.messaging._checks import invalid
+from lark_async.messaging._checks import invalid, require_str
 
 _ALL = "all"
+MAX_URL_CHARS = 8192  # far beyond any real link; keeps a stray blob out of a message
 
 
 def mention(user_id: str, name: str = "") -> str:
@@ -26,7 +27,7 @@ def mention(user_id: str, name: str = "") -> str:
             f"{user_id!r} is not a user to mention",
             "pass an open_id/union_id/user_id; use mention_all() for everyone",
         )
-    if any(c.isspace() or c in "\"'<>" for c in user_id):
+    if not user_id.isprintable() or any(c.isspace() or c in "\"'<>" for c in user_id):
         raise invalid("user_id", f"{user_id[:60]!r} is not a valid id", "ids have no spaces/quotes")
     _no_tags("name", name)
     return f'<at user_id="{user_id}">{name}</at>'
@@ -63,18 +64,23 @@ def link(text: str, url: str) -> str:
 
 def check_url(parameter: str, url: str) -> str:
     """An absolute http(s) URL without spaces or parentheses, else ``InvalidParameter``."""
-    parts = urlsplit(url) if isinstance(url, str) else None
+    try:
+        usable = isinstance(url, str) and url.isprintable() and len(url) <= MAX_URL_CHARS
+        parts = urlsplit(url) if usable else None
+    except ValueError:  # e.g. a malformed IPv6 host
+        parts = None
     if (
         parts is None
         or parts.scheme not in ("http", "https")
         or not parts.netloc
         or any(c.isspace() or c in "()" for c in url)
     ):
+        shown = repr(url)[:80] if isinstance(url, str) else type(url).__name__
         raise invalid(
             parameter,
-            f"{str(url)[:80]!r} is not an absolute http(s) URL",
+            f"{shown} is not an absolute http(s) URL",
             "links need a full URL such as https://example.com/path (spaces and parentheses "
-            "percent-encoded)",
+            f"percent-encoded), at most {MAX_URL_CHARS} characters",
         )
     return url
 
@@ -82,11 +88,12 @@ def check_url(parameter: str, url: str) -> str:
 def _styled(parameter: str, text: str) -> str:
     if not isinstance(text, str) or not text:
         raise invalid(parameter, "must be a non-empty string", "style some text, not nothing")
-    return text
+    return require_str(parameter, text)
 
 
 def _no_tags(parameter: str, text: str) -> None:
-    if not isinstance(text, str) or "<" in text or ">" in text:
+    require_str(parameter, text)
+    if "<" in text or ">" in text:
         raise invalid(
-            parameter, f"{str(text)[:60]!r} contains < or >", "names are plain text without tags"
+            parameter, f"{text[:60]!r} contains < or >", "names are plain text without tags"
         )

@@ -29,6 +29,7 @@ ImageType = Literal["message", "avatar"]
 MAX_IMAGE_BYTES = 10 * MB
 MAX_FILE_BYTES = 30 * MB
 _HEAD = 8192
+_MAX_DURATION_MS = 2**31 - 1  # Feishu's duration is a 32-bit int
 
 # filetype's extension -> how Feishu names the image format
 IMAGE_FORMATS: dict[str, str] = {
@@ -93,22 +94,28 @@ def detect(head: bytes) -> str | None:
     return str(ext) if ext is not None else None
 
 
-def prepare_image(image: UploadSource, *, filename: str | None = None) -> PreparedUpload:
-    """Check an image (<= 10 MB, not empty, a supported format by content)."""
-    src = _open("image", image)
-    _check_size("image", src.size, MAX_IMAGE_BYTES, "images")
+def prepare_image(
+    image: UploadSource, *, filename: str | None = None, parameter: str = "image"
+) -> PreparedUpload:
+    """Check an image (<= 10 MB, not empty, a supported format by content).
+
+    ``parameter`` is the argument errors name (``cover`` for a video's cover).
+    """
+    _check_name("filename", filename)
+    src = _open(parameter, image)
+    _check_size(parameter, src.size, MAX_IMAGE_BYTES, "images")
     kind = detect(src.head)
     if kind not in IMAGE_FORMATS:
         found = f"{kind.upper()} content" if kind else "content of an unknown type"
         named = f" (named {src.name!r})" if src.name else ""
         raise invalid(
-            "image",
+            parameter,
             f"is {found}{named}, not a supported image",
             f"Feishu accepts {_ALLOWED_IMAGES} images up to 10 MB; convert it first",
         )
     mime = _mime(kind, "image/*")
     name = filename or src.name or f"image.{kind}"
-    return PreparedUpload(_basename(name), src.content, src.size, kind, mime)
+    return PreparedUpload(_basename(name, "filename"), src.content, src.size, kind, mime)
 
 
 def prepare_file(
@@ -117,14 +124,16 @@ def prepare_file(
     file_type: FileType | str | None = None,
     file_name: str | None = None,
     duration_ms: int | None = None,
+    parameter: str = "file",
 ) -> PreparedUpload:
     """Check a file (<= 30 MB, not empty) and settle its Feishu ``file_type``.
 
     ``file_type`` is inferred from the content when not given (opus, mp4, pdf,
     doc, xls, ppt, otherwise stream). Given explicitly, it must match the
     content, since Feishu refuses e.g. an mp3 sent as audio (230055).
+    ``parameter`` is the argument errors name (``audio``, ``video``).
     """
-    if file_type is not None and file_type not in FILE_TYPES:
+    if file_type is not None and (not isinstance(file_type, str) or file_type not in FILE_TYPES):
         raise invalid(
             "file_type",
             f"{file_type!r} is not a Feishu file type",
@@ -132,11 +141,14 @@ def prepare_file(
             "to detect it from the content",
         )
     if duration_ms is not None and (
-        not isinstance(duration_ms, int) or isinstance(duration_ms, bool) or duration_ms < 0
+        not isinstance(duration_ms, int)
+        or isinstance(duration_ms, bool)
+        or not 0 <= duration_ms <= _MAX_DURATION_MS
     ):
-        raise invalid("duration_ms", f"{duration_ms!r} is not a duration", "whole ms, >= 0")
-    src = _open("file", file)
-    _check_size("file", src.size, MAX_FILE_BYTES, "files")
+        raise invalid("duration_ms", f"{duration_ms!r:.40} is not a duration", "whole ms, >= 0")
+    _check_name("file_name", file_name)
+    src = _open(parameter, file)
+    _check_size(parameter, src.size, MAX_FILE_BYTES, "files")
     kind = detect(src.head)
     inferred: FileType = _FILE_TYPE_OF.get(kind or "", "stream")
     chosen: FileType = file_type or inferred  # type: ignore[assignment]
@@ -150,7 +162,7 @@ def prepare_file(
         probe = opus_duration_ms if chosen == "opus" else mp4_duration_ms
         with src.reopen() as fh:
             duration_ms = probe(fh, src.size)
-    name = _basename(file_name or src.name or "file")
+    name = _basename(file_name or src.name or "file", "file_name")
     if not Path(name).suffix:
         name = f"{name}.{kind if kind and kind not in _OFFICE_CONTAINERS else 'bin'}"
     mime = "audio/opus" if chosen == "opus" else _mime(kind, "application/octet-stream")
@@ -190,10 +202,24 @@ def _check_size(parameter: str, size: int, limit: int, what: str) -> None:
         )
 
 
-def _basename(name: str) -> str:
+def _check_name(parameter: str, name: str | None) -> None:
+    # A file name travels in a multipart header: printable text only.
+    if name is not None and (not isinstance(name, str) or not name.isprintable()):
+        shown = repr(name)[:60] if isinstance(name, str) else type(name).__name__
+        raise invalid(parameter, f"{shown} is not a file name", "give a name like report.pdf")
+    if name is not None and len(name) > _MAX_NAME:
+        raise invalid(
+            parameter, f"is {len(name)} characters long; at most {_MAX_NAME}", "shorten the name"
+        )
+
+
+_MAX_NAME = 1024  # what the multipart header of the upload takes
+
+
+def _basename(name: str, parameter: str) -> str:
     base = Path(name).name
     if not base or base in (".", ".."):
-        raise invalid("file_name", f"{name!r} is not a file name", "give a name like report.pdf")
+        raise invalid(parameter, f"{name!r} is not a file name", "give a name like report.pdf")
     return base
 
 
@@ -204,15 +230,20 @@ def _open(parameter: str, source: UploadSource) -> _Opened:
         return _Opened(None, data, len(data), data[:_HEAD], lambda: nullcontext(io.BytesIO(data)))
     if isinstance(source, str | os.PathLike):
         path = Path(source)
-        if not path.is_file():
+        try:
+            if not path.is_file():
+                raise FileNotFoundError(path)
+            with path.open("rb") as disk:
+                head = disk.read(_HEAD)
+            size = path.stat().st_size
+        except (OSError, ValueError) as exc:  # also a name too long, unencodable, or with NUL
             raise invalid(
                 parameter,
-                f"no such file: {str(path)[:200]}",
+                f"no such file: {str(path)[:200]!r}"
+                + ("" if isinstance(exc, FileNotFoundError) else f" ({type(exc).__name__})"),
                 "pass an existing file path, bytes, or an open binary file",
-            )
-        with path.open("rb") as disk:
-            head = disk.read(_HEAD)
-        return _Opened(path.name, path, path.stat().st_size, head, lambda: path.open("rb"))
+            ) from None
+        return _Opened(path.name, path, size, head, lambda: path.open("rb"))
     if hasattr(source, "read") and hasattr(source, "seek"):
         fh = source
         if not fh.seekable():

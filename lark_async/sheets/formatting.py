@@ -8,7 +8,7 @@ marked idempotent and the transport may retry them.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from lark_async.core.errors import InvalidParameter
@@ -111,6 +111,11 @@ class FormattingCalls(SheetsBase):
         border); use :meth:`set_style` for bigger ones.
         """
         token = check_spreadsheet_token(spreadsheet_token)
+        if isinstance(items, str | bytes | Mapping) or not isinstance(items, Iterable):
+            raise InvalidParameter(
+                f"items must be a list of (ranges, style) pairs, got {type(items).__name__}",
+                hint="items: [(ranges, style), ...]",
+            )
         entries: list[dict[str, Any]] = []
         for i, item in enumerate(items):
             if not isinstance(item, tuple) or len(item) != 2:
@@ -120,6 +125,12 @@ class FormattingCalls(SheetsBase):
             raw_ranges, style = item
             if isinstance(raw_ranges, (str, SheetRange)):
                 raw_ranges = [raw_ranges]
+            if isinstance(raw_ranges, bytes | Mapping) or not isinstance(raw_ranges, Iterable):
+                raise InvalidParameter(
+                    f"items[{i}] ranges must be a range or a list of ranges",
+                    hint="items: [('sheet!A1:B2', style), (['sheet!A1', 'sheet!C1'], style)]",
+                )
+            raw_ranges = list(raw_ranges)
             if not raw_ranges:
                 raise InvalidParameter(f"items[{i}] has no ranges", hint="items: name a range")
             api_style = _style(style, name=f"items[{i}] style")
@@ -203,19 +214,38 @@ class FormattingCalls(SheetsBase):
         Columns may be letters. ``fixed_size`` is pixels (0 hides). Spans over
         5,000 are sent in several requests.
         """
+        return await self._update_dimension(
+            spreadsheet_token,
+            sheet_id,
+            dimension,
+            start,
+            end,
+            visible=visible,
+            fixed_size=fixed_size,
+            names=("start", "end", "fixed_size"),
+        )
+
+    async def _update_dimension(
+        self,
+        spreadsheet_token: str,
+        sheet_id: str,
+        dimension: Dimension | str,
+        start: int | str,
+        end: int | str | None,
+        *,
+        visible: bool | None,
+        fixed_size: int | None,
+        names: tuple[str, str, str],
+    ) -> LarkResponse[DimensionResult]:
+        """:meth:`update_dimension`; ``names`` are the caller's names for start, end, size."""
         token = check_spreadsheet_token(spreadsheet_token)
         sid = check_sheet_id(sheet_id)
         dim = _dimension(dimension)
-        first, last = _span_indexes(dim, start, end)
+        first, last = _span_indexes(dim, start, end, names[0], names[1])
         if visible is not None and not isinstance(visible, bool):
-            raise InvalidParameter(f"visible must be a bool, got {visible!r}", hint="visible")
-        if fixed_size is not None and (
-            isinstance(fixed_size, bool) or not isinstance(fixed_size, int) or fixed_size < 0
-        ):
-            raise InvalidParameter(
-                f"fixed_size must be an int >= 0 (pixels), got {fixed_size!r}",
-                hint="fixed_size: pixels; 0 hides the rows/columns",
-            )
+            raise InvalidParameter(f"visible must be a bool, got {visible!r:.40}", hint="visible")
+        if fixed_size is not None:
+            _check_size(fixed_size, names[2], least=0)
         if visible is None and fixed_size is None:
             raise InvalidParameter("nothing to change", hint="give visible= and/or fixed_size=")
         props: dict[str, Any] = {}
@@ -261,8 +291,15 @@ class FormattingCalls(SheetsBase):
     ) -> LarkResponse[DimensionResult]:
         """Column width in pixels: ``set_column_width(tok, sid, "A", "C", width=120)``."""
         _check_size(width, "width")
-        return await self.update_dimension(
-            spreadsheet_token, sheet_id, Dimension.COLUMNS, start_col, end_col, fixed_size=width
+        return await self._update_dimension(
+            spreadsheet_token,
+            sheet_id,
+            Dimension.COLUMNS,
+            start_col,
+            end_col,
+            visible=None,
+            fixed_size=width,
+            names=("start_col", "end_col", "width"),
         )
 
     async def set_row_height(
@@ -276,8 +313,15 @@ class FormattingCalls(SheetsBase):
     ) -> LarkResponse[DimensionResult]:
         """Row height in pixels: ``set_row_height(tok, sid, 1, height=32)``."""
         _check_size(height, "height")
-        return await self.update_dimension(
-            spreadsheet_token, sheet_id, Dimension.ROWS, start_row, end_row, fixed_size=height
+        return await self._update_dimension(
+            spreadsheet_token,
+            sheet_id,
+            Dimension.ROWS,
+            start_row,
+            end_row,
+            visible=None,
+            fixed_size=height,
+            names=("start_row", "end_row", "height"),
         )
 
     async def freeze(
@@ -315,7 +359,7 @@ def _merge_type(value: MergeType | str) -> MergeType:
     if isinstance(value, str) and value.upper() in MergeType.__members__:
         return MergeType[value.upper()]
     raise InvalidParameter(
-        f"merge_type must be MERGE_ALL, MERGE_ROWS or MERGE_COLUMNS, got {value!r}",
+        f"merge_type must be MERGE_ALL, MERGE_ROWS or MERGE_COLUMNS, got {value!r:.40}",
         hint="merge_type: a MergeType",
     )
 
@@ -324,30 +368,37 @@ def _dimension(value: Dimension | str) -> Dimension:
     if isinstance(value, str) and value.upper() in Dimension.__members__:
         return Dimension[value.upper()]
     raise InvalidParameter(
-        f"dimension must be ROWS or COLUMNS, got {value!r}", hint="dimension: a Dimension"
+        f"dimension must be ROWS or COLUMNS, got {value!r:.40}", hint="dimension: a Dimension"
     )
 
 
 def _row_number(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ROWS:
         raise InvalidParameter(
-            f"{name} must be a row number in 1..{MAX_ROWS}, got {value!r}",
+            f"{name} must be a row number in 1..{MAX_ROWS}, got {value!r:.40}",
             hint=f"{name}: rows are 1-based",
         )
     return value
 
 
-def _span_indexes(dim: Dimension, start: int | str, end: int | str | None) -> tuple[int, int]:
+def _span_indexes(
+    dim: Dimension,
+    start: int | str,
+    end: int | str | None,
+    start_name: str = "start",
+    end_name: str = "end",
+) -> tuple[int, int]:
     """1-based inclusive (first, last); columns may be letters."""
     if dim is Dimension.COLUMNS:
-        first = to_column_index(start, name="start")
-        last = first if end is None else to_column_index(end, name="end")
+        first = to_column_index(start, name=start_name)
+        last = first if end is None else to_column_index(end, name=end_name)
     else:
-        first = _row_number(start, "start")
-        last = first if end is None else _row_number(end, "end")
+        first = _row_number(start, start_name)
+        last = first if end is None else _row_number(end, end_name)
     if last < first:
         raise InvalidParameter(
-            f"end ({end}) is before start ({start})", hint="end: at or after start"
+            f"{end_name} ({end}) is before {start_name} ({start})",
+            hint=f"{end_name}: at or after {start_name}",
         )
     return first, last
 
@@ -361,10 +412,14 @@ def _updated_properties(data: dict[str, Any] | None) -> dict[str, Any] | None:
     return props if isinstance(props, dict) else None
 
 
-def _check_size(value: int, name: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+#: Pixels; far past any screen, and inside the 32-bit int Feishu reads.
+MAX_PIXELS = 2**31 - 1
+
+
+def _check_size(value: int, name: str, *, least: int = 1) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= MAX_PIXELS:
         raise InvalidParameter(
-            f"{name} must be a positive int (pixels), got {value!r}",
+            f"{name} must be an int in {least}..{MAX_PIXELS} (pixels), got {value!r:.40}",
             hint=f"{name}: pixels; to hide, use update_dimension(..., visible=False)",
         )
 

@@ -21,15 +21,16 @@ MAX_COLUMNS = 13_000
 MAX_CELLS = 5_000_000
 MAX_ROWS = MAX_CELLS
 
-_SHEET_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_CELL = re.compile(r"^([A-Za-z]{1,3})([0-9]*)$")
+_SHEET_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
+# At most 7 row digits (a sheet has 5,000,000 cells), so int() never sees a huge number.
+_CELL = re.compile(r"^([A-Za-z]{1,3})([0-9]{0,7})\Z")
 
 
 def column_letter(index: int) -> str:
     """1 → ``A``, 26 → ``Z``, 27 → ``AA`` (1-based, bijective base 26)."""
     if isinstance(index, bool) or not isinstance(index, int) or not 1 <= index <= MAX_COLUMNS:
         raise InvalidParameter(
-            f"column index must be an int in 1..{MAX_COLUMNS}, got {index!r}",
+            f"column index must be an int in 1..{MAX_COLUMNS}, got {index!r:.40}",
             hint=f"columns are 1-based; a sheet has at most {MAX_COLUMNS} columns",
         )
     letters = ""
@@ -41,17 +42,26 @@ def column_letter(index: int) -> str:
 
 def column_index(letters: str) -> int:
     """``A`` → 1, ``Z`` → 26, ``AA`` → 27 (case-insensitive)."""
+    return _column_index(letters, "letters")
+
+
+def _column_index(letters: str, name: str) -> int:
     if not isinstance(letters, str) or not letters.isascii() or not letters.isalpha():
         raise InvalidParameter(
-            f"column must be letters such as 'A' or 'AB', got {letters!r}",
+            f"{name}: a column is letters such as 'A' or 'AB', got {letters!r:.40}",
             hint="use column letters (A, B, ..., AA) or a 1-based int",
+        )
+    if len(letters) > 3:  # XFD-style: three letters reach past the last column already
+        raise InvalidParameter(
+            f"{name}: column {letters[:40]!r} is past the last column a sheet can have",
+            hint=f"a sheet has at most {MAX_COLUMNS} columns",
         )
     index = 0
     for ch in letters.upper():
         index = index * 26 + (ord(ch) - ord("A") + 1)
     if index > MAX_COLUMNS:
         raise InvalidParameter(
-            f"column {letters!r} is past the last column a sheet can have",
+            f"{name}: column {letters!r} is past the last column a sheet can have",
             hint=f"column: a sheet has at most {MAX_COLUMNS} columns "
             f"(the last is {column_letter(MAX_COLUMNS)})",
         )
@@ -61,10 +71,10 @@ def column_index(letters: str) -> int:
 def to_column_index(column: int | str, *, name: str = "column") -> int:
     """A column given as letters or a 1-based int, as a 1-based int."""
     if isinstance(column, str):
-        return column_index(column)
+        return _column_index(column, name)
     if isinstance(column, bool) or not isinstance(column, int) or not 1 <= column <= MAX_COLUMNS:
         raise InvalidParameter(
-            f"{name} must be column letters or an int in 1..{MAX_COLUMNS}, got {column!r}",
+            f"{name} must be column letters or an int in 1..{MAX_COLUMNS}, got {column!r:.40}",
             hint=f"{name}: columns are 1-based (1 = A)",
         )
     return column
@@ -74,7 +84,7 @@ def check_spreadsheet_token(token: str) -> str:
     """The token of a spreadsheet (``shtcn…``), checked for shape before it goes in a path."""
     if not isinstance(token, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,128}", token):
         raise InvalidParameter(
-            f"spreadsheet_token must be a non-empty token of letters and digits, got {token!r}",
+            f"spreadsheet_token must be a non-empty token of letters and digits, got {token!r:.60}",
             hint="spreadsheet_token: the part of the sheet URL after /sheets/, e.g. shtcn...",
         )
     return token
@@ -83,7 +93,7 @@ def check_spreadsheet_token(token: str) -> str:
 def check_sheet_id(sheet_id: str, *, name: str = "sheet_id") -> str:
     if not isinstance(sheet_id, str) or not _SHEET_ID.match(sheet_id):
         raise InvalidParameter(
-            f"{name} must be a sheet id such as '0bdf12', got {sheet_id!r}",
+            f"{name} must be a sheet id such as '0bdf12', got {sheet_id!r:.60}",
             hint=f"{name}: the sheet id comes from list_sheets(); it is not the sheet's title",
         )
     return sheet_id
@@ -94,8 +104,22 @@ def _positive(value: int | None, name: str, limit: int) -> None:
         return
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
         raise InvalidParameter(
-            f"{name} must be an int in 1..{limit}, got {value!r}",
+            f"{name} must be an int in 1..{limit}, got {value!r:.40}",
             hint=f"{name}: rows and columns are 1-based; the limit is {limit}",
+        )
+
+
+def _size(value: int, name: str, limit: int) -> None:
+    if value is None:
+        raise InvalidParameter(f"{name} must be an int in 1..{limit}, got None")
+    _positive(value, name, limit)
+
+
+def _count(value: int, name: str, limit: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limit:
+        raise InvalidParameter(
+            f"{name} must be an int in 0..{limit}, got {value!r:.40}",
+            hint=f"{name}: a count of rows or columns",
         )
 
 
@@ -124,7 +148,8 @@ class SheetRange:
         if cols == (True, True):
             if self.start_row is not None or self.end_row is not None:
                 raise InvalidParameter(
-                    "a range with rows needs its columns too",
+                    "a range with rows needs its columns too "
+                    "(start_row/end_row without start_col/end_col)",
                     hint="range: use 'sheet!A1:C3', 'sheet!A2:C', 'sheet!A:C' or 'sheet'",
                 )
             return
@@ -142,7 +167,7 @@ class SheetRange:
         if self.end_col < self.start_col:
             raise InvalidParameter(
                 f"range ends at column {column_letter(self.end_col)} before it starts "
-                f"({column_letter(self.start_col)})",
+                f"({column_letter(self.start_col)}): end_col < start_col",
                 hint="range: write the top-left cell first, e.g. 'sheet!A1:C3'",
             )
         if (
@@ -151,7 +176,8 @@ class SheetRange:
             and self.end_row < self.start_row
         ):
             raise InvalidParameter(
-                f"range ends at row {self.end_row} before it starts ({self.start_row})",
+                f"range ends at row {self.end_row} before it starts ({self.start_row}): "
+                "end_row < start_row",
                 hint="range: write the top-left cell first, e.g. 'sheet!A1:C3'",
             )
 
@@ -162,7 +188,7 @@ class SheetRange:
         (one cell) or ``"0bdf12"`` (the whole sheet)."""
         if not isinstance(text, str) or not text.strip():
             raise InvalidParameter(
-                f"range must be a non-empty string, got {text!r}",
+                f"range must be a non-empty string, got {text!r:.60}",
                 hint="range: '<sheetId>!A1:C3' (sheet ids come from list_sheets())",
             )
         sheet_id, bang, cells = text.strip().partition("!")
@@ -193,7 +219,12 @@ class SheetRange:
         if isinstance(value, SheetRange):
             return value
         if isinstance(value, str):
-            return cls.parse(value)
+            try:
+                return cls.parse(value)
+            except InvalidParameter as exc:
+                if name == "range":
+                    raise
+                raise InvalidParameter(f"{name}: {exc.message}", hint=exc.hint) from None
         raise InvalidParameter(
             f"{name} must be a str such as 'sheet!A1:C3' or a SheetRange, "
             f"got {type(value).__name__}",
@@ -218,6 +249,7 @@ class SheetRange:
         cls, sheet_id: str, start_col: int | str, end_col: int | str, *, from_row: int | None = None
     ) -> SheetRange:
         """Whole columns (``A:C``), or from ``from_row`` down (``A2:C``)."""
+        _positive(from_row, "from_row", MAX_ROWS)
         return cls(
             sheet_id,
             from_row,
@@ -277,6 +309,8 @@ class SheetRange:
     # -- deriving -------------------------------------------------------
     def sized(self, rows: int, cols: int) -> SheetRange:
         """The box of ``rows`` × ``cols`` cells starting at this range's top-left cell."""
+        _size(rows, "rows", MAX_ROWS)
+        _size(cols, "cols", MAX_COLUMNS)
         row, col = self.top_left
         end_row, end_col = row + rows - 1, col + cols - 1
         if end_row > MAX_ROWS or end_col > MAX_COLUMNS:
@@ -289,6 +323,8 @@ class SheetRange:
 
     def bounded(self, row_count: int, col_count: int) -> SheetRange:
         """Open ends closed at the sheet's size (from ``list_sheets()`` grid properties)."""
+        _count(row_count, "row_count", MAX_ROWS)
+        _count(col_count, "col_count", MAX_COLUMNS)
         row, col = self.top_left
         end_row = self.end_row if self.end_row is not None else max(row, row_count)
         end_col = self.end_col if self.end_col is not None else max(col, col_count)
@@ -296,6 +332,10 @@ class SheetRange:
 
     def sub(self, row_offset: int, col_offset: int, rows: int, cols: int) -> SheetRange:
         """A box inside this range, offsets 0-based from its top-left cell."""
+        _count(row_offset, "row_offset", MAX_ROWS)
+        _count(col_offset, "col_offset", MAX_COLUMNS)
+        _size(rows, "rows", MAX_ROWS)
+        _size(cols, "cols", MAX_COLUMNS)
         row, col = self.top_left
         return SheetRange(
             self.sheet_id,

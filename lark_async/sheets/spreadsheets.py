@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lark_async.core.checks import has_surrogates
 from lark_async.core.errors import InvalidParameter
 from lark_async.core.response import LarkResponse
 from lark_async.sheets.base import V3, SheetsBase
@@ -32,7 +33,7 @@ class SpreadsheetCalls(SheetsBase):
         Not idempotent: after an ambiguous failure the answer is
         ``OutcomeUnknown`` and nothing is resent (a resend could make two).
         """
-        if not isinstance(title, str) or len(title) > MAX_TITLE_CHARS:
+        if not isinstance(title, str) or len(title) > MAX_TITLE_CHARS or has_surrogates(title):
             raise InvalidParameter(
                 f"title must be a str of at most {MAX_TITLE_CHARS} characters",
                 hint=f"title: 0..{MAX_TITLE_CHARS} characters",
@@ -64,9 +65,14 @@ class SpreadsheetCalls(SheetsBase):
 
 
 def _check_folder(folder_token: str) -> str:
-    if not isinstance(folder_token, str) or not folder_token or not folder_token.isalnum():
+    if (
+        not isinstance(folder_token, str)
+        or not folder_token
+        or not folder_token.isascii()
+        or not folder_token.isalnum()
+    ):
         raise InvalidParameter(
-            f"folder_token must be a token of letters and digits, got {folder_token!r}",
+            f"folder_token must be a token of letters and digits, got {folder_token!r:.60}",
             hint="folder_token: from the folder's URL (fldcn...); omit it for the root folder",
         )
     return folder_token

@@ -18,7 +18,7 @@ from lark_async.core.errors import InvalidParameter
 
 MIN_FONT_SIZE = 9
 MAX_FONT_SIZE = 36
-_HEX = re.compile(r"^#?([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$")
+_HEX = re.compile(r"^#?([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})\Z")
 
 
 class HAlign(IntEnum):
@@ -205,6 +205,8 @@ class CellStyle:
     def with_alignment(
         self, *, horizontal: HAlign | str | None = None, vertical: VAlign | str | None = None
     ) -> CellStyle:
+        horizontal = _enum(horizontal, HAlign, "horizontal")
+        vertical = _enum(vertical, VAlign, "vertical")
         return self._with({"h_align": horizontal, "v_align": vertical})
 
     def with_border(self, border: BorderType | str, *, color: str | None = None) -> CellStyle:

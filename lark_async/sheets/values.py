@@ -6,15 +6,20 @@ which cell is wrong, and why, before anything is sent.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from typing import Any, TypeAlias
 
+from lark_async.core.checks import check_json, has_surrogates
 from lark_async.core.errors import InvalidParameter
 from lark_async.sheets.ranges import MAX_CELLS, MAX_COLUMNS, column_letter
 
 #: Characters a cell may hold (CONTRACT §10: ≤ 50,000; 40,000 recommended).
 MAX_CELL_CHARS = 50_000
+# What the JSON encoder can carry as an int.
+_MIN_INT = -(2**63)
+_MAX_INT = 2**64 - 1
 
 #: One cell: text, a number, a boolean, empty (None), or a Feishu value object
 #: such as ``{"type": "formula", "text": "=SUM(A1:A3)"}``.
@@ -73,16 +78,28 @@ def check_grid(values: Grid, *, name: str = "values") -> tuple[int, int]:
 
 
 def _check_cell(cell: object, name: str, r: int, c: int) -> None:
-    where = f"{name}[{r}][{c}] (column {column_letter(c + 1)})"
-    if cell is None or isinstance(cell, (bool, int)):
+    if cell is None or isinstance(cell, bool):
+        return
+    if isinstance(cell, int):
+        if not _MIN_INT <= cell <= _MAX_INT:
+            raise InvalidParameter(
+                f"{_where(name, r, c)} is an int beyond 64 bits",
+                hint=f"{name}: write big numbers as strings",
+            )
         return
     if isinstance(cell, str):
         if len(cell) > MAX_CELL_CHARS:
             raise InvalidParameter(
-                f"{where} holds {len(cell):,} characters",
+                f"{_where(name, r, c)} holds {len(cell):,} characters",
                 hint=f"{name}: a cell holds at most {MAX_CELL_CHARS:,} characters",
             )
+        if has_surrogates(cell):
+            raise InvalidParameter(
+                f"{_where(name, r, c)} holds a lone surrogate, which is not valid Unicode",
+                hint=f"{name}: decode bytes with errors='replace'",
+            )
         return
+    where = _where(name, r, c)
     if isinstance(cell, float):
         if not math.isfinite(cell):
             raise InvalidParameter(
@@ -96,12 +113,24 @@ def _check_cell(cell: object, name: str, r: int, c: int) -> None:
                 f"{where}: a value object needs string keys",
                 hint=f"{name}: e.g. {{'type': 'formula', 'text': '=A1+1'}}",
             )
+        try:
+            check_json(cell, where)
+            json.dumps(cell, allow_nan=False)  # NaN, which the transport would send as null
+        except (InvalidParameter, TypeError, ValueError, RecursionError):
+            raise InvalidParameter(
+                f"{where}: the value object is not JSON (NaN, a set, bytes, an object...)",
+                hint=f"{name}: e.g. {{'type': 'formula', 'text': '=A1+1'}}",
+            ) from None
         return
     raise InvalidParameter(
         f"{where} is a {type(cell).__name__}, which a sheet cell cannot hold",
         hint=f"{name}: use str, int, float, bool, None or a Feishu value object (dict); "
         "convert dates and decimals to strings or numbers first",
     )
+
+
+def _where(name: str, r: int, c: int) -> str:
+    return f"{name}[{r}][{c}] (column {column_letter(c + 1)})"
 
 
 def slice_grid(values: Grid, row: int, col: int, rows: int, cols: int) -> list[list[Cell]]:

@@ -122,6 +122,12 @@ class WriteCalls(SheetsBase):
         in two and resent.
         """
         token = check_spreadsheet_token(spreadsheet_token)
+        if isinstance(data, str | bytes) or not isinstance(data, Iterable):
+            raise InvalidParameter(
+                f"data must be a mapping or a list of (range, values) pairs, "
+                f"got {type(data).__name__}",
+                hint="data: {range: values, ...} or [(range, values), ...]",
+            )
         items = list(data.items()) if isinstance(data, Mapping) else list(data)
         if not items:
             raise InvalidParameter(
@@ -383,6 +389,6 @@ def _insert_option(value: InsertDataOption | str) -> str:
     if isinstance(value, str) and value.upper() in InsertDataOption.__members__:
         return InsertDataOption[value.upper()].value
     raise InvalidParameter(
-        f"insert_data_option must be OVERWRITE or INSERT_ROWS, got {value!r}",
+        f"insert_data_option must be OVERWRITE or INSERT_ROWS, got {value!r:.40}",
         hint="insert_data_option: InsertDataOption.OVERWRITE or InsertDataOption.INSERT_ROWS",
     )
