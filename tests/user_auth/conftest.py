@@ -35,7 +35,9 @@ async def authorise(env: Env, user: str | None = None, **kw: object) -> UserAuth
     """The link flow end to end: start, the user approves, complete."""
     user = user or env.user
     session = await env.lark.user_auth.start_session(
-        method="link", redirect_uri=REDIRECT, **kw  # type: ignore[arg-type]
+        method="link",
+        redirect_uri=REDIRECT,
+        **kw,  # type: ignore[arg-type]
     )
     code, state = code_and_state(env.fake.oauth.approve(session.url, user))
     return await env.lark.user_auth.complete(code, state)
