@@ -86,6 +86,11 @@ class UserTokenManager:
             self._store = store
         return self._store
 
+    @store.setter
+    def store(self, store: UserTokenStore) -> None:
+        """Keep users' grants in a store of your own (a :class:`UserTokenStore`)."""
+        self._store = store
+
     # -- the public side ----------------------------------------------------
     async def token(self, app_id: str, open_id: str) -> str:
         key = (app_id, open_id)

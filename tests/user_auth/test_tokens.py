@@ -115,7 +115,7 @@ class FlakyStore(MemoryUserTokenStore):
 
 async def test_store_that_cannot_be_written_fails_closed_and_keeps_the_grant(env: Env) -> None:
     store = FlakyStore()
-    env.lark.user_tokens._store = store
+    env.lark.user_tokens.store = store
     await authorise(env)
     env.clock.advance(7200)
     store.writable = False
@@ -132,7 +132,7 @@ async def test_store_that_cannot_be_written_fails_closed_and_keeps_the_grant(env
 
 async def test_store_failing_after_the_refresh_keeps_the_rotated_grant(env: Env) -> None:
     store = FlakyStore()
-    env.lark.user_tokens._store = store
+    env.lark.user_tokens.store = store
     await authorise(env)
     env.clock.advance(7200)
     store.fail_after_writes = 1  # the probe write passes, the rotated grant's fails
