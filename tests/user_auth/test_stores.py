@@ -19,7 +19,7 @@ from lark_async.auth.migrations import upgrade
 from lark_async.core.clock import FakeClock
 from lark_async.testing import FakeLark, ImEmulator
 from tests.helpers import APP_ID, APP_SECRET, client_for, emulator
-from tests.user_auth.conftest import ECHO, Env, authorise
+from tests.user_auth.conftest import ECHO, REDIRECT, Env, authorise
 
 
 async def _pg_url(request: pytest.FixtureRequest) -> AsyncIterator[str]:
@@ -178,3 +178,21 @@ async def test_processes_sharing_postgres_refresh_once(
         assert all(s["ok"] == CALLS for s in summaries), summaries
         assert fake.oauth.refreshes() == 1
         assert fake.oauth.reuses() == 0
+
+
+async def test_missing_tables_name_the_migration(
+    pg_dsn: str, pg_schema: str, secret_key: str
+) -> None:
+    from lark_async.auth.stores import StoreMisconfigured
+
+    clock = FakeClock()
+    url = f"{pg_dsn}?schema={pg_schema}"  # a schema nobody migrated
+    async with (
+        emulator(clock) as fake,
+        client_for(fake, clock, token_store=url, secret_key=secret_key) as lark,
+    ):
+        with pytest.raises(StoreMisconfigured) as err:
+            await lark.user_auth.start_session(method="link", redirect_uri=REDIRECT)
+        assert "lark_user_tokens" in str(err.value) and "db upgrade" in (err.value.hint or "")
+        resp = await lark.request("GET", ECHO, as_user="ou_ann")
+        assert isinstance(resp.error, StoreMisconfigured)

@@ -6,9 +6,11 @@ revision 0003 (``lark-async db upgrade``).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import Any, TypeVar
 
+from lark_async.auth.stores.base import StoreMisconfigured
 from lark_async.auth.stores.postgres import PostgresTokenStore
 from lark_async.auth.stores.user_base import (
     GRANT_COLUMNS,
@@ -18,6 +20,9 @@ from lark_async.auth.stores.user_base import (
     session_data,
 )
 from lark_async.auth.user_models import SessionStatus, UserAuthSession, UserGrant
+
+
+_T = TypeVar("_T")
 
 
 class PostgresUserTokenStore:
@@ -64,7 +69,7 @@ class PostgresUserTokenStore:
             row = await conn.fetchrow(sql, app_id, open_id)
             return None if row is None else decode_grant(self._box, app_id, open_id, tuple(row))
 
-        return await self._base._run(op)
+        return await self._run(op)
 
     async def put_grant(self, grant: UserGrant) -> None:
         sql, args = self._sql["upsert"], grant_row(self._box, grant)
@@ -72,7 +77,7 @@ class PostgresUserTokenStore:
         async def op(conn: Any) -> None:
             await conn.execute(sql, *args)
 
-        await self._base._run(op)
+        await self._run(op)
 
     async def delete_grant(self, app_id: str, open_id: str, generation: int | None = None) -> None:
         args: tuple[object, ...]
@@ -84,7 +89,7 @@ class PostgresUserTokenStore:
         async def op(conn: Any) -> None:
             await conn.execute(sql, *args)
 
-        await self._base._run(op)
+        await self._run(op)
 
     def grant_lock(
         self, app_id: str, open_id: str, timeout: float
@@ -105,7 +110,7 @@ class PostgresUserTokenStore:
         async def op(conn: Any) -> None:
             await conn.execute(sql, *args)
 
-        await self._base._run(op)
+        await self._run(op)
 
     async def get_session(self, app_id: str, session_id: str) -> UserAuthSession | None:
         sql = self._sql["get_session"]
@@ -113,7 +118,7 @@ class PostgresUserTokenStore:
         async def op(conn: Any) -> Any:
             return await conn.fetchrow(sql, app_id, session_id)
 
-        row = await self._base._run(op)
+        row = await self._run(op)
         if row is None:
             return None
         return decode_session(app_id, session_id, row[0], row[1], row[2])
@@ -126,7 +131,7 @@ class PostgresUserTokenStore:
         async def op(conn: Any) -> Any:
             return await conn.fetchrow(sql, status, app_id, session_id, float(now))
 
-        row = await self._base._run(op)
+        row = await self._run(op)
         if row is None:
             return None
         return decode_session(app_id, session_id, "pending", row[0], row[1])
@@ -137,11 +142,24 @@ class PostgresUserTokenStore:
         async def op(conn: Any) -> str:
             return str(await conn.execute(sql, float(before)))
 
-        status = await self._base._run(op)  # "DELETE <n>"
+        status = await self._run(op)  # "DELETE <n>"
         return int(status.rpartition(" ")[2] or 0)
 
     async def close(self) -> None:
         return None  # the token store owns the pool
+
+    async def _run(self, op: Callable[[Any], Awaitable[_T]]) -> _T:
+        try:
+            return await self._base._run(op)
+        except StoreMisconfigured as exc:
+            # The token store's message names its own table; name ours.
+            schema = self._base.schema
+            raise StoreMisconfigured(
+                f"the user-token tables of schema {schema} are missing or not usable "
+                f"(lark_user_tokens, lark_user_auth_sessions): {exc.message}",
+                hint=f"run: lark-async db upgrade --schema {schema} (revision 0003 adds them), "
+                "and GRANT SELECT, INSERT, UPDATE, DELETE on them to the role",
+            ) from None
 
     def __repr__(self) -> str:
         return f"PostgresUserTokenStore({self._base!r})"
