@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import pytest
 
-from lark_async import TokenInvalid
+from lark_async import LarkClient, TokenInvalid
 from lark_async.auth.stores.user_memory import MemoryUserTokenStore
 from lark_async.auth.user_models import UserGrant
 from lark_async.user_auth import ReauthorizationRequired, UserTokenStoreError
+from tests.helpers import APP_ID, APP_SECRET
 from tests.user_auth.conftest import ECHO, REDIRECT, Env, authorise, code_and_state
 
 
@@ -163,3 +165,29 @@ async def test_no_token_in_any_log_line(env: Env, log_lines: list[str], remember
     assert not any(s in text for s in secrets)
     events = [json.loads(line).get("event") for line in log_lines]
     assert "lark.user_token.refresh" in events and "lark.user_auth.session" in events
+
+
+async def test_grants_are_per_app_and_can_be_forgotten(
+    env: Env, tmp_path: Path, secret_key: str
+) -> None:
+    other_app, other_secret = "cli_unit0000000002", "unit-app-secret-0002"
+    env.fake.add_app(other_app, other_secret)
+    store = f"sqlite:///{tmp_path / 'tokens.db'}"  # one store for both apps
+    kw = {"domain": env.fake.url, "clock": env.clock, "client_rate_limit": False,
+          "token_store": store, "secret_key": secret_key}  # fmt: skip
+    async with (
+        LarkClient(APP_ID, APP_SECRET, **kw) as a,
+        LarkClient(  # type: ignore[arg-type]
+            other_app,
+            other_secret,
+            **kw,  # type: ignore[arg-type]
+        ) as b,
+    ):
+        await authorise(Env(env.fake, a, env.clock, env.user))
+        assert (await a.request("GET", ECHO, as_user=env.user)).ok
+        resp = await b.request("GET", ECHO, as_user=env.user)
+        assert isinstance(resp.error, ReauthorizationRequired)  # app A was authorised, not B
+        await a.user_auth.forget(env.user)
+        assert await a.user_auth.grant(env.user) is None
+        with pytest.raises(ReauthorizationRequired):
+            await a.user_auth.token(env.user)
