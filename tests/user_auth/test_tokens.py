@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -173,15 +174,11 @@ async def test_grants_are_per_app_and_can_be_forgotten(
     other_app, other_secret = "cli_unit0000000002", "unit-app-secret-0002"
     env.fake.add_app(other_app, other_secret)
     store = f"sqlite:///{tmp_path / 'tokens.db'}"  # one store for both apps
-    kw = {"domain": env.fake.url, "clock": env.clock, "client_rate_limit": False,
-          "token_store": store, "secret_key": secret_key}  # fmt: skip
+    kw: dict[str, Any] = {"domain": env.fake.url, "clock": env.clock, "token_store": store,
+                          "secret_key": secret_key, "client_rate_limit": False}  # fmt: skip
     async with (
         LarkClient(APP_ID, APP_SECRET, **kw) as a,
-        LarkClient(  # type: ignore[arg-type]
-            other_app,
-            other_secret,
-            **kw,  # type: ignore[arg-type]
-        ) as b,
+        LarkClient(other_app, other_secret, **kw) as b,
     ):
         await authorise(Env(env.fake, a, env.clock, env.user))
         assert (await a.request("GET", ECHO, as_user=env.user)).ok
