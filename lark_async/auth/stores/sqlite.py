@@ -19,7 +19,6 @@ import aiosqlite
 from lark_async.auth.crypto import SecretBox
 from lark_async.auth.models import StoredToken, TokenKind
 from lark_async.auth.stores.base import LockTimeout, StoreUnavailable, decode_row
-from lark_async.auth.stores.user_base import SQLITE_DDL
 from lark_async.core.errors import ConfigError
 from lark_async.core.logging import get_logger
 from lark_async.core.perloop import PerLoop
@@ -188,8 +187,6 @@ class SQLiteTokenStore:
             # WAL lets readers in other processes proceed while one writes.
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute(_CREATE)
-            for ddl in SQLITE_DDL:  # users' grants and authorisation sessions
-                await conn.execute(ddl)
         except sqlite3.Error as exc:
             await conn.close()
             raise self._unavailable(exc) from None

@@ -144,7 +144,7 @@ def decode_session(
         return None
 
 
-#: SQLite tables (PostgreSQL's come from alembic revision 0003).
+#: SQLite tables, made on first use (PostgreSQL's come from alembic revision 0003).
 SQLITE_DDL = (
     """
 CREATE TABLE IF NOT EXISTS lark_user_tokens (

@@ -21,7 +21,6 @@ from lark_async.auth.stores.user_base import (
 )
 from lark_async.auth.user_models import SessionStatus, UserAuthSession, UserGrant
 
-
 _T = TypeVar("_T")
 
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import time
+import weakref
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 from lark_async.auth.stores.sqlite import SQLiteTokenStore
 from lark_async.auth.stores.user_base import (
     GRANT_COLUMNS,
+    SQLITE_DDL,
     decode_grant,
     decode_session,
     grant_row,
@@ -53,6 +56,9 @@ _FINISH = (
 _PURGE = "DELETE FROM lark_user_auth_sessions WHERE expires_at < ?"
 
 
+_T = TypeVar("_T")
+
+
 class SQLiteUserTokenStore:
     """Grants in ``lark_user_tokens`` (tokens Fernet-encrypted), sessions beside them."""
 
@@ -61,6 +67,9 @@ class SQLiteUserTokenStore:
     def __init__(self, base: SQLiteTokenStore) -> None:
         self._base = base
         self._box = base._box
+        # Connections whose user tables exist: made on the first use of user tokens
+        # only, so a process that never authorises users never touches them.
+        self._ready: weakref.WeakSet[aiosqlite.Connection] = weakref.WeakSet()
 
     async def get_grant(self, app_id: str, open_id: str) -> UserGrant | None:
         async def op(conn: aiosqlite.Connection) -> UserGrant | None:
@@ -68,7 +77,7 @@ class SQLiteUserTokenStore:
                 row = await cur.fetchone()
             return None if row is None else decode_grant(self._box, app_id, open_id, tuple(row))
 
-        return await self._base._run(op)
+        return await self._run(op)
 
     async def put_grant(self, grant: UserGrant) -> None:
         params = (*grant_row(self._box, grant), time.time())
@@ -76,7 +85,7 @@ class SQLiteUserTokenStore:
         async def op(conn: aiosqlite.Connection) -> None:
             await conn.execute(_UPSERT, params)
 
-        await self._base._run(op)
+        await self._run(op)
 
     async def delete_grant(self, app_id: str, open_id: str, generation: int | None = None) -> None:
         sql, params = _DELETE, (app_id, open_id)
@@ -86,7 +95,7 @@ class SQLiteUserTokenStore:
         async def op(conn: aiosqlite.Connection) -> None:
             await conn.execute(sql, params)
 
-        await self._base._run(op)
+        await self._run(op)
 
     def grant_lock(
         self, app_id: str, open_id: str, timeout: float
@@ -107,14 +116,14 @@ class SQLiteUserTokenStore:
         async def op(conn: aiosqlite.Connection) -> None:
             await conn.execute(_PUT_SESSION, params)
 
-        await self._base._run(op)
+        await self._run(op)
 
     async def get_session(self, app_id: str, session_id: str) -> UserAuthSession | None:
         async def op(conn: aiosqlite.Connection) -> Any:
             async with conn.execute(_GET_SESSION, (app_id, session_id)) as cur:
                 return await cur.fetchone()
 
-        row = await self._base._run(op)
+        row = await self._run(op)
         if row is None:
             return None
         return decode_session(app_id, session_id, row[0], row[1], row[2])
@@ -126,7 +135,7 @@ class SQLiteUserTokenStore:
             async with conn.execute(_FINISH, (status, app_id, session_id, now)) as cur:
                 return await cur.fetchone()
 
-        row = await self._base._run(op)
+        row = await self._run(op)
         if row is None:
             return None
         return decode_session(app_id, session_id, "pending", row[0], row[1])
@@ -136,10 +145,20 @@ class SQLiteUserTokenStore:
             cur = await conn.execute(_PURGE, (before,))
             return cur.rowcount
 
-        return await self._base._run(op)
+        return await self._run(op)
 
     async def close(self) -> None:
         return None  # the token store owns the connection
+
+    async def _run(self, op: Callable[[aiosqlite.Connection], Awaitable[_T]]) -> _T:
+        async def with_tables(conn: aiosqlite.Connection) -> _T:
+            if conn not in self._ready:
+                for ddl in SQLITE_DDL:
+                    await conn.execute(ddl)
+                self._ready.add(conn)
+            return await op(conn)
+
+        return await self._base._run(with_tables)
 
     def __repr__(self) -> str:
         return f"SQLiteUserTokenStore({str(self._base.path)!r})"
