@@ -208,7 +208,7 @@ class UserAuthSessions:
             generation=0,
             scope=" ".join(session.scopes),
         )
-        await tokens.save(grant)
+        await tokens.authorised(grant)
         done = dataclasses.replace(session, status="completed", open_id=open_id)
         try:
             await store.put_session(done)

@@ -107,6 +107,19 @@ class UserTokenManager:
         """The stored grant of a user (tokens included), or None."""
         return await self._read((app_id, open_id))
 
+    async def authorised(self, grant: UserGrant) -> None:
+        """Store the grant of a new authorisation, under the user's lock (a refresh
+        running elsewhere must not overwrite it); UserTokenStoreError if it cannot be."""
+        key = (grant.app_id, grant.open_id)
+        try:
+            async with self.store.grant_lock(key[0], key[1], self.lock_timeout):
+                await self.save(grant)
+        except LarkError:
+            raise
+        except Exception as exc:  # the lock itself failed (LockTimeout, store down)
+            self._unsaved[key] = grant  # kept, and stored by the next call
+            raise self._store_error("lock", key, exc) from None
+
     async def save(self, grant: UserGrant) -> None:
         """Store a new grant (after an authorisation); UserTokenStoreError if it cannot be."""
         key = (grant.app_id, grant.open_id)
