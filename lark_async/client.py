@@ -46,12 +46,14 @@ if TYPE_CHECKING:
     from lark_async.auth.crypto import SecretBox
     from lark_async.auth.flow import TokenAuth
     from lark_async.auth.registry import AppRegistry
+    from lark_async.auth.user_tokens import UserTokenManager
     from lark_async.bitable import Bitable
     from lark_async.contact import Contact
     from lark_async.core.transport import Transport
     from lark_async.docs import Docs
     from lark_async.messaging import Messaging
     from lark_async.sheets import Sheets
+    from lark_async.user_auth import UserAuth
 
 __all__ = ["FEISHU", "LARK", "AppClient", "LarkClient"]
 
@@ -68,6 +70,7 @@ class AppClient:
         self._client = client
         self._app_id = app_id
         self._services: dict[str, Service] = {}
+        self._user_auth: UserAuth | None = None
 
     @property
     def app_id(self) -> str:
@@ -97,6 +100,7 @@ class AppClient:
         idempotent: bool = False,
         auth: AuthKind = "tenant",
         user_access_token: str | None = None,
+        as_user: str | None = None,
         family: str | None = None,
         max_retries: int | None = None,
         pace: Pace | None = None,
@@ -110,6 +114,7 @@ class AppClient:
         ``pace``: keep calls with the same key this far apart (per-recipient limits).
         ``slot``: a factory of async context managers held around each attempt on
         the wire only (e.g. a service's "one write per table at a time" slot).
+        ``as_user``: an open_id; the call carries that user's token (see ``user_auth``).
         """
         opts = RequestOptions.build(
             method,
@@ -124,6 +129,7 @@ class AppClient:
             idempotent=idempotent,
             auth=auth,
             user_access_token=user_access_token,
+            as_user=as_user,
             family=family,
             max_retries=max_retries,
             pace=pace,
@@ -146,6 +152,7 @@ class AppClient:
         chunk_size: int = 65536,
         auth: AuthKind = "tenant",
         user_access_token: str | None = None,
+        as_user: str | None = None,
         max_retries: int | None = None,
         resume: bool = False,
     ) -> LarkResponse[Download]:
@@ -162,6 +169,7 @@ class AppClient:
             timeout=timeout,
             auth=auth,
             user_access_token=user_access_token,
+            as_user=as_user,
             max_retries=max_retries,
         )
         client = self._client
@@ -201,6 +209,15 @@ class AppClient:
     def contact(self) -> Contact:
         """People, chats, departments, with a user cache (``lark_async.contact``)."""
         return cast("Contact", self.service("contact"))
+
+    @property
+    def user_auth(self) -> UserAuth:
+        """User authorisation: card and link flows, user tokens (``lark_async.user_auth``)."""
+        if self._user_auth is None:
+            from lark_async.user_auth import UserAuth
+
+            self._user_auth = UserAuth(self, self._client._user_sessions)
+        return self._user_auth
 
     def service(self, name: str) -> Service:
         """The service registered as ``name``, built once per app."""
@@ -259,6 +276,7 @@ class LarkClient:
         refresh_fraction: float = 0.1,
         log_level: str | None = None,
         log_format: LogFormat | None = None,
+        accounts_url: str | None = None,
     ) -> None:
         # Every argument is checked here, before any I/O: a bad one is a ConfigError
         # naming it, not a TypeError from the first call (or from aclose()).
@@ -336,6 +354,9 @@ class LarkClient:
         import pydantic.main  # noqa: F401
 
         from lark_async.auth.flow import TokenAuth
+        from lark_async.auth.oauth import accounts_url_for
+        from lark_async.auth.user_sessions import UserAuthSessions
+        from lark_async.auth.user_tokens import UserTokenManager
         from lark_async.core.transport import Transport, TransportConfig
         from lark_async.services import ServiceCatalog, catalog
 
@@ -370,7 +391,21 @@ class LarkClient:
             lock_lease=lock_lease,
             refresh_fraction=refresh_fraction,
         )
-        self._auth: TokenAuth = TokenAuth(self._tokens)
+        # Users' tokens live in the same store; sessions link to the accounts host.
+        self._user_tokens = UserTokenManager(
+            self._transport,
+            self._apps_source,
+            self._tokens.store,
+            clock=self.clock,
+            refresh_fraction=refresh_fraction,
+            lock_timeout=lock_timeout,
+        )
+        self._user_sessions = UserAuthSessions(
+            self._transport,
+            self._user_tokens,
+            accounts_url=accounts_url or accounts_url_for(self.domain),
+        )
+        self._auth: TokenAuth = TokenAuth(self._tokens, self._user_tokens)
         self._apps: dict[str, AppClient] = {}
         self._start_locks: PerLoop[asyncio.Lock] = PerLoop(_new_lock)
         self._started = False
@@ -490,6 +525,7 @@ class LarkClient:
             return
         self._closed = True
         await self._transport.aclose(grace)
+        await self._user_tokens.aclose()
         await self._tokens.aclose()
         if self._registry is not None and self._owns_registry:
             await self._registry.close()
@@ -532,6 +568,7 @@ class LarkClient:
         idempotent: bool = False,
         auth: AuthKind = "tenant",
         user_access_token: str | None = None,
+        as_user: str | None = None,
         family: str | None = None,
         max_retries: int | None = None,
         pace: Pace | None = None,
@@ -551,6 +588,7 @@ class LarkClient:
             idempotent=idempotent,
             auth=auth,
             user_access_token=user_access_token,
+            as_user=as_user,
             family=family,
             max_retries=max_retries,
             pace=pace,
@@ -569,6 +607,7 @@ class LarkClient:
         chunk_size: int = 65536,
         auth: AuthKind = "tenant",
         user_access_token: str | None = None,
+        as_user: str | None = None,
         max_retries: int | None = None,
         resume: bool = False,
     ) -> Coroutine[Any, Any, LarkResponse[Download]]:
@@ -583,6 +622,7 @@ class LarkClient:
             chunk_size=chunk_size,
             auth=auth,
             user_access_token=user_access_token,
+            as_user=as_user,
             max_retries=max_retries,
             resume=resume,
         )
@@ -613,8 +653,18 @@ class LarkClient:
         return self.default_app.contact
 
     @property
+    def user_auth(self) -> UserAuth:
+        """The default app's user authorisation; see :attr:`AppClient.user_auth`."""
+        return self.default_app.user_auth
+
+    @property
     def tokens(self) -> TokenManager:
         return self._tokens
+
+    @property
+    def user_tokens(self) -> UserTokenManager:
+        """Users' access tokens (``as_user=``), for every app of the client."""
+        return self._user_tokens
 
     @property
     def registry(self) -> AppRegistry | None:

@@ -10,13 +10,16 @@ drive live in ``lark_async.docs.meta``, contacts in ``lark_async.contact.meta``.
 
 from __future__ import annotations
 
+from lark_async.auth.meta import OAUTH_CODES
 from lark_async.core.ratelimit import TIER4, Limit
 from lark_async.core.service import ServiceInfo
 
-# Token endpoints (tenant/app tokens, user OAuth). Their codes are generic and
-# live in the core table (10003, 10014, 10015, 99991xxx).
+# Token endpoints (tenant/app tokens, user OAuth). Tenant-token codes are generic
+# and live in the core table (10003, 10014, 10015, 99991xxx); the OAuth v2 token
+# endpoint's (200xx) come from lark_async.auth.meta.
 AUTH = ServiceInfo(
     "auth",
+    codes=OAUTH_CODES,
     limits={"auth": TIER4},
     prefixes=(("/open-apis/auth/", "auth"), ("/open-apis/authen/", "auth")),
 )

@@ -111,6 +111,7 @@ class RequestOptions:
     idempotent: bool = False
     auth: AuthKind = "tenant"
     user_access_token: str | None = field(default=None, repr=False)
+    as_user: str | None = None  # an open_id: the library gets (and refreshes) that user's token
     family: str | None = None
     max_retries: int | None = None
     pace: Pace | None = None  # spacing per key (e.g. 5 QPS per IM recipient), see ratelimit
@@ -147,6 +148,7 @@ class RequestOptions:
         max_retries: int | None = None,
         pace: Pace | None = None,
         slot: SlotFactory | None = None,
+        as_user: str | None = None,
     ) -> RequestOptions:
         method = check_str(method, "method").upper()
         if method not in METHODS:
@@ -159,8 +161,17 @@ class RequestOptions:
             raise bad_argument("auth", f"must be tenant, app, user or none, not {shown}")
         if user_access_token is not None:
             check_str(user_access_token, "user_access_token", printable=True)
-        if auth == "user" and not user_access_token:
-            raise InvalidParameter("auth='user' needs user_access_token=")
+        if as_user is not None:
+            _check_open_id(as_user)
+            if user_access_token is not None:
+                raise InvalidParameter("pass either as_user= or user_access_token=, not both")
+            if auth not in ("tenant", "user"):
+                raise InvalidParameter(f"as_user= calls with a user token, not auth={auth!r}")
+            auth = "user"
+        elif user_access_token is not None and auth == "tenant":
+            auth = "user"  # a user token given means the call is made as that user
+        if auth == "user" and not user_access_token and as_user is None:
+            raise InvalidParameter("auth='user' needs user_access_token= or as_user=")
         if timeout is not None:
             Timeouts.of(timeout, Timeouts())  # checks it
         if idempotency_key is not None:
@@ -205,12 +216,26 @@ class RequestOptions:
             idempotent=idempotent,
             auth=auth,
             user_access_token=user_access_token,
+            as_user=as_user,
             family=family,
             max_retries=max_retries,
             pace=pace,
             trace_id=trace_id,
             key_name=_key_name(idempotency_key, params, json),
             slot=slot,
+        )
+
+
+def _check_open_id(value: object) -> None:
+    if (
+        not isinstance(value, str)
+        or not value
+        or len(value) > 128
+        or any(c.isspace() or ord(c) < 32 for c in value)
+    ):
+        raise InvalidParameter(
+            "as_user must be the user's open_id (ou_...)",
+            hint="the user authorises first: lark.user_auth.start_session(...)",
         )
 
 

@@ -127,7 +127,8 @@ class CallTraits:
 
     is_write: bool = False
     retry_safe: bool = True  # a read, or a write with an idempotency key / idempotent
-    managed_token: bool = True  # tenant/app tokens can be refetched; user tokens cannot
+    managed_token: bool = True  # tenant/app tokens, and as_user= tokens, can be refetched
+    refetch_limit: int | None = None  # at most this many refetches (as_user=: one refresh)
     max_retries: int = 3
     idempotency_key: str | None = None  # the key the write carries, if any
     key_name: str = "idempotency_key"  # where the caller gives it: uuid=, client_token= …
@@ -161,7 +162,9 @@ def decide(
     """What to do after a failed attempt. Pure: no I/O, no clock.
 
     - a rejected managed token is dropped, refetched and the call replayed, at
-      most ``policy.token_refetches`` times; a rejected user token ends the call;
+      most ``policy.token_refetches`` times (``call.refetch_limit`` if lower: a
+      user token managed through ``as_user=`` is refreshed and replayed once);
+      a user token given by the caller ends the call;
     - a write that may have been applied and carries no key is never resent:
       it ends as :class:`OutcomeUnknown`;
     - otherwise retryable errors are retried ``max_retries`` times, waiting the
@@ -174,8 +177,17 @@ def decide(
     if outcome.token_rejected:
         if not call.managed_token:
             return Decision(Action.FAIL, error=_token_failure(err, _USER_TOKEN_HINT))
-        if tries.refetches < policy.token_refetches:
+        budget = policy.token_refetches
+        if call.refetch_limit is not None:
+            budget = min(budget, call.refetch_limit)
+        if tries.refetches < budget:
             return Decision(Action.REFETCH, invalidate_token=True)
+        if call.refetch_limit is not None:
+            hint = (
+                "Feishu rejected the user's token again after a refresh; the user may "
+                "have to authorise again (lark.user_auth.start_session)"
+            )
+            return Decision(Action.FAIL, invalidate_token=True, error=_token_failure(err, hint))
         hint = (
             f"Feishu rejected {policy.token_refetches + 1} tokens in a row; check that the "
             "app is enabled and installed, and not revoked by an admin"

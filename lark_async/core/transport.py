@@ -231,7 +231,8 @@ class Transport:
             CallTraits(
                 is_write=opts.is_write,
                 retry_safe=opts.retry_safe,
-                managed_token=opts.auth != "user",
+                managed_token=opts.auth != "user" or opts.as_user is not None,
+                refetch_limit=1 if opts.as_user is not None else None,
                 max_retries=max_retries,
                 idempotency_key=opts.idempotency_key,
                 key_name=opts.key_name,

@@ -19,7 +19,16 @@ from rich.table import Table
 
 from lark_async.client import LarkClient
 from lark_async.core.logging import configure_logging
-from lark_async.demos import bitable, callbacks, contact, docs, foundation, messaging, sheets
+from lark_async.demos import (
+    bitable,
+    callbacks,
+    contact,
+    docs,
+    foundation,
+    messaging,
+    sheets,
+    user_auth,
+)
 from lark_async.testing import FakeLark, ImEmulator
 
 ServiceDemo = Callable[[FakeLark, LarkClient, Console], Awaitable[dict[str, str]]]
@@ -41,6 +50,7 @@ SERVICE_DEMOS: list[tuple[str, ServiceDemo]] = [
     ("sheets: write, read, format", sheets.demo),
     ("docs: a document of 200 blocks, an image, a 21 MB file, sharing", docs.demo),
     ("contact: people by email, the per-app cache, chats, departments", contact.demo),
+    ("user_auth: a card, the user approves, calls as the user, revoked", user_auth.demo),
 ]
 
 

@@ -6,7 +6,7 @@
 
 The engine (server, routing, gateway, limits, faults, journal) is in ``server/``;
 each API family has its package: ``im/``, ``bitable/``, ``sheets/``, ``docs/``,
-``contact/``, ``callbacks/``.
+``contact/``, ``oauth/``, ``callbacks/``.
 See docs/emulator.md.
 """
 
@@ -14,6 +14,7 @@ from lark_async.testing.bitable import BitableEmulator
 from lark_async.testing.contact import ContactEmulator
 from lark_async.testing.docs import DocsEmulator
 from lark_async.testing.im import ImEmulator
+from lark_async.testing.oauth import OAuthEmulator
 from lark_async.testing.server.apps import FakeApp, IssuedToken
 from lark_async.testing.server.clock import ManualClock
 from lark_async.testing.server.envelope import FakeError, error_body, json_response, success_body
@@ -60,6 +61,7 @@ __all__ = [
     "Journal",
     "JournalEntry",
     "ManualClock",
+    "OAuthEmulator",
     "RateLimiter",
     "Route",
     "RouteTable",

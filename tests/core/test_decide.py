@@ -26,6 +26,8 @@ KEYED_WRITE = CallTraits(is_write=True, retry_safe=True, idempotency_key="k-1", 
 IDEMPOTENT_WRITE = CallTraits(is_write=True, retry_safe=True, idempotent=True)
 BARE_WRITE = CallTraits(is_write=True, retry_safe=False)
 USER_READ = CallTraits(is_write=False, retry_safe=True, managed_token=False)
+# as_user=: the library manages the user's token and may refresh it once
+AS_USER_WRITE = CallTraits(is_write=True, retry_safe=False, managed_token=True, refetch_limit=1)
 
 server = ServerError("boom", code=1500, retryable=True)
 network = NetworkError("reset", retryable=True)
@@ -84,6 +86,9 @@ token_bad = TokenInvalid("expired", code=99991663, retryable=True)
         (Outcome(token_bad, token_rejected=True), Tries(0, 1), BARE_WRITE, Action.REFETCH, 0.0),
         (Outcome(token_bad, token_rejected=True), Tries(0, 2), READ, Action.FAIL, 0.0),
         (Outcome(token_bad, token_rejected=True), Tries(0, 0), USER_READ, Action.FAIL, 0.0),
+        # ... as_user tokens are refreshed and the call replayed once
+        (Outcome(token_bad, token_rejected=True), Tries(0, 0), AS_USER_WRITE, Action.REFETCH, 0.0),
+        (Outcome(token_bad, token_rejected=True), Tries(0, 1), AS_USER_WRITE, Action.FAIL, 0.0),
         # a token-invalid code without a token sent is an ordinary error
         (Outcome(token_bad), Tries(0), READ, Action.RETRY, 1.0),
     ],

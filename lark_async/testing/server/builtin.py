@@ -19,6 +19,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "lark_async.testing.sheets",
     "lark_async.testing.docs",
     "lark_async.testing.contact",
+    "lark_async.testing.oauth",
 )
 
 

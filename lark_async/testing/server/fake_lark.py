@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, ClassVar, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar, cast
 
 from aiohttp import web
 
@@ -57,6 +57,9 @@ from lark_async.testing.server.routing import (
     TokenKind,
 )
 from lark_async.testing.server.scratch import ItemsState, items_of
+
+if TYPE_CHECKING:
+    from lark_async.testing.oauth.emulator import OAuthEmulator
 
 log = logging.getLogger("lark_async.testing")
 T = TypeVar("T")
@@ -222,6 +225,13 @@ class FakeLark:
     def tokens_issued(self, app_id: str | None = None, kind: TokenKind | None = None) -> int:
         """How many distinct tokens were minted."""
         return len(self.apps.tokens(app_id, kind))
+
+    @property
+    def oauth(self) -> OAuthEmulator:
+        """User authorisation: ``fake.oauth.approve(url, user)`` plays the user."""
+        from lark_async.testing.oauth.emulator import OAuthEmulator
+
+        return OAuthEmulator.of(self)
 
     @property
     def app_id(self) -> str:
