@@ -33,12 +33,24 @@ from lark_async.core.ratelimit import (
 from lark_async.shared.db import SharedDatabase, SharedUnavailable
 
 _EPSILON = 1e-9
+# How late a leased slot may still be used: event-loop lag, not a burst.
+_LATE = 0.005
+_MAX_SLICE = 1000
 
 
 class _Lane:
     """One (app, family) in this process: the slots it leased, and its demand."""
 
-    __slots__ = ("fetching", "interval", "max_slice", "slots", "used", "waiting")
+    __slots__ = (
+        "dropped",
+        "fetching",
+        "interval",
+        "last",
+        "max_slice",
+        "slots",
+        "used",
+        "waiting",
+    )
 
     def __init__(self, interval: float, max_slice: int) -> None:
         self.interval = interval
@@ -47,15 +59,28 @@ class _Lane:
         self.used: deque[float] = deque(maxlen=max_slice)  # when the last slots were taken
         self.fetching: asyncio.Future[None] | None = None
         self.waiting = 0
+        self.last = -math.inf  # this process's latest slot
+        self.dropped = 0  # leased slots nobody took in time
 
     def take(self, now: float) -> float | None:
-        """The earliest leased slot still usable, or None."""
+        """The earliest leased slot still usable, or None.
+
+        A slot more than ``late`` seconds past is dropped (quota lost, never a
+        burst); one less late still goes, but never closer than ``interval``
+        after this process's previous call.
+        """
         slots = self.slots
-        while slots and slots[0] < now - self.interval:
-            slots.popleft()  # nobody wanted it in time: sending it late could burst
+        late = max(self.interval, _LATE)
+        while slots and slots[0] < now - late:
+            slots.popleft()
+            self.dropped += 1
         if not slots:
             return None
-        slot = slots.popleft()
+        return self.spaced(slots.popleft(), now)
+
+    def spaced(self, slot: float, now: float) -> float:
+        slot = max(slot, self.last + self.interval)
+        self.last = slot
         self.used.append(now)
         return slot
 
@@ -90,6 +115,11 @@ class SharedRateLimiter:
         self.leases = 0  # statements sent (to measure the round trips saved)
 
     @property
+    def dropped(self) -> int:
+        """Leased slots this process let pass unused (quota given up, never exceeded)."""
+        return sum(lane.dropped for lane in self._lanes.values())
+
+    @property
     def enabled(self) -> bool:
         return self.local.enabled
 
@@ -98,7 +128,7 @@ class SharedRateLimiter:
         if lane is None:
             limits = self.local.limits.get(family) or self.local.limits[DEFAULT_FAMILY]
             interval = strictest_interval(limits, self.local.headroom)
-            biggest = max(1, math.floor(self.lease_seconds / interval))
+            biggest = max(1, min(_MAX_SLICE, math.floor(self.lease_seconds / interval)))
             lane = self._lanes[(app_id, family)] = _Lane(interval, biggest)
         return lane
 
@@ -129,11 +159,12 @@ class SharedRateLimiter:
                 if fetching is not None and fetching.get_loop() is asyncio.get_running_loop():
                     await asyncio.shield(fetching)  # one lease at a time per lane
                     continue
-                await self._lease(app_id, family, lane)
+                return await self._lease(app_id, family, lane)
         finally:
             lane.waiting -= 1
 
-    async def _lease(self, app_id: str, family: str, lane: _Lane) -> None:
+    async def _lease(self, app_id: str, family: str, lane: _Lane) -> float:
+        """Lease a slice of slots: the first is the caller's, the rest wait in the lane."""
         loop = asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
         lane.fetching = done
@@ -154,7 +185,8 @@ class SharedRateLimiter:
             # travel time only makes the slots later (safe side).
             offset = self.clock.monotonic() - float(row[1])
             start = float(row[0]) + offset
-            lane.slots.extend(start + i * lane.interval for i in range(count))
+            lane.slots.extend(start + i * lane.interval for i in range(1, count))
+            return lane.spaced(start, self.clock.monotonic())
         finally:
             lane.fetching = None
             done.set_result(None)
