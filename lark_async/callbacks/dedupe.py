@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol
 
 from lark_async.core.errors import InvalidParameter
@@ -29,6 +29,32 @@ class ProcessedStore(Protocol):
 
     async def release(self, event_id: str) -> None:
         """The handler failed: let a later attempt claim the id again."""
+
+
+def reclaimed(store: ProcessedStore, event_id: str) -> bool:
+    """Whether the claim just made took over an expired one (the handler may have run).
+
+    Optional for a store: one with claim leases (``lark_async.shared``) has a
+    ``reclaimed(event_id)`` method; others never re-claim.
+    """
+    check = getattr(store, "reclaimed", None)
+    return bool(check(event_id)) if callable(check) else False
+
+
+class SharedReplay(Protocol):
+    """The replay memory every ingress shares (``lark_async.shared``, PostgreSQL).
+
+    The ingress asks it after its own in-process memory accepted a callback, so
+    bytes accepted by one ingress are refused by every other. Entries expire by
+    time only. A store that cannot be reached answers "nothing seen" (and says
+    so in the log): the in-process memory still guards this ingress.
+    """
+
+    async def add(self, keys: Mapping[str, float]) -> set[str]:
+        """Remember each key for its TTL (seconds); returns those already remembered."""
+
+    async def discard(self, keys: Iterable[str]) -> None:
+        """Forget keys (a callback answered 503, so Feishu's retry gets in)."""
 
 
 class MemoryProcessedStore:

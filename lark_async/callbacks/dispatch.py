@@ -21,11 +21,11 @@ import asyncio
 import random
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from lark_async.callbacks.cards import CardClient, CardUpdater
-from lark_async.callbacks.dedupe import MemoryProcessedStore, ProcessedStore
+from lark_async.callbacks.dedupe import MemoryProcessedStore, ProcessedStore, reclaimed
 from lark_async.callbacks.queue import MAX_ERROR_CHARS, Decision, Envelope
 from lark_async.callbacks.replies import CardUpdate, Reply, as_reply
 from lark_async.callbacks.router import CallbackRouter
@@ -129,7 +129,13 @@ class Dispatcher:
                     action=event.action_name,
                 )
                 return Decision.dead(envelope, "no_handler")
-            if not await self._processed.claim(event.event_id):
+            try:
+                claimed = await self._processed.claim(event.event_id)
+            except Exception as exc:  # a shared store that is down: try again later
+                return self._failed(
+                    envelope, "processed_store_unavailable", _describe(exc), registration.name
+                )
+            if not claimed:
                 log.info(
                     "lark.callback.duplicate",
                     event_id=event.event_id,
@@ -137,6 +143,8 @@ class Dispatcher:
                     event_type=event.event_type,
                 )
                 return Decision.ack(envelope)
+            if reclaimed(self._processed, event.event_id):
+                event = replace(event, redelivered=True)
             try:
                 result = await registration.handler(event)
             except asyncio.CancelledError:

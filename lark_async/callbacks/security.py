@@ -311,6 +311,11 @@ class CallbackVerifier:
         )
 
     @property
+    def replay_ttls(self) -> tuple[float, float]:
+        """Seconds a nonce and an event id are remembered: ``(nonce, event id)``."""
+        return self._nonce_ttl, self._event_ttl
+
+    @property
     def accepts_legacy_cards(self) -> bool:
         """True when a verification token is set, so ``scheme="card_v1"`` can be checked."""
         return self._token is not None

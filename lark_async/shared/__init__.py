@@ -3,20 +3,32 @@
 A client whose ``token_store`` is a ``postgresql://`` URL shares its per-app
 rate limits (:class:`SharedRateLimiter`) and its Bitable / Sheets write slots
 (:class:`PostgresSlots`) through that database, unless built with
-``shared_limits=False``. See docs/scaling.md.
+``shared_limits=False``. ``lark-async serve|worker --state postgresql://...``
+keeps the callback memories here too (:func:`callback_state`). See
+docs/scaling.md.
 """
 
 from lark_async.core.ratelimit import ClientRateLimiter
+from lark_async.shared.callbacks import (
+    CallbackState,
+    PostgresProcessedStore,
+    PostgresReplayStore,
+    callback_state,
+)
 from lark_async.shared.db import SharedDatabase, SharedUnavailable, is_postgres_url
 from lark_async.shared.limiter import SharedRateLimiter
 from lark_async.shared.slots import PostgresSlots
 
 __all__ = [
+    "CallbackState",
+    "PostgresProcessedStore",
+    "PostgresReplayStore",
     "PostgresSlots",
     "SharedDatabase",
     "SharedRateLimiter",
     "SharedUnavailable",
     "Sharing",
+    "callback_state",
     "is_postgres_url",
 ]
 
