@@ -31,6 +31,20 @@ class ProcessedStore(Protocol):
         """The handler failed: let a later attempt claim the id again."""
 
 
+class ClaimHeld(Exception):
+    """Another worker holds a live claim on the event: look again in ``retry_after`` seconds.
+
+    A shared store raises it instead of answering False, so a redelivery of an
+    event whose worker is still running it (or died with it) is neither run
+    twice nor acknowledged unhandled: it comes back once the claim is done or
+    its lease has run out. It does not use up one of the event's attempts.
+    """
+
+    def __init__(self, event_id: str, retry_after: float) -> None:
+        super().__init__(f"event {event_id} is claimed by another worker")
+        self.retry_after = retry_after
+
+
 def reclaimed(store: ProcessedStore, event_id: str) -> bool:
     """Whether the claim just made took over an expired one (the handler may have run).
 

@@ -25,7 +25,12 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from lark_async.callbacks.cards import CardClient, CardUpdater
-from lark_async.callbacks.dedupe import MemoryProcessedStore, ProcessedStore, reclaimed
+from lark_async.callbacks.dedupe import (
+    ClaimHeld,
+    MemoryProcessedStore,
+    ProcessedStore,
+    reclaimed,
+)
 from lark_async.callbacks.queue import MAX_ERROR_CHARS, Decision, Envelope
 from lark_async.callbacks.replies import CardUpdate, Reply, as_reply
 from lark_async.callbacks.router import CallbackRouter
@@ -131,6 +136,14 @@ class Dispatcher:
                 return Decision.dead(envelope, "no_handler")
             try:
                 claimed = await self._processed.claim(event.event_id)
+            except ClaimHeld as held:  # running (or died running) in another worker
+                log.info(
+                    "lark.callback.claimed_elsewhere",
+                    event_id=event.event_id,
+                    app_id=event.app_id,
+                    retry_after=held.retry_after,
+                )
+                return Decision.retry(envelope, held.retry_after)
             except Exception as exc:  # a shared store that is down: try again later
                 return self._failed(
                     envelope, "processed_store_unavailable", _describe(exc), registration.name

@@ -329,10 +329,19 @@ def worker(
         str, typer.Option("--retry-delays", help="Seconds before each retry, comma-separated.")
     ] = "1,5,30,120",
     state_url: State = None,
+    claim_lease: Annotated[
+        float,
+        typer.Option(
+            "--claim-lease",
+            help="With --state: seconds a claimed event stays claimed; longer than a "
+            "handler runs (a worker that dies frees its events after this).",
+        ),
+    ] = 300.0,
 ) -> None:
     """Consume callbacks from RabbitMQ; ack, retry with backoff, or dead-letter."""
     router = load_handlers(handlers)
-    _run(_work(router, amqp, queue, concurrency, _retry(max_attempts, retry_delays), state_url))
+    retry = _retry(max_attempts, retry_delays)
+    _run(_work(router, amqp, queue, concurrency, retry, state_url, claim_lease))
 
 
 async def _work(
@@ -342,12 +351,13 @@ async def _work(
     concurrency: int,
     retry: HandlerRetry,
     state_url: str | None = None,
+    claim_lease: float = 300.0,
 ) -> None:
     lark = _client()
     if lark is None:
         typer.echo("lark-async worker: no app credentials; card updates will be dead-lettered")
     try:
-        async with _shared_state(state_url) as shared:
+        async with _shared_state(state_url, claim_lease) as shared:
             callbacks = Callbacks(
                 lark=lark,
                 amqp_url=amqp,
@@ -369,14 +379,16 @@ async def _work(
 
 
 @asynccontextmanager
-async def _shared_state(url: str | None) -> AsyncIterator[dict[str, Any]]:
+async def _shared_state(
+    url: str | None, claim_lease: float = 300.0
+) -> AsyncIterator[dict[str, Any]]:
     """``Callbacks`` keyword arguments for ``--state`` (none without it)."""
     if not url:
         yield {}
         return
     from lark_async.shared import callback_state
 
-    shared = callback_state(url)
+    shared = callback_state(url, lease=claim_lease)
     try:
         yield {"shared_replay": shared.replay, "processed": shared.processed}
     finally:

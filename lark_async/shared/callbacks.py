@@ -7,9 +7,10 @@
   memory of the workers. ``claim`` takes an event with a lease before its
   handler runs; ``done`` marks it handled; ``release`` (the handler failed)
   lets a later delivery claim it. A redelivered event that is done is refused
-  (the worker acks it without running); a claim whose lease ran out (its worker
-  died) is taken over, and :meth:`~PostgresProcessedStore.reclaimed` says so, so
-  the handler sees ``event.redelivered=True``.
+  (the worker acks it without running); one claimed under a live lease comes
+  back later (``ClaimHeld``); a claim whose lease ran out (its worker died) is
+  taken over, and :meth:`~PostgresProcessedStore.reclaimed` says so, so the
+  handler sees ``event.redelivered=True``.
 
 Times are the database's clock, so hosts need not agree on theirs. Expired
 rows are deleted a batch at a time now and then by the process that notices,
@@ -23,6 +24,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 
+from lark_async.callbacks.dedupe import ClaimHeld
 from lark_async.shared.db import SharedDatabase, SharedUnavailable
 
 _NOW = "extract(epoch FROM clock_timestamp())"
@@ -114,6 +116,8 @@ class PostgresProcessedStore:
         self.lease = lease
         self.ttl = ttl
         self.worker_id = worker_id or uuid.uuid4().hex
+        # One fixed delay (RabbitMQ keeps a retry queue per distinct delay).
+        self.recheck = min(30.0, max(1.0, lease / 10))
         self._table = db.table("lark_callback_events")
         self._cleanup = _Cleanup(db, self._table)
         self._reclaimed: OrderedDict[str, None] = OrderedDict()
@@ -138,12 +142,22 @@ class PostgresProcessedStore:
             self.db.report("processed-event memory", exc)
             raise
         if row is None:
-            return False
+            return await self._why_not(event_id)
         if int(row[0]) > 1:
             self._reclaimed[event_id] = None
             while len(self._reclaimed) > 10_000:
                 self._reclaimed.popitem(last=False)
         return True
+
+    async def _why_not(self, event_id: str) -> bool:
+        """Done (False: ack it), or held by a live claim (ClaimHeld: look again later)."""
+        row = await self.db.fetchrow(
+            f"SELECT state FROM {self._table} WHERE event_id = $1",  # noqa: S608
+            event_id,
+        )
+        if row is not None and row[0] == "claimed":
+            raise ClaimHeld(event_id, self.recheck)
+        return False  # done (or its claim was just released: the retry comes anyway)
 
     def reclaimed(self, event_id: str) -> bool:
         """The last claim of ``event_id`` took over an expired one (asked once)."""

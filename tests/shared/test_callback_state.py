@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from lark_async.auth.migrations import upgrade
+from lark_async.callbacks.dedupe import ClaimHeld
 from lark_async.shared import SharedDatabase, SharedUnavailable
 from lark_async.shared.callbacks import PostgresProcessedStore, PostgresReplayStore
 from lark_async.testing.callbacks import CallbackSender
@@ -69,7 +70,8 @@ async def test_claims_done_release_and_expired_lease(db: SharedDatabase, state: 
         one = PostgresProcessedStore(db, lease=60.0)
         two = PostgresProcessedStore(other, lease=60.0)
         assert await one.claim("ev1")
-        assert not await two.claim("ev1")  # running elsewhere
+        with pytest.raises(ClaimHeld):  # running elsewhere: look again later
+            await two.claim("ev1")
         await one.done("ev1")
         assert not await two.claim("ev1")  # done: acked without running
         assert await one.claim("ev2")
@@ -81,7 +83,10 @@ async def test_claims_done_release_and_expired_lease(db: SharedDatabase, state: 
         assert await dying.claim("ev3")  # ... and its worker dies
 
         async def taken_over() -> bool:
-            return await two.claim("ev3")
+            try:
+                return await two.claim("ev3")
+            except ClaimHeld:
+                return False
 
         await eventually(taken_over)
         assert two.reclaimed("ev3")  # the handler sees redelivered=True
