@@ -79,7 +79,7 @@ class Callbacks:
         window: float = DEFAULT_WINDOW,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         event_id_ttl: float = DEFAULT_EVENT_ID_TTL,
-        max_replay_entries: int = DEFAULT_MAX_REPLAY_ENTRIES,
+        max_replay_entries: int | None = DEFAULT_MAX_REPLAY_ENTRIES,
         publish_timeout: float = DEFAULT_PUBLISH_TIMEOUT,
         answer_budget: float = DEFAULT_ANSWER_BUDGET,
         default_app_id: str | None = None,

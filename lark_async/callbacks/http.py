@@ -47,6 +47,7 @@ from lark_async.callbacks.security import (
     DEFAULT_WINDOW,
     CallbackRejected,
     CallbackVerifier,
+    ReplayMemoryFull,
     VerifiedCallback,
 )
 from lark_async.callbacks.spool import Spool
@@ -86,7 +87,7 @@ class CallbackIngress:
         window: float = DEFAULT_WINDOW,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         event_id_ttl: float = DEFAULT_EVENT_ID_TTL,
-        max_replay_entries: int = DEFAULT_MAX_REPLAY_ENTRIES,
+        max_replay_entries: int | None = DEFAULT_MAX_REPLAY_ENTRIES,
         publish_timeout: float = DEFAULT_PUBLISH_TIMEOUT,
         answer_budget: float = DEFAULT_ANSWER_BUDGET,
         default_app_id: str | None = None,
@@ -248,6 +249,18 @@ class CallbackIngress:
                 )
                 return web.json_response({})
             return self._reject(request, app_id, endpoint, rejected.reason, rejected.status)
+        except ReplayMemoryFull as full:
+            # Never forget a live entry to make room: a replay would get in.
+            self.stats.unavailable += 1
+            get_logger().error(
+                "lark.callback.unavailable",
+                app_id=app_id,
+                reason="replay_memory_full",
+                cap=full.cap,
+                hint="raise max_replay_entries, or keep the replay memory in PostgreSQL "
+                "(--state, docs/scaling.md)",
+            )
+            return web.json_response(DEGRADED_BODY, status=503)
         shared_keys = self._shared_keys(app_id, verifier, callback)
         if shared_keys:
             assert self._shared_replay is not None

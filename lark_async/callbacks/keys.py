@@ -157,9 +157,9 @@ class VerifierPool:
         window: float,
         max_body_bytes: int,
         event_id_ttl: float,
-        max_replay_entries: int,
+        max_replay_entries: int | None,
     ) -> None:
-        if event_id_ttl <= 0 or max_replay_entries < 1:
+        if event_id_ttl <= 0 or (max_replay_entries is not None and max_replay_entries < 1):
             raise ConfigError("event_id_ttl and max_replay_entries must be positive")
         self._source = source
         self._now = now
