@@ -1,9 +1,10 @@
 """Scale-out: 4 processes of one app bulk-writing to 4 tables under one quota.
 
 The emulator runs in its own process with the app's Bitable write quota set
-low (``--quota``, default 20 requests/s) and each write holding its table for
-``--latency`` seconds (one write at a time per table, else 1254291), so the run
-is bound by the quota, not by this machine's CPU. Four client processes (each
+low (``--quota``, default 20 requests/s, counted over any one-second stretch:
+a sliding window) and each write holding its table for ``--latency`` seconds
+(one write at a time per table, else 1254291), so the run is bound by the
+quota, not by this machine's CPU. Four client processes (each
 its own ``LarkClient`` with ``token_store=postgresql://...``) start together
 and each writes ``--calls`` chunks of ``--chunk`` rows spread over the same 4
 tables:
@@ -265,7 +266,11 @@ async def main() -> None:
     await upgrade(PG, schema)
     store = f"{PG}?schema={schema}"
     config = {
-        "fake": {"rate_limits": {"bitable.write": [[int(args.quota), 1.0]]}},
+        # Counted over any second, not per aligned second: as strict as a server may be.
+        "fake": {
+            "rate_limits": {"bitable.write": [[int(args.quota), 1.0]]},
+            "sliding_rate_limits": True,
+        },
         "apps": {APP_ID: SECRET},
         "setup": "scale:emulator_setup",
         "setup_args": {"latency": args.latency},
