@@ -71,17 +71,33 @@ class SharedReplay(Protocol):
         """Forget keys (a callback answered 503, so Feishu's retry gets in)."""
 
 
+class ProcessedMemoryFull(Exception):
+    """The processed-event memory holds ``cap`` live ids: none is forgotten to add one.
+
+    Forgetting a live id would let a redelivery run its handler again; the
+    worker puts the event back for later instead and logs the cap to raise.
+    """
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(f"the processed-event memory is full ({cap} live ids)")
+        self.cap = cap
+
+
 class MemoryProcessedStore:
-    """In-process :class:`ProcessedStore`; keeps at most ``max_entries`` finished ids."""
+    """In-process :class:`ProcessedStore`: ids are forgotten by time (``ttl``).
+
+    ``max_entries`` (default: none) caps the ids held, running or done; at the
+    cap ``claim`` raises :class:`ProcessedMemoryFull` rather than forget one.
+    """
 
     def __init__(
         self,
         *,
         ttl: float = DEFAULT_TTL,
-        max_entries: int = 100_000,
+        max_entries: int | None = None,
         now: Callable[[], float] = time.time,
     ) -> None:
-        if ttl <= 0 or max_entries < 1:
+        if ttl <= 0 or (max_entries is not None and max_entries < 1):
             raise InvalidParameter("ttl and max_entries must be positive")
         self._ttl = ttl
         self._max = max_entries
@@ -93,6 +109,8 @@ class MemoryProcessedStore:
         self._prune()
         if event_id in self._running or event_id in self._done:
             return False
+        if self._max is not None and len(self._running) + len(self._done) >= self._max:
+            raise ProcessedMemoryFull(self._max)
         self._running.add(event_id)
         return True
 
@@ -100,8 +118,6 @@ class MemoryProcessedStore:
         self._running.discard(event_id)
         self._done.pop(event_id, None)
         self._done[event_id] = self._now() + self._ttl
-        while len(self._done) > self._max:
-            self._done.popitem(last=False)
 
     async def release(self, event_id: str) -> None:
         self._running.discard(event_id)

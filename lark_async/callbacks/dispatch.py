@@ -28,6 +28,7 @@ from lark_async.callbacks.cards import CardClient, CardUpdater
 from lark_async.callbacks.dedupe import (
     ClaimHeld,
     MemoryProcessedStore,
+    ProcessedMemoryFull,
     ProcessedStore,
     reclaimed,
 )
@@ -144,6 +145,18 @@ class Dispatcher:
                     retry_after=held.retry_after,
                 )
                 return Decision.retry(envelope, held.retry_after)
+            except ProcessedMemoryFull as full:  # never forget a live id: come back later
+                delay = self.retry.delay(1)
+                log.error(
+                    "lark.callback.processed_memory_full",
+                    event_id=event.event_id,
+                    app_id=event.app_id,
+                    cap=full.cap,
+                    retry_after=delay,
+                    hint="raise the processed store's max_entries, or keep it in "
+                    "PostgreSQL (--state, docs/scaling.md)",
+                )
+                return Decision.retry(envelope, delay)
             except Exception as exc:  # a shared store that is down: try again later
                 return self._failed(
                     envelope, "processed_store_unavailable", _describe(exc), registration.name

@@ -1,10 +1,17 @@
-"""A configured replay-memory cap is never met by forgetting a live entry: 503 and an ERROR."""
+"""A configured memory cap is never met by forgetting a live entry: 503 or a retry, and an ERROR."""
 
 from __future__ import annotations
 
 import json
 
-from lark_async.callbacks import CallbackRouter, Callbacks
+from lark_async.callbacks import (
+    CallbackEvent,
+    CallbackRouter,
+    Callbacks,
+    Dispatcher,
+    Envelope,
+    MemoryProcessedStore,
+)
 from lark_async.testing.callbacks import CallbackSender
 
 from .conftest import APP, EK, KEYS, VT, serve
@@ -34,3 +41,33 @@ async def test_full_replay_memory_answers_503_and_keeps_live_entries(
             assert again.status == 401
     errors = [json.loads(x) for x in log_lines if "replay_memory_full" in x]
     assert errors and errors[0]["level"] == "error" and errors[0]["cap"] == 3
+
+
+async def test_full_processed_memory_puts_the_event_back(log_lines: list[str]) -> None:
+    router = CallbackRouter()
+    ran: list[str] = []
+
+    @router.event("im.message.receive_v1")
+    async def message(event: CallbackEvent) -> None:
+        ran.append(event.event_id)
+
+    def event(event_id: str) -> Envelope:
+        return Envelope(
+            CallbackEvent(
+                event_id=event_id,
+                app_id=APP,
+                kind="event",
+                event_type="im.message.receive_v1",
+                received_at=0.0,
+                verified_by="signature",
+                payload={"event": {}},
+            )
+        )
+
+    dispatcher = Dispatcher(router, processed=MemoryProcessedStore(max_entries=1))
+    assert (await dispatcher.handle(event("ev-1"))).action == "ack"
+    put_back = await dispatcher.handle(event("ev-2"))
+    assert put_back.action == "retry" and put_back.envelope.attempt == 0  # no attempt used
+    assert (await dispatcher.handle(event("ev-1"))).action == "ack"  # still remembered
+    assert ran == ["ev-1"]
+    assert any("lark.callback.processed_memory_full" in x and '"cap":1' in x for x in log_lines)
