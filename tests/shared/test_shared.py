@@ -8,13 +8,17 @@ import os
 import sys
 import time
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 import pytest
 
+from lark_async import LarkClient
 from lark_async.auth.migrations import upgrade
+from lark_async.bitable.options import WriteSlots
 from lark_async.core.ratelimit import ClientRateLimiter
-from lark_async.shared import PostgresSlots, SharedDatabase, Sharing
+from lark_async.shared import PostgresSlots, SharedDatabase, SharedRateLimiter, Sharing
+from lark_async.sheets.locks import KeyedLocks
 from lark_async.testing import FakeLark
 from lark_async.testing.bitable import BitableEmulator
 
@@ -217,3 +221,60 @@ async def test_two_processes_share_one_quota(fake: FakeLark, store: str) -> None
     assert sum(r["written"] for r in runs) == 120
     assert fake.rate_limited_count("bitable.write") == 0
     assert sum(r["rate_limited"] for r in runs) == 0
+
+
+class Recorder:
+    """A SharedSlots that records which keys were held, and how many at once."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+        self.active = 0
+        self.most = 0
+
+    def hold(self, key: str) -> AbstractAsyncContextManager[object]:
+        return self._hold(key)
+
+    @asynccontextmanager
+    async def _hold(self, key: str) -> AsyncIterator[None]:
+        self.keys.append(key)
+        self.active += 1
+        self.most = max(self.most, self.active)
+        try:
+            await asyncio.sleep(0)
+            yield
+        finally:
+            self.active -= 1
+
+
+async def test_services_hold_the_shared_slot_inside_their_own() -> None:
+    shared = Recorder()
+    bitable = WriteSlots(shared=shared)
+    sheets = KeyedLocks(shared)
+
+    async def write_table() -> None:
+        async with bitable.hold("bascn1/tbl1"):
+            await asyncio.sleep(0)
+
+    async def write_sheet() -> None:
+        async with sheets.hold("shtcn1"):
+            await asyncio.sleep(0)
+
+    await asyncio.gather(*(write_table() for _ in range(3)), *(write_sheet() for _ in range(3)))
+    assert sorted(set(shared.keys)) == ["bitable:bascn1/tbl1", "sheets:shtcn1"]
+    assert len(shared.keys) == 6
+    assert shared.most <= 2  # one per table and one per spreadsheet from this process
+
+
+def test_a_postgres_store_shares_limits_and_slots_unless_told_not_to(
+    monkeypatch: pytest.MonkeyPatch, secret_key: str
+) -> None:
+    monkeypatch.setenv("LARK_ASYNC_SECRET_KEY", secret_key)
+    url = "postgresql://lark@127.0.0.1:1/lark?schema=lark"  # nothing is sent to build a client
+    shared = LarkClient(APP_ID, SECRET, token_store=url)
+    assert isinstance(shared._transport.limiter, SharedRateLimiter)
+    assert shared.default_app.shared_slots is not None
+    local = LarkClient(APP_ID, SECRET, token_store=url, shared_limits=False)
+    assert isinstance(local._transport.limiter, ClientRateLimiter)
+    assert local.default_app.shared_slots is None
+    memory = LarkClient(APP_ID, SECRET)
+    assert memory.default_app.shared_slots is None
