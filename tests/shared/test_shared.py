@@ -278,3 +278,16 @@ def test_a_postgres_store_shares_limits_and_slots_unless_told_not_to(
     assert local.default_app.shared_slots is None
     memory = LarkClient(APP_ID, SECRET)
     assert memory.default_app.shared_slots is None
+
+
+async def test_missing_tables_fall_back_and_say_to_migrate(
+    pg_dsn: str, pg_schema: str, log_lines: list[str]
+) -> None:
+    sharing = Sharing(f"{pg_dsn}?schema={pg_schema}", ClientRateLimiter({"x": (1000, 1.0)}))
+    try:
+        await sharing.limiter.acquire(APP_ID, "x")  # the schema has no tables yet
+    finally:
+        await sharing.aclose()
+    errors = [json.loads(x) for x in log_lines if "lark.shared.unavailable" in x]
+    assert len(errors) == 1
+    assert f"lark-async db upgrade --schema {pg_schema}" in errors[0]["reason"]
