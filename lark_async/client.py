@@ -49,9 +49,11 @@ if TYPE_CHECKING:
     from lark_async.auth.user_tokens import UserTokenManager
     from lark_async.bitable import Bitable
     from lark_async.contact import Contact
+    from lark_async.core.options import SharedSlots
     from lark_async.core.transport import Transport
     from lark_async.docs import Docs
     from lark_async.messaging import Messaging
+    from lark_async.shared import Sharing
     from lark_async.sheets import Sheets
     from lark_async.user_auth import UserAuth
 
@@ -84,6 +86,11 @@ class AppClient:
     def state_url(self) -> str | None:
         """The client's store URL (``token_store=``), for services that keep state; None: memory."""
         return self._client._state_url
+
+    @property
+    def shared_slots(self) -> SharedSlots | None:
+        """Write slots shared with other processes (a PostgreSQL store), else None."""
+        return None if self._client._sharing is None else self._client._sharing.slots
 
     async def request(
         self,
@@ -269,6 +276,7 @@ class LarkClient:
         retry: RetryPolicy | None = None,
         rate_limits: Mapping[str, LimitSpec] | None = None,
         client_rate_limit: bool = True,
+        shared_limits: bool = True,
         connector_limit: int = 100,
         clock: Clock | None = None,
         lock_timeout: float = 30.0,
@@ -362,6 +370,19 @@ class LarkClient:
 
         # What the services say about themselves (codes, limits, path families).
         self._catalog: ServiceCatalog = catalog()
+        limiter = ClientRateLimiter(
+            rate_limits,
+            defaults=self._catalog.limits,
+            enabled=client_rate_limit,
+            clock=self.clock,
+        )
+        # A PostgreSQL store also shares the app's limits and write slots between
+        # processes (docs/scaling.md); shared_limits=False keeps them per process.
+        self._sharing: Sharing | None = None
+        if shared_limits and isinstance(token_store, str) and _is_postgres(token_store):
+            from lark_async.shared import Sharing
+
+            self._sharing = Sharing(token_store, limiter)
         self._transport: Transport = Transport(
             TransportConfig(
                 base_url=self.domain,
@@ -371,12 +392,7 @@ class LarkClient:
             ),
             codes=self._catalog.codes,
             family_of=self._catalog.family_of,
-            limiter=ClientRateLimiter(
-                rate_limits,
-                defaults=self._catalog.limits,
-                enabled=client_rate_limit,
-                clock=self.clock,
-            ),
+            limiter=limiter if self._sharing is None else self._sharing.limiter,
             clock=self.clock,
         )
         self._apps_source = ChainedApps(self._static)
@@ -527,6 +543,8 @@ class LarkClient:
         await self._transport.aclose(grace)
         await self._user_tokens.aclose()
         await self._tokens.aclose()
+        if self._sharing is not None:
+            await self._sharing.aclose()
         if self._registry is not None and self._owns_registry:
             await self._registry.close()
 
@@ -681,6 +699,10 @@ class LarkClient:
 
 async def _new_lock() -> asyncio.Lock:
     return asyncio.Lock()
+
+
+def _is_postgres(url: str) -> bool:
+    return urlsplit(url).scheme in ("postgresql", "postgres", "postgresql+asyncpg")
 
 
 _MAX_ID = 256  # app ids are ~20 characters; a longer one is a mistake, not an app

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, replace
 
 from lark_async.bitable import checks
 from lark_async.bitable.report import BulkProgress
 from lark_async.core.errors import InvalidParameter
-from lark_async.core.options import SlotFactory
+from lark_async.core.options import SharedSlots, SlotFactory
 
 ProgressFn = Callable[[BulkProgress], Awaitable[None] | None]
 
@@ -148,9 +148,15 @@ class WriteSlots:
     implementation (one slot per table across processes) subclasses this class
     and overrides :meth:`hold`. ``all`` caps the bulk writers' calls in flight in
     this process.
+
+    ``shared``: slots shared with other processes (the client's, through
+    PostgreSQL); each table's is then held inside this process's, so the table
+    gets one write at a time from all processes together.
     """
 
-    def __init__(self, concurrency: int = 8, per_table: int = 1) -> None:
+    def __init__(
+        self, concurrency: int = 8, per_table: int = 1, *, shared: SharedSlots | None = None
+    ) -> None:
         if not isinstance(concurrency, int) or concurrency < 1:
             raise InvalidParameter(f"concurrency must be an integer >= 1, got {concurrency!r}")
         if not isinstance(per_table, int) or per_table < 1:
@@ -160,6 +166,7 @@ class WriteSlots:
             )
         self.concurrency = concurrency
         self.per_table = per_table
+        self.shared = shared
         self.all = asyncio.Semaphore(concurrency)
         self._tables: dict[str, asyncio.Semaphore] = {}
 
@@ -170,7 +177,16 @@ class WriteSlots:
         slot = self._tables.get(key)
         if slot is None:
             slot = self._tables[key] = asyncio.Semaphore(self.per_table)
-        return slot
+        if self.shared is None:
+            return slot
+        return self._both(slot, self.shared, key)
+
+    @asynccontextmanager
+    async def _both(
+        self, slot: asyncio.Semaphore, shared: SharedSlots, key: str
+    ) -> AsyncIterator[None]:
+        async with slot, shared.hold(f"bitable:{key}"):
+            yield
 
     def table(self, app_token: str, table_id: str) -> AbstractAsyncContextManager[object]:
         """The slot of one table (``hold(table_key(app_token, table_id))``)."""

@@ -108,7 +108,8 @@ class Bitable(Service):
 
     def __init__(self, ctx: ServiceContext) -> None:
         super().__init__(ctx)
-        self._slots = WriteSlots()
+        # Shared with the app's other processes when the client offers it (PostgreSQL).
+        self._slots = WriteSlots(shared=getattr(ctx, "shared_slots", None))
         self._bulk: BulkWriter | None = None
 
     async def _write(
@@ -491,6 +492,7 @@ class Bitable(Service):
             slots = WriteSlots(
                 self._slots.concurrency if concurrency is None else concurrency,
                 1 if per_table is None else per_table,
+                shared=self._slots.shared,  # other processes still take turns with it
             )
         return BulkWriter(
             self._ctx.request, self._ctx.clock, slots=slots, request_holds_slot=True, **defaults

@@ -36,6 +36,7 @@ from lark_async.callbacks.security import (
     CallbackRejected,
     CallbackVerifier,
     MemoryReplayStore,
+    ReplayMemoryFull,
     ReplayStore,
     VerifiedCallback,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "QueueUnavailable",
     "RabbitBroker",
     "RegistryKeys",
+    "ReplayMemoryFull",
     "ReplayStore",
     "Reply",
     "Spool",

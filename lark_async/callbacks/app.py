@@ -22,7 +22,7 @@ from types import TracebackType
 from aiohttp import web
 
 from lark_async.callbacks.cards import CardClient
-from lark_async.callbacks.dedupe import ProcessedStore
+from lark_async.callbacks.dedupe import ProcessedStore, SharedReplay
 from lark_async.callbacks.delivery import DEFAULT_PUBLISH_TIMEOUT
 from lark_async.callbacks.dispatch import DEFAULT_ANSWER_GRACE, Dispatcher, HandlerRetry
 from lark_async.callbacks.http import (
@@ -57,7 +57,9 @@ class Callbacks:
     ``broker`` / ``amqp_url``: the queue; default an in-process one.
     ``spool``: a :class:`Spool` or a SQLite path, where callbacks wait while the
     queue is down. ``window`` … ``replay_interval`` configure the HTTP side; see
-    :class:`CallbackIngress` and docs/callbacks.md.
+    :class:`CallbackIngress` and docs/callbacks.md. ``processed`` and
+    ``shared_replay``: the memories shared by every worker and ingress
+    (``lark_async.shared.callback_state("postgresql://...")``, docs/scaling.md).
     """
 
     def __init__(
@@ -78,11 +80,12 @@ class Callbacks:
         window: float = DEFAULT_WINDOW,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         event_id_ttl: float = DEFAULT_EVENT_ID_TTL,
-        max_replay_entries: int = DEFAULT_MAX_REPLAY_ENTRIES,
+        max_replay_entries: int | None = DEFAULT_MAX_REPLAY_ENTRIES,
         publish_timeout: float = DEFAULT_PUBLISH_TIMEOUT,
         answer_budget: float = DEFAULT_ANSWER_BUDGET,
         default_app_id: str | None = None,
         replay_interval: float = 1.0,
+        shared_replay: SharedReplay | None = None,
     ) -> None:
         if broker is not None and amqp_url is not None:
             raise ConfigError("pass broker= or amqp_url=, not both")
@@ -144,6 +147,7 @@ class Callbacks:
                 answer_budget=answer_budget,
                 default_app_id=default_app_id,
                 replay_interval=replay_interval,
+                shared_replay=shared_replay,
             )
         elif spool is not None or default_app_id is not None:
             raise ConfigError(

@@ -22,11 +22,17 @@ import math
 import random
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from lark_async.callbacks.cards import CardClient, CardUpdater
-from lark_async.callbacks.dedupe import MemoryProcessedStore, ProcessedStore
+from lark_async.callbacks.dedupe import (
+    ClaimHeld,
+    MemoryProcessedStore,
+    ProcessedMemoryFull,
+    ProcessedStore,
+    reclaimed,
+)
 from lark_async.callbacks.queue import MAX_ERROR_CHARS, Decision, Envelope
 from lark_async.callbacks.replies import CardUpdate, Reply, as_reply
 from lark_async.callbacks.router import CallbackRouter
@@ -149,7 +155,33 @@ class Dispatcher:
                     action=event.action_name,
                 )
                 return Decision.dead(envelope, "no_handler")
-            if not await self._processed.claim(event.event_id):
+            try:
+                claimed = await self._processed.claim(event.event_id)
+            except ClaimHeld as held:  # running (or died running) in another worker
+                log.info(
+                    "lark.callback.claimed_elsewhere",
+                    event_id=event.event_id,
+                    app_id=event.app_id,
+                    retry_after=held.retry_after,
+                )
+                return Decision.retry(envelope, held.retry_after)
+            except ProcessedMemoryFull as full:  # never forget a live id: come back later
+                delay = self.retry.delay(1)
+                log.error(
+                    "lark.callback.processed_memory_full",
+                    event_id=event.event_id,
+                    app_id=event.app_id,
+                    cap=full.cap,
+                    retry_after=delay,
+                    hint="raise the processed store's max_entries, or keep it in "
+                    "PostgreSQL (--state, docs/scaling.md)",
+                )
+                return Decision.retry(envelope, delay)
+            except Exception as exc:  # a shared store that is down: try again later
+                return self._failed(
+                    envelope, "processed_store_unavailable", _describe(exc), registration.name
+                )
+            if not claimed:
                 log.info(
                     "lark.callback.duplicate",
                     event_id=event.event_id,
@@ -157,6 +189,8 @@ class Dispatcher:
                     event_type=event.event_type,
                 )
                 return Decision.ack(envelope)
+            if reclaimed(self._processed, event.event_id):
+                event = replace(event, redelivered=True)
             try:
                 result = await registration.handler(event)
             except asyncio.CancelledError:

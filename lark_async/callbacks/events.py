@@ -67,6 +67,7 @@ class CallbackEvent:
     ``event_id`` is Feishu's (v2 ``header.event_id``, v1 ``uuid``); legacy card
     callbacks carry none, so theirs is derived from the signed timestamp and nonce.
     ``received_at`` is when the ingress accepted it (epoch seconds).
+    ``redelivered`` is set by a shared processed-event memory (docs/scaling.md).
     """
 
     event_id: str
@@ -83,6 +84,9 @@ class CallbackEvent:
     action: CardAction | None = None
     card_token: str | None = field(default=None, repr=False)
     payload: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: A worker claimed this event before and its claim expired (that worker died
+    #: while the handler ran): the handler may have run, so make its effect idempotent.
+    redelivered: bool = False
 
     @property
     def legacy(self) -> bool:

@@ -22,6 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
+from lark_async.callbacks.dedupe import SharedReplay
 from lark_async.callbacks.delivery import DEFAULT_PUBLISH_TIMEOUT, Delivery
 from lark_async.callbacks.dispatch import Dispatcher
 from lark_async.callbacks.inbound import (
@@ -45,6 +46,9 @@ from lark_async.callbacks.security import (
     DEFAULT_MAX_REPLAY_ENTRIES,
     DEFAULT_WINDOW,
     CallbackRejected,
+    CallbackVerifier,
+    ReplayMemoryFull,
+    VerifiedCallback,
 )
 from lark_async.callbacks.spool import SPOOL_METHODS, Spool
 from lark_async.callbacks.verify import event_of, verify_request
@@ -84,11 +88,12 @@ class CallbackIngress:
         window: float = DEFAULT_WINDOW,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         event_id_ttl: float = DEFAULT_EVENT_ID_TTL,
-        max_replay_entries: int = DEFAULT_MAX_REPLAY_ENTRIES,
+        max_replay_entries: int | None = DEFAULT_MAX_REPLAY_ENTRIES,
         publish_timeout: float = DEFAULT_PUBLISH_TIMEOUT,
         answer_budget: float = DEFAULT_ANSWER_BUDGET,
         default_app_id: str | None = None,
         replay_interval: float = 1.0,
+        shared_replay: SharedReplay | None = None,
     ) -> None:
         check_has(broker, "broker", BROKER_METHODS, "a Broker")
         if dispatcher is not None and not isinstance(dispatcher, Dispatcher):
@@ -141,6 +146,8 @@ class CallbackIngress:
         self._default_app_id = default_app_id
         self._started = False
         self._log_limit = RateLimitedLog(30.0)
+        self._shared_replay = shared_replay
+        self._forgetting: set[asyncio.Task[None]] = set()
 
     def __repr__(self) -> str:
         return f"CallbackIngress(keys={self._keys!r}, broker={self.broker!r}, spool={self.spool!r})"
@@ -256,6 +263,30 @@ class CallbackIngress:
                 )
                 return web.json_response({})
             return self._reject(request, app_id, endpoint, rejected.reason, rejected.status)
+        except ReplayMemoryFull as full:
+            # Never forget a live entry to make room: a replay would get in.
+            self.stats.unavailable += 1
+            get_logger().error(
+                "lark.callback.unavailable",
+                app_id=app_id,
+                reason="replay_memory_full",
+                cap=full.cap,
+                hint="raise max_replay_entries, or keep the replay memory in PostgreSQL "
+                "(--state, docs/scaling.md)",
+            )
+            return web.json_response(DEGRADED_BODY, status=503)
+        shared_keys = self._shared_keys(app_id, verifier, callback)
+        if shared_keys:
+            assert self._shared_replay is not None
+            seen = await self._shared_replay.add(shared_keys)
+            if seen:
+                if any(":nonce:" in key for key in seen):
+                    return self._reject(request, app_id, endpoint, "replayed_nonce", 401)
+                self.stats.duplicates += 1
+                get_logger().info(
+                    "lark.callback.duplicate", app_id=app_id, endpoint=endpoint, stage="shared"
+                )
+                return web.json_response({})
         if callback.kind == "url_verification":
             self.stats.url_verifications += 1
             get_logger().info("lark.callback.url_verification", app_id=app_id, endpoint=endpoint)
@@ -272,10 +303,30 @@ class CallbackIngress:
             ),
             started=started,
             budget=self._budget,
+            on_forget=(lambda: self._forget_shared(shared_keys)) if shared_keys else None,
         )
         return await _answer(request, inbound, await self.delivery.deliver(inbound))
 
     # -- helpers ----------------------------------------------------------------------
+    def _shared_keys(
+        self, app_id: str, verifier: CallbackVerifier, callback: VerifiedCallback
+    ) -> dict[str, float]:
+        """The callback's nonce and event id as keys of the shared replay memory."""
+        if self._shared_replay is None:
+            return {}
+        nonce_ttl, event_ttl = verifier.replay_ttls
+        keys: dict[str, float] = {}
+        if callback.nonce is not None:
+            keys[f"{app_id}:nonce:{callback.nonce}"] = nonce_ttl
+        if callback.event_id is not None:
+            keys[f"{app_id}:event:{callback.event_id}"] = event_ttl
+        return keys
+
+    def _forget_shared(self, keys: Mapping[str, float]) -> None:
+        assert self._shared_replay is not None
+        task = asyncio.ensure_future(self._shared_replay.discard(list(keys)))
+        self._forgetting.add(task)  # referenced until done; Feishu retries seconds later
+        task.add_done_callback(self._forgetting.discard)
 
     def _reject(
         self, request: web.Request, app_id: str | None, endpoint: str, reason: str, status: int

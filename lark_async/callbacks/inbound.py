@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +82,8 @@ class InboundCallback:
     registration: Registration | None = None
     envelope: Envelope = field(init=False)
     answered: asyncio.Event = field(default_factory=asyncio.Event)
+    # Also forgets it in the replay memory shared by every ingress, if there is one.
+    on_forget: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
         self.envelope = Envelope(self.event)
@@ -107,3 +109,5 @@ class InboundCallback:
         For a callback answered 503: it was accepted by nothing.
         """
         self.verifier.release(self.verified)
+        if self.on_forget is not None:
+            self.on_forget()

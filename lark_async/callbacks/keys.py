@@ -166,10 +166,11 @@ class VerifierPool:
         window: float,
         max_body_bytes: int,
         event_id_ttl: float,
-        max_replay_entries: int,
+        max_replay_entries: int | None,
     ) -> None:
         check_number(event_id_ttl, "event_id_ttl", positive=True, error=ConfigError)
-        check_int(max_replay_entries, "max_replay_entries", min=1, error=ConfigError)
+        if max_replay_entries is not None:
+            check_int(max_replay_entries, "max_replay_entries", min=1, error=ConfigError)
         self._source = source
         self._now = now
         self._window = window

@@ -44,7 +44,9 @@ SIGNATURE_HEADER = "X-Lark-Signature"
 
 DEFAULT_WINDOW = 300.0
 DEFAULT_MAX_BODY_BYTES = 1 << 20
-DEFAULT_MAX_REPLAY_ENTRIES = 100_000
+# No cap by default: the replay memory is bounded by time (its TTLs). A cap, when
+# configured, is never met by forgetting a live entry (ReplayMemoryFull instead).
+DEFAULT_MAX_REPLAY_ENTRIES: int | None = None
 # A url_verification body is ~100 bytes plain, ~200 encrypted. Requests that failed
 # the header checks are only looked at if they are this small (see _try_unsigned).
 UNSIGNED_MAX_BODY_BYTES = 4096
@@ -195,20 +197,33 @@ class ReplayStore(Protocol):
         """Forget ``key`` (no error if absent)."""
 
 
-class MemoryReplayStore:
-    """In-process :class:`ReplayStore`: TTL-pruned, at most ``max_entries`` keys.
+class ReplayMemoryFull(Exception):
+    """The replay memory holds ``cap`` live entries: nothing may be forgotten to add one.
 
-    When full, the oldest *inserted* key goes first: nonces live shorter than event ids
-    but are always newer, so pressure drops old event ids before any live nonce.
+    Forgetting a live nonce or event id would let a replay in; the ingress
+    answers 503 instead (Feishu retries events) and logs the cap to raise.
+    """
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(f"the callback replay memory is full ({cap} live entries)")
+        self.cap = cap
+
+
+class MemoryReplayStore:
+    """In-process :class:`ReplayStore`: entries expire by time (their TTL).
+
+    ``max_entries`` (default: none) caps the live entries; at the cap ``add``
+    raises :class:`ReplayMemoryFull` rather than forgetting a live one.
     """
 
     def __init__(
         self,
         *,
-        max_entries: int = DEFAULT_MAX_REPLAY_ENTRIES,
+        max_entries: int | None = DEFAULT_MAX_REPLAY_ENTRIES,
         now: Callable[[], float] = time.time,
     ) -> None:
-        check_int(max_entries, "max_entries", min=1)
+        if max_entries is not None:
+            check_int(max_entries, "max_entries", min=1)
         check_callable(now, "now")
         self._max = max_entries
         self._now = now
@@ -227,12 +242,12 @@ class MemoryReplayStore:
         self._prune()
         if key in self._expiry:
             return False
-        while len(self._expiry) >= self._max:
-            self._expiry.popitem(last=False)
+        if self._max is not None and len(self._expiry) >= self._max:
+            raise ReplayMemoryFull(self._max)
         expiry = self._now() + ttl
         self._expiry[key] = expiry
         heapq.heappush(self._heap, (expiry, key))
-        if len(self._heap) > 2 * self._max:  # evicted/discarded rows piled up
+        if len(self._heap) > 2 * len(self._expiry) + 64:  # discarded rows piled up
             self._heap = [(e, k) for k, e in self._expiry.items()]
             heapq.heapify(self._heap)
         return True
@@ -358,6 +373,11 @@ class CallbackVerifier:
             f"CallbackVerifier(encrypt_key={'set' if self._encrypt_key else None}, "
             f"verification_token={'set' if self._token else None}, window={self._window})"
         )
+
+    @property
+    def replay_ttls(self) -> tuple[float, float]:
+        """Seconds a nonce and an event id are remembered: ``(nonce, event id)``."""
+        return self._nonce_ttl, self._event_ttl
 
     @property
     def accepts_legacy_cards(self) -> bool:
@@ -545,9 +565,15 @@ class CallbackVerifier:
             f"nonce:{callback.nonce}", self._nonce_ttl
         ):
             raise _reject("replayed_nonce")
-        if callback.event_id is not None and not self._store.add(
-            f"event:{callback.event_id}", self._event_ttl
-        ):
+        try:
+            fresh = callback.event_id is None or self._store.add(
+                f"event:{callback.event_id}", self._event_ttl
+            )
+        except ReplayMemoryFull:
+            if callback.nonce is not None:  # accepted by nothing: the retry may use it
+                self._store.discard(f"nonce:{callback.nonce}")
+            raise
+        if not fresh:
             raise _reject("replayed_event")
 
 

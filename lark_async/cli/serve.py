@@ -44,6 +44,7 @@ SPOOL_ENV = "LARK_ASYNC_CALLBACK_SPOOL"
 APP_ID_ENV = "LARK_ASYNC_APP_ID"
 ENCRYPT_KEY_ENV = "LARK_ASYNC_ENCRYPT_KEY"
 TOKEN_ENV = "LARK_ASYNC_VERIFICATION_TOKEN"
+STATE_ENV = "LARK_ASYNC_STATE_URL"
 ERROR_EXIT_CODE = 2
 
 serve_app = typer.Typer(
@@ -78,6 +79,17 @@ Handlers = Annotated[
         "--handlers",
         metavar="MODULE:ATTR",
         help="A Callbacks or CallbackRouter with your handlers, e.g. myapp.callbacks:callbacks.",
+        show_default=False,
+    ),
+]
+State = Annotated[
+    str | None,
+    typer.Option(
+        "--state",
+        envvar=STATE_ENV,
+        metavar="URL",
+        help="postgresql://... holding the replay and processed-event memory shared by "
+        "every ingress and worker (default: in this process only).",
         show_default=False,
     ),
 ]
@@ -220,6 +232,7 @@ def serve(
     with_worker: Annotated[
         bool, typer.Option("--with-worker", help="Also consume the queue in this process.")
     ] = False,
+    state_url: State = None,
 ) -> None:
     """Serve POST {prefix}/{app_id}/events and /cards (and {prefix}/events, /cards for
     LARK_ASYNC_APP_ID). Without --amqp, handlers run here on an in-process queue."""
@@ -243,7 +256,9 @@ def serve(
     except LarkError as err:
         print_error(err)
         raise typer.Exit(ERROR_EXIT_CODE) from None
-    _run(_serve(static, path, host, port, prefix, amqp, queue, spool, router, with_worker))
+    _run(
+        _serve(static, path, host, port, prefix, amqp, queue, spool, router, with_worker, state_url)
+    )
 
 
 async def _serve(
@@ -257,12 +272,13 @@ async def _serve(
     spool: str | None,
     router: CallbackRouter,
     with_worker: bool,
+    state_url: str | None = None,
 ) -> None:
     from aiohttp import web
 
     lark = _client() if len(router) else None
     try:
-        async with _key_source(static, registry) as keys:
+        async with _key_source(static, registry) as keys, _shared_state(state_url) as shared:
             callbacks = Callbacks(
                 keys,
                 lark=lark,
@@ -271,6 +287,7 @@ async def _serve(
                 spool=spool,
                 router=router,
                 default_app_id=os.environ.get(APP_ID_ENV) or None,
+                **shared,
             )
             run_worker = (amqp is None or with_worker) and len(router) > 0
             runner = web.AppRunner(callbacks.web_app(prefix, worker=run_worker), access_log=None)
@@ -311,33 +328,68 @@ def worker(
     retry_delays: Annotated[
         str, typer.Option("--retry-delays", help="Seconds before each retry, comma-separated.")
     ] = "1,5,30,120",
+    state_url: State = None,
+    claim_lease: Annotated[
+        float,
+        typer.Option(
+            "--claim-lease",
+            help="With --state: seconds a claimed event stays claimed; longer than a "
+            "handler runs (a worker that dies frees its events after this).",
+        ),
+    ] = 300.0,
 ) -> None:
     """Consume callbacks from RabbitMQ; ack, retry with backoff, or dead-letter."""
     router = load_handlers(handlers)
-    _run(_work(router, amqp, queue, concurrency, _retry(max_attempts, retry_delays)))
+    retry = _retry(max_attempts, retry_delays)
+    _run(_work(router, amqp, queue, concurrency, retry, state_url, claim_lease))
 
 
 async def _work(
-    router: CallbackRouter, amqp: str, queue: str, concurrency: int, retry: HandlerRetry
+    router: CallbackRouter,
+    amqp: str,
+    queue: str,
+    concurrency: int,
+    retry: HandlerRetry,
+    state_url: str | None = None,
+    claim_lease: float = 300.0,
 ) -> None:
     lark = _client()
     if lark is None:
         typer.echo("lark-async worker: no app credentials; card updates will be dead-lettered")
     try:
-        callbacks = Callbacks(
-            lark=lark,
-            amqp_url=amqp,
-            queue=queue,
-            router=router,
-            retry=retry,
-            concurrency=concurrency,
-        )
-        await callbacks.start(ingress=False)
-        typer.echo(f"lark-async worker: consuming {queue} ({len(router)} handlers)")
-        try:
-            await _until_stopped()
-        finally:
-            await callbacks.close()
+        async with _shared_state(state_url, claim_lease) as shared:
+            callbacks = Callbacks(
+                lark=lark,
+                amqp_url=amqp,
+                queue=queue,
+                router=router,
+                retry=retry,
+                concurrency=concurrency,
+                processed=shared.get("processed"),
+            )
+            await callbacks.start(ingress=False)
+            typer.echo(f"lark-async worker: consuming {queue} ({len(router)} handlers)")
+            try:
+                await _until_stopped()
+            finally:
+                await callbacks.close()
     finally:
         if lark is not None:
             await lark.aclose()
+
+
+@asynccontextmanager
+async def _shared_state(
+    url: str | None, claim_lease: float = 300.0
+) -> AsyncIterator[dict[str, Any]]:
+    """``Callbacks`` keyword arguments for ``--state`` (none without it)."""
+    if not url:
+        yield {}
+        return
+    from lark_async.shared import callback_state
+
+    shared = callback_state(url, lease=claim_lease)
+    try:
+        yield {"shared_replay": shared.replay, "processed": shared.processed}
+    finally:
+        await shared.aclose()

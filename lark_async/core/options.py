@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, Protocol
 from urllib.parse import unquote
 
 from lark_async.core.checks import (
@@ -40,6 +40,18 @@ _AUTH_KINDS = ("tenant", "app", "user", "none")
 #: (not around token fetches, rate-limit waits or backoff): a service's "one write
 #: at a time per resource" rule, so a call waiting to retry blocks nobody.
 SlotFactory = Callable[[], AbstractAsyncContextManager[object]]
+
+
+class SharedSlots(Protocol):
+    """Write slots shared by every process of an app (e.g. through PostgreSQL).
+
+    A service offered one (``getattr(ctx, "shared_slots", None)``) holds
+    ``hold(key)`` inside its own per-process slot, around one request on the
+    wire, so two processes never write to one table or spreadsheet at once.
+    Keys are namespaced by the service (``"bitable:<app_token>/<table_id>"``).
+    """
+
+    def hold(self, key: str) -> AbstractAsyncContextManager[object]: ...
 
 
 @dataclass(frozen=True, slots=True)

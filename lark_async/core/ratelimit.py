@@ -19,6 +19,7 @@ from collections import OrderedDict, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Protocol
 
 from lark_async.core.checks import (
     bad_argument,
@@ -158,6 +159,26 @@ class _Spacing:
     def __init__(self) -> None:
         self.last = -math.inf
         self.next_turn = -math.inf
+
+
+class Limiter(Protocol):
+    """What the transport needs of a limiter: :class:`ClientRateLimiter`, or a
+    shared one (``lark_async.shared.SharedRateLimiter``, limits shared through
+    PostgreSQL by every process of an app)."""
+
+    @property
+    def enabled(self) -> bool: ...
+
+    async def acquire(self, app_id: str, family: str, pace: Pace | None = None) -> None: ...
+
+
+def strictest_interval(limits: Sequence[Limit], headroom: float) -> float:
+    """Seconds between calls that keep every window's average rate (with headroom).
+
+    A shared pacer spaces calls by this: it cannot see a burst the way a
+    per-process sliding window does, so it keeps the slowest average instead.
+    """
+    return max(lim.period / (lim.rate * headroom) for lim in limits)
 
 
 _EPSILON = 1e-9  # clock arithmetic: "now" may land a hair before the time slept to

@@ -42,6 +42,8 @@ class ServiceContext(Protocol):
     None)``): ``state_url``, the client's store URL (``token_store="sqlite:///..."``
     or ``"postgresql://..."``), for a service that keeps state next to the
     tokens; None when the tokens live in memory or in a store object.
+    ``shared_slots``: a :class:`lark_async.core.options.SharedSlots` when the
+    client shares write slots between processes (a PostgreSQL store), else None.
     """
 
     @property

@@ -50,7 +50,7 @@ from lark_async.core.options import (
     Timeouts,
     clean_params,
 )
-from lark_async.core.ratelimit import DEFAULT_FAMILY, ClientRateLimiter
+from lark_async.core.ratelimit import DEFAULT_FAMILY, ClientRateLimiter, Limiter
 from lark_async.core.response import Download, LarkResponse
 from lark_async.core.retry import (
     Action,
@@ -174,7 +174,7 @@ class Transport:
         config: TransportConfig,
         *,
         codes: CodeTable = CORE_CODES,
-        limiter: ClientRateLimiter | None = None,
+        limiter: Limiter | None = None,
         family_of: Callable[[str, str], str] = _default_family,
         clock: Clock = SYSTEM_CLOCK,
         rng: random.Random | None = None,
@@ -184,7 +184,7 @@ class Transport:
 
         self.config = config
         self.codes = codes  # the client's: core codes plus every service's
-        self.limiter = limiter or ClientRateLimiter(enabled=False)
+        self.limiter: Limiter = limiter or ClientRateLimiter(enabled=False)
         self.family_of = family_of
         self.clock = clock
         self._rng = rng or random.Random()

@@ -29,7 +29,8 @@ class SheetsBase(Service):
 
     def __init__(self, ctx: ServiceContext) -> None:
         super().__init__(ctx)
-        self._write_locks = KeyedLocks()
+        # Shared with the app's other processes when the client offers it (PostgreSQL).
+        self._write_locks = KeyedLocks(getattr(ctx, "shared_slots", None))
 
     async def _bound(self, token: str, rng: SheetRange) -> SheetRange | LarkResponse[Any]:
         """Close an open-ended range at the sheet's size (a failure comes back as is)."""

@@ -16,13 +16,18 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from types import TracebackType
 
-from lark_async.core.options import SlotFactory
+from lark_async.core.options import SharedSlots, SlotFactory
 
 
 class KeyedLocks:
-    """``async with locks.hold(key):`` serialises everything holding the same key."""
+    """``async with locks.hold(key):`` serialises everything holding the same key.
 
-    def __init__(self) -> None:
+    ``shared``: slots shared with other processes (the client's, through
+    PostgreSQL), held inside this process's lock: then every process takes turns.
+    """
+
+    def __init__(self, shared: SharedSlots | None = None) -> None:
+        self.shared = shared
         # key -> (lock, holders + waiters); entries vanish at zero so a
         # long-lived client touching many spreadsheets does not grow forever.
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
@@ -35,7 +40,11 @@ class KeyedLocks:
         self._locks[key] = (lock, users + 1)
         try:
             async with lock:
-                yield
+                if self.shared is None:
+                    yield
+                else:
+                    async with self.shared.hold(f"sheets:{key}"):
+                        yield
         finally:
             lock, users = self._locks[key]
             if users <= 1:

@@ -31,8 +31,8 @@ async def tables_in(admin: asyncpg.Connection, schema: str) -> set[str]:
     return {r["tablename"] for r in rows}
 
 
-# The newest revision: 0003 added users' grants and sessions (lark_user_tokens, ...).
-HEAD = "0003"
+# The newest revision: 0004 added the state shared by processes (rate lanes, callback memory).
+HEAD = "0004"
 
 
 def test_scripts_found_in_the_checkout() -> None:
@@ -51,6 +51,9 @@ async def test_upgrade_creates_the_table_and_is_idempotent(
         "lark_contact_users",
         "lark_user_tokens",
         "lark_user_auth_sessions",
+        "lark_rate_lanes",
+        "lark_callback_replay",
+        "lark_callback_events",
         "alembic_version",
     }
     assert await current_revision(pg_dsn, pg_schema) == HEAD

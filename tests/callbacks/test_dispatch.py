@@ -29,6 +29,7 @@ from lark_async.callbacks import (
     Worker,
 )
 from lark_async.callbacks.cards import CardUpdater
+from lark_async.callbacks.dedupe import ProcessedMemoryFull
 from lark_async.core.clock import FakeClock
 from lark_async.core.errors import InvalidParameter
 from lark_async.testing import FakeLark
@@ -281,10 +282,12 @@ async def test_processed_store_claims() -> None:
     assert not await store.claim("a")  # done
     clock.advance(11)
     assert await store.claim("a")  # forgotten after the TTL
-    for key in ("b", "c", "d"):
+    for key in ("b",):
         await store.claim(key)
         await store.done(key)
-    assert len(store) == 2  # bounded
+    with pytest.raises(ProcessedMemoryFull):  # a live id is never forgotten to make room
+        await store.claim("c")
+    assert len(store) == 1 and not await store.claim("b")  # "a" running, "b" done
     with pytest.raises(InvalidParameter):
         MemoryProcessedStore(ttl=0)
     with pytest.raises(InvalidParameter):

@@ -21,7 +21,12 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from lark_async.callbacks import CallbackRejected, CallbackVerifier, MemoryReplayStore
+from lark_async.callbacks import (
+    CallbackRejected,
+    CallbackVerifier,
+    MemoryReplayStore,
+    ReplayMemoryFull,
+)
 from lark_async.callbacks.security import (
     REASONS,
     DecryptError,
@@ -585,10 +590,13 @@ def test_memory_replay_store_ttl_and_bound() -> None:
     clock = Clock(0.0)
     store = MemoryReplayStore(max_entries=3, now=clock)
     assert store.add("a", 10) and not store.add("a", 10)
-    assert store.add("b", 100) and store.add("c", 100) and store.add("d", 100)
-    assert not store.seen("a")  # evicted: oldest inserted goes first
-    assert store.seen("b") and len(store) == 3
-    clock.t = 101
+    assert store.add("b", 100) and store.add("c", 100)
+    with pytest.raises(ReplayMemoryFull):  # a live entry is never forgotten to make room
+        store.add("d", 100)
+    assert store.seen("a") and store.seen("b") and len(store) == 3
+    clock.t = 11  # "a" expired: room again
+    assert store.add("d", 100) and not store.seen("a")
+    clock.t = 111
     assert not store.seen("b") and len(store) == 0
     assert store.add("b", 1)
     store.discard("b")

@@ -93,6 +93,8 @@ class FakeLark:
     ``time_func`` drives token expiry, idempotency and rate-limit windows, so a
     test moves time (see ``ManualClock``) instead of sleeping. ``modules`` are the
     route tables to install (default: every built-in module).
+    ``sliding_rate_limits``: count each app's limits over any window of the
+    period (as a strict server may), not per aligned window.
     """
 
     DEFAULT_APP_ID: ClassVar[str] = DEFAULT_APP_ID
@@ -106,6 +108,7 @@ class FakeLark:
         time_func: Callable[[], float] = time.time,
         enforce_rate_limits: bool = True,
         rate_limits: Mapping[str, LimitSpec | None] | None = None,
+        sliding_rate_limits: bool = False,
         latency: float = 0.0,
         modules: Iterable[RouteTable] | None = None,
         host: str = "127.0.0.1",
@@ -117,7 +120,7 @@ class FakeLark:
         self.apps = AppRegistry(token_lifetime, time_func)
         self.journal = Journal()
         self.faults = Faults()
-        self.rate_limits = RateLimiter(time_func)
+        self.rate_limits = RateLimiter(time_func, sliding=sliding_rate_limits)
         self.router = Router()
         #: Exceptions raised by handlers (answered as HTTP 500 code 1500); tests may assert empty.
         self.handler_errors: list[BaseException] = []

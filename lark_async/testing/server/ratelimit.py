@@ -3,12 +3,16 @@
 A family has one or more windows, e.g. IM's "1000/min and 50/s"; filling any
 window throttles. Windows are aligned to multiples of their period on the
 emulator's clock, so a test moves past a window by advancing ``time_func``.
+With ``sliding=True`` each window is any stretch of its period instead (the
+last ``count`` requests of an app must span at least the period): stricter, as
+a server may be, and what a client serving one app from several processes
+must respect. Either way the count is per app, across all clients.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NoReturn
@@ -98,8 +102,13 @@ class RateLimiter:
         self,
         time_func: Callable[[], float],
         overrides: Mapping[str, LimitSpec] | None = None,
+        *,
+        sliding: bool = False,
     ) -> None:
         self._now = time_func
+        self.sliding = sliding
+        # sliding: (app, family, period) -> times of the requests counted in the last period
+        self._recent: dict[tuple[str, str, float], deque[float]] = {}
         self.families: dict[str, FamilyLimit] = dict(DEFAULT_FAMILIES)
         for family, spec in (overrides or {}).items():
             self.set(family, spec)
@@ -133,6 +142,8 @@ class RateLimiter:
         if limit is None:
             return None
         now = self._now()
+        if self.sliding:
+            return self._hit_sliding(app_id, family, limit, now)
         current: list[tuple[tuple[str, str, float], int, int]] = []
         for count, period in limit.windows:
             key = (app_id, family, period)
@@ -148,9 +159,27 @@ class RateLimiter:
             self._windows[key] = (index, used + 1)
         return None
 
+    def _hit_sliding(
+        self, app_id: str, family: str, limit: FamilyLimit, now: float
+    ) -> Throttle | None:
+        lanes: list[deque[float]] = []
+        for count, period in limit.windows:
+            recent = self._recent.setdefault((app_id, family, period), deque())
+            while recent and recent[0] <= now - period:
+                recent.popleft()
+            if len(recent) >= count:
+                reset = max(1, math.ceil(recent[0] + period - now)) if recent else 1
+                self.throttled[family] += 1
+                return Throttle(family, count, reset, limit.status)
+            lanes.append(recent)
+        for recent in lanes:
+            recent.append(now)
+        return None
+
     def reset(self) -> None:
         """Forget every window's count (throttle counts stay)."""
         self._windows.clear()
+        self._recent.clear()
 
     def throttled_count(self, family: str | None = None) -> int:
         return self.throttled.total() if family is None else self.throttled[family]
