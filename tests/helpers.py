@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -74,3 +75,27 @@ class ThreadedEmulator:
     def token_fetches(self) -> int:
         assert self.fake is not None
         return self.fake.token_fetches(APP_ID)
+
+
+class ParkingClock(FakeClock):
+    """A FakeClock whose sleeps of ``park_at`` seconds or more wait for ``release``.
+
+    It also notes the rule the write-slot tests check: a task that holds a write
+    slot (``holders``) never sleeps.
+    """
+
+    def __init__(self, park_at: float = 10.0) -> None:
+        super().__init__()
+        self.park_at = park_at
+        self.parked = asyncio.Event()
+        self.release = asyncio.Event()
+        self.holders: set[asyncio.Task[Any]] = set()
+        self.slept_holding: list[float] = []
+
+    async def sleep(self, seconds: float) -> None:
+        if asyncio.current_task() in self.holders:
+            self.slept_holding.append(seconds)
+        if seconds >= self.park_at:
+            self.parked.set()
+            await self.release.wait()
+        await super().sleep(seconds)

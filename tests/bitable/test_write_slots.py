@@ -11,40 +11,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
 
 import pytest
 
 from lark_async.bitable.options import WriteSlots
-from lark_async.core.clock import FakeClock
 from tests.bitable.conftest import PEOPLE, Env
-from tests.helpers import client_for, emulator
+from tests.helpers import ParkingClock, client_for, emulator
 
 RECORDS = "/open-apis/bitable/v1/apps/{a}/tables/{t}/records"
 GUARD = 30.0  # real seconds: only reached if a writer is stuck behind the parked one
-
-
-class ParkingClock(FakeClock):
-    """A FakeClock whose sleeps of ``park_at`` seconds or more wait for ``release``.
-
-    It also checks the rule under test: no task sleeps while it holds a write slot.
-    """
-
-    def __init__(self, park_at: float = 10.0) -> None:
-        super().__init__()
-        self.park_at = park_at
-        self.parked = asyncio.Event()
-        self.release = asyncio.Event()
-        self.holders: set[asyncio.Task[Any]] = set()
-        self.slept_holding: list[float] = []
-
-    async def sleep(self, seconds: float) -> None:
-        if asyncio.current_task() in self.holders:
-            self.slept_holding.append(seconds)
-        if seconds >= self.park_at:
-            self.parked.set()
-            await self.release.wait()
-        await super().sleep(seconds)
 
 
 @pytest.fixture

@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import pytest
 
-from lark_async.core.clock import FakeClock
 from lark_async.sheets.locks import KeyedLocks
+from tests.helpers import ParkingClock
 from tests.sheets.conftest import Env
 
 
@@ -76,27 +75,6 @@ async def test_cancelled_waiter_does_not_leak_the_entry() -> None:
 # -- the spreadsheet's write slot in the service (issue #10, item 6) ----------------------
 V2 = "/open-apis/sheets/v2/spreadsheets/{spreadsheet_token}"
 GUARD = 30.0  # real seconds: only reached if a writer is stuck behind the parked one
-
-
-class ParkingClock(FakeClock):
-    """A FakeClock whose sleeps of ``park_at`` seconds or more wait for ``release``;
-    it notes any sleep made by a task that holds a spreadsheet's lock."""
-
-    def __init__(self, park_at: float = 10.0) -> None:
-        super().__init__()
-        self.park_at = park_at
-        self.parked = asyncio.Event()
-        self.release = asyncio.Event()
-        self.holders: set[asyncio.Task[Any]] = set()
-        self.slept_holding: list[float] = []
-
-    async def sleep(self, seconds: float) -> None:
-        if asyncio.current_task() in self.holders:
-            self.slept_holding.append(seconds)
-        if seconds >= self.park_at:
-            self.parked.set()
-            await self.release.wait()
-        await super().sleep(seconds)
 
 
 @pytest.fixture
