@@ -342,7 +342,8 @@ class APaaS(Service):
         flow = checks.name(workflow_id, "workflow_id")
         ns = checks.name(namespace, "namespace")
         op = check_str(operator, "operator", max_len=255, printable=True)
-        params = checks.row(parameters, "parameters") if parameters else {}
+        empty = parameters is None or (isinstance(parameters, Mapping) and not parameters)
+        params = {} if empty else checks.row(parameters, "parameters")
         key = (
             check_str(idempotent_key, "idempotent_key", max_len=64, printable=True)
             if idempotent_key is not None
