@@ -167,7 +167,7 @@ class APaaS(Service):
             RawRecordPage,
         )
         if resp.error is not None or resp.data is None:
-            err = self._not_found(resp.error, f"table {table!r} of workspace {ws!r}")
+            err = await self._table_missing(resp.error, ws, table, as_user, user_access_token)
             return _fail(err, resp.request_id)
         raw = resp.data.items
         try:
@@ -262,7 +262,7 @@ class APaaS(Service):
             RecordIds,
         )
         if resp.error is not None or resp.data is None:
-            err = self._not_found(resp.error, f"table {table!r} of workspace {ws!r}")
+            err = await self._table_missing(resp.error, ws, table, as_user, user_access_token)
             return _fail(err, resp.request_id)
         if rid in resp.data.record_ids:
             return _ok(rid, resp.request_id)
@@ -304,9 +304,31 @@ class APaaS(Service):
             user_access_token=user_access_token,
         )
         if resp.error is not None:
-            err = self._not_found(resp.error, f"table {table!r} of workspace {ws!r}")
+            err = await self._table_missing(resp.error, ws, table, as_user, user_access_token)
             return _fail(err, resp.request_id)
         return _ok(None, resp.request_id)
+
+    async def _table_missing(
+        self,
+        err: LarkError | None,
+        ws: str,
+        table: str,
+        as_user: str | None,
+        user_access_token: str | None,
+    ) -> LarkError:
+        """A missing table's NotFound names the tables there are, when they can be read."""
+        found = self._not_found(err, f"table {table!r} of workspace {ws!r}")
+        if not isinstance(found, NotFound) or "table" not in (err.message if err else ""):
+            return found
+        listed = await self.list_workspace_tables(
+            ws, as_user=as_user, user_access_token=user_access_token
+        )
+        if listed.ok and listed.data is not None:
+            names = [t.name for t in listed.data]
+            found.message = f"{found.message}; the workspace has: {', '.join(names) or 'none'}"
+            found.args = (found.message,)
+            found.details = {**(found.details or {}), "available_tables": names}
+        return found
 
     def _not_found(self, err: LarkError | None, what: str) -> LarkError:
         if err is None:

@@ -101,6 +101,10 @@ async def test_missing_table_is_not_found(env: Env) -> None:
     seed(env)
     resp = await env.lark.apaas.query_table_records(WS, "nope", as_user=env.user)
     assert isinstance(resp.error, NotFound) and "list_workspace_tables" in (resp.error.hint or "")
+    assert resp.error.details["available_tables"] == ["orders"]
+    assert "the workspace has: orders" in resp.error.message
+    gone = await env.lark.apaas.list_workspace_tables("workspace_nope", as_user=env.user)
+    assert isinstance(gone.error, NotFound)
 
 
 async def test_no_user_token_is_refused_before_sending(env: Env) -> None:
