@@ -23,6 +23,7 @@ import time
 from urllib.parse import parse_qsl, urlsplit
 
 from lark_async import LarkClient
+from lark_async.apaas import SCOPES
 from lark_async.core.errors import RateLimited
 from lark_async.core.ratelimit import Limit
 from lark_async.testing import ApaasEmulator, FakeLark, ImEmulator
@@ -45,7 +46,7 @@ async def run(rate: int, seconds: float, callers: int) -> tuple[list[float], int
             APP_ID, SECRET, domain=fake.url, rate_limits={"apaas": (Limit(rate),)}
         ) as lark:
             session = await lark.user_auth.start_session(
-                method="link", redirect_uri="https://bench.example/oauth"
+                method="link", redirect_uri="https://bench.example/oauth", scopes=SCOPES
             )
             query = dict(parse_qsl(urlsplit(fake.oauth.approve(session.url, user)).query))
             await lark.user_auth.complete(query["code"], query["state"])

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from lark_async.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from lark_async.apaas.checks import SCOPES as SCOPES
     from lark_async.apaas.models import Column as Column
     from lark_async.apaas.models import RecordPage as RecordPage
     from lark_async.apaas.models import SkillResult as SkillResult
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 # Loaded on first use, so importing the package (or its meta module) stays cheap.
 _LAZY: dict[str, str] = {
+    "SCOPES": "lark_async.apaas.checks",
     "Column": "lark_async.apaas.models",
     "RecordPage": "lark_async.apaas.models",
     "SkillResult": "lark_async.apaas.models",
@@ -36,6 +38,7 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "SCOPES",
     "APaaS",
     "Column",
     "MemoryWorkflowStore",

@@ -13,6 +13,9 @@ SCOPE_TABLE_READ = "app_engine:workspace.table:read"
 SCOPE_RECORD_READ = "app_engine:workspace.table.record:read"
 SCOPE_RECORD_WRITE = "app_engine:workspace.table.record:write"
 
+#: Every scope the workspace-table calls need: ask the user for these in lark.user_auth.
+SCOPES = (SCOPE_TABLE_READ, SCOPE_RECORD_READ, SCOPE_RECORD_WRITE)
+
 OPS = ("eq", "neq", "gt", "gte", "lt", "lte")
 
 

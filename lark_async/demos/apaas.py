@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from rich.console import Console
 
+from lark_async.apaas import SCOPES
 from lark_async.client import LarkClient
 from lark_async.core.errors import Conflict, PermissionDenied
 from lark_async.testing import ApaasEmulator, ImEmulator
@@ -36,7 +37,9 @@ async def demo(fake: Any, lark: LarkClient, console: Console) -> dict[str, str]:
         await lark.apaas.list_workspace_tables(WS)
     except PermissionDenied as err:
         console.print(f"without a user token: PermissionDenied ({err.hint})")
-    session = await lark.user_auth.start_session(method="link", redirect_uri=REDIRECT)
+    session = await lark.user_auth.start_session(
+        method="link", redirect_uri=REDIRECT, scopes=SCOPES
+    )
     query = dict(parse_qsl(urlsplit(fake.oauth.approve(session.url, user)).query))
     await lark.user_auth.complete(query["code"], query["state"])
     tables = (await lark.apaas.list_workspace_tables(WS, as_user=user)).unwrap()

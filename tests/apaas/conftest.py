@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from lark_async import LarkClient
+from lark_async.apaas import SCOPES
 from lark_async.core.clock import FakeClock
 from lark_async.testing import ApaasEmulator, FakeLark, ImEmulator
 from tests.helpers import client_for, emulator
@@ -29,10 +30,15 @@ class Env:
         return sum(1 for e in self.fake.journal.entries if path_part in e.path)
 
 
-async def authorise(lark: LarkClient, fake: FakeLark, user: str) -> None:
-    """The link flow end to end, so ``as_user=user`` has a token."""
-    session = await lark.user_auth.start_session(method="link", redirect_uri=REDIRECT)
-    query = parse_qs(urlsplit(fake.oauth.approve(session.url, user)).query)
+async def authorise(
+    lark: LarkClient, fake: FakeLark, user: str, granted: list[str] | None = None
+) -> None:
+    """The link flow end to end, so ``as_user=user`` has a token with ``SCOPES``
+    (or only ``granted``)."""
+    session = await lark.user_auth.start_session(
+        method="link", redirect_uri=REDIRECT, scopes=SCOPES
+    )
+    query = parse_qs(urlsplit(fake.oauth.approve(session.url, user, scopes=granted)).query)
     await lark.user_auth.complete(query["code"][0], query["state"][0])
 
 

@@ -15,7 +15,8 @@ from lark_async.core.errors import (
     OutcomeUnknown,
     PermissionDenied,
 )
-from tests.apaas.conftest import WS, Env
+from lark_async.testing import ImEmulator
+from tests.apaas.conftest import WS, Env, authorise
 
 RECORDS = "/tables/orders/records"
 
@@ -180,3 +181,13 @@ async def test_ai_skill_timeout_is_typed(env: Env) -> None:
     env.apaas.add_skill("spring_a__c", "slow", delay=30)
     resp = await env.lark.apaas.invoke_ai_capability("spring_a__c/slow", "hi", timeout=0.2)
     assert isinstance(resp.error, LarkTimeout)
+
+
+async def test_a_user_token_missing_a_scope_names_it(env: Env) -> None:
+    seed(env, 1)
+    bob = ImEmulator.of(env.fake).add_user(name="Bob")["open_id"]
+    await authorise(env.lark, env.fake, bob, granted=["app_engine:workspace.table.record:read"])
+    assert (await env.lark.apaas.query_table_records(WS, "orders", as_user=bob)).ok
+    resp = await env.lark.apaas.delete_table_record(WS, "orders", "x", as_user=bob)
+    assert isinstance(resp.error, PermissionDenied)
+    assert "app_engine:workspace.table.record:write" in resp.error.missing_scopes

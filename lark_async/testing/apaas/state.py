@@ -12,7 +12,9 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from lark_async.testing.oauth.state import OAuthState
 from lark_async.testing.server.envelope import FakeError
+from lark_async.testing.server.request import FakeRequest
 from lark_async.testing.server.routing import RouteTable
 
 routes = RouteTable("apaas", family="apaas")
@@ -20,6 +22,29 @@ routes = RouteTable("apaas", family="apaas")
 PARAM_INVALID = 2320001
 AILY_PARAM_INVALID = 2700001
 OPS = ("eq", "neq", "gt", "gte", "lt", "lte", "is")
+
+
+USER_PRIVILEGE_REQUIRED = 99991679
+SCOPE_TABLE_READ = "app_engine:workspace.table:read"
+SCOPE_RECORD_READ = "app_engine:workspace.table.record:read"
+SCOPE_RECORD_WRITE = "app_engine:workspace.table.record:write"
+
+
+def require_grant(req: FakeRequest, scope: str) -> None:
+    """A user token whose grant lacks ``scope``: 99991679 naming it (CONTRACT §1.4).
+
+    A grant made without any scope list (the emulator's default page) holds every scope.
+    """
+    token = req.raw.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    oauth = req.state(OAuthState)
+    grant = oauth.grants.get(oauth.access_of.get(token, ""))
+    if grant is None or not grant.scopes or scope in grant.scopes:
+        return
+    raise FakeError(
+        USER_PRIVILEGE_REQUIRED,
+        f"Unauthorized. required one of these privileges: [{scope}]",
+        error={"permission_violations": [{"type": "action_privilege_required", "subject": scope}]},
+    )
 
 
 def apaas_error(detail: str) -> FakeError:

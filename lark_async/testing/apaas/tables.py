@@ -10,9 +10,13 @@ import json
 from typing import Any
 
 from lark_async.testing.apaas.state import (
+    SCOPE_RECORD_READ,
+    SCOPE_RECORD_WRITE,
+    SCOPE_TABLE_READ,
     ApaasState,
     apaas_error,
     matcher,
+    require_grant,
     routes,
     sort_rows,
 )
@@ -39,6 +43,7 @@ def _start(req: FakeRequest) -> int:
 
 @routes.get(f"{WS}/tables", auth=USER_ONLY)
 def list_tables(req: FakeRequest) -> dict[str, Any]:
+    require_grant(req, SCOPE_TABLE_READ)
     state = req.state(ApaasState)
     tables = state.workspaces.get(req.params["workspace_id"])
     if tables is None:
@@ -57,6 +62,7 @@ def list_tables(req: FakeRequest) -> dict[str, Any]:
 
 @routes.get(f"{WS}/tables/{{table_name}}/records", auth=USER_ONLY)
 def query_records(req: FakeRequest) -> dict[str, Any]:
+    require_grant(req, SCOPE_RECORD_READ)
     table = req.state(ApaasState).table(req.params["workspace_id"], req.params["table_name"])
     match = matcher(req.query.get("filter"))
     rows = sort_rows([r for r in table.rows if match(r)], req.query.get("order"))
@@ -90,6 +96,7 @@ def _record(req: FakeRequest) -> dict[str, Any]:
 
 @routes.patch(f"{WS}/tables/{{table_name}}/records", auth=USER_ONLY)
 def update_records(req: FakeRequest) -> dict[str, Any]:
+    require_grant(req, SCOPE_RECORD_WRITE)
     table = req.state(ApaasState).table(req.params["workspace_id"], req.params["table_name"])
     if not req.query.get("filter"):
         raise apaas_error("filter is required")
@@ -106,6 +113,7 @@ def update_records(req: FakeRequest) -> dict[str, Any]:
 
 @routes.delete(f"{WS}/tables/{{table_name}}/records", auth=USER_ONLY)
 def delete_records(req: FakeRequest) -> dict[str, Any]:
+    require_grant(req, SCOPE_RECORD_WRITE)
     table = req.state(ApaasState).table(req.params["workspace_id"], req.params["table_name"])
     if not req.query.get("filter"):
         raise apaas_error("filter is required")
