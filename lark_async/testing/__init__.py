@@ -6,7 +6,7 @@
 
 The engine (server, routing, gateway, limits, faults, journal) is in ``server/``;
 each API family has its package: ``im/``, ``bitable/``, ``sheets/``, ``docs/``,
-``contact/``, ``oauth/``, ``callbacks/``.
+``contact/``, ``oauth/``, ``callbacks/``, ``apaas/``.
 See docs/emulator.md.
 """
 
