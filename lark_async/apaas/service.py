@@ -255,7 +255,9 @@ class APaaS(Service):
                 f"{WORKSPACES}/{_seg(ws)}/tables/{_seg(table)}/records",
                 params={"filter": flt},
                 json={"record": json.dumps(record, ensure_ascii=False)},
-                idempotent=True,  # the same partial update twice leaves the same row
+                # The same partial update twice leaves the same row; a conditional one
+                # resent after a lost answer would match nothing and read as a Conflict.
+                idempotent=expected_updated_at is None,
                 as_user=as_user,
                 user_access_token=user_access_token,
             ),
