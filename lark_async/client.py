@@ -43,6 +43,7 @@ from lark_async.core.secret import Secret
 from lark_async.core.service import Service
 
 if TYPE_CHECKING:
+    from lark_async.apaas import APaaS
     from lark_async.auth.crypto import SecretBox
     from lark_async.auth.flow import TokenAuth
     from lark_async.auth.registry import AppRegistry
@@ -216,6 +217,11 @@ class AppClient:
     def contact(self) -> Contact:
         """People, chats, departments, with a user cache (``lark_async.contact``)."""
         return cast("Contact", self.service("contact"))
+
+    @property
+    def apaas(self) -> APaaS:
+        """aPaaS workspace tables, workflows and Aily skills (``lark_async.apaas``)."""
+        return cast("APaaS", self.service("apaas"))
 
     @property
     def user_auth(self) -> UserAuth:
@@ -669,6 +675,11 @@ class LarkClient:
     def contact(self) -> Contact:
         """The default app's contact service; see :attr:`AppClient.contact`."""
         return self.default_app.contact
+
+    @property
+    def apaas(self) -> APaaS:
+        """The default app's aPaaS service; see :attr:`AppClient.apaas`."""
+        return self.default_app.apaas
 
     @property
     def user_auth(self) -> UserAuth:

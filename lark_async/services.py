@@ -44,7 +44,7 @@ BUILTIN_SERVICES: Mapping[str, str] = MappingProxyType(
         "docs": "lark_async.docs.meta:INFO",
         "contact": "lark_async.contact.meta:INFO",
         "auth": "lark_async.endpoints:AUTH",
-        "apaas": "lark_async.endpoints:APAAS",
+        "apaas": "lark_async.apaas.meta:INFO",
     }
 )
 

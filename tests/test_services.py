@@ -165,6 +165,8 @@ def test_classification_does_not_depend_on_what_was_imported(module: str) -> Non
         ("POST", "/open-apis/auth/v3/tenant_access_token/internal", "auth"),
         ("POST", "/open-apis/authen/v1/oidc/access_token", "auth"),
         ("POST", "/open-apis/apaas/v1/applications/a/objects/o/records", "apaas"),
+        ("POST", "/open-apis/apaas/v1/applications/a/flows/f/execute", "apaas.flow"),
+        ("POST", "/open-apis/aily/v1/apps/a/skills/s/start", "aily"),
         ("GET", "/open-apis/calendar/v4/calendars", "default"),
     ],
 )
@@ -195,6 +197,8 @@ def test_limits_are_the_documented_table() -> None:
         "drive.permission_write": (Limit(100, 60.0),),
         "contact": tier4,
         "apaas": (Limit(10),),
+        "apaas.flow": (Limit(100, 60.0),),
+        "aily": tier4,
         "default": tier4,
     }
 

@@ -20,6 +20,7 @@ from rich.table import Table
 from lark_async.client import LarkClient
 from lark_async.core.logging import configure_logging
 from lark_async.demos import (
+    apaas,
     bitable,
     callbacks,
     contact,
@@ -51,6 +52,7 @@ SERVICE_DEMOS: list[tuple[str, ServiceDemo]] = [
     ("docs: a document of 200 blocks, an image, a 21 MB file, sharing", docs.demo),
     ("contact: people by email, the per-app cache, chats, departments", contact.demo),
     ("user_auth: a card, the user approves, calls as the user, revoked", user_auth.demo),
+    ("apaas: workspace tables as a user, a conflict, a workflow, an Aily skill", apaas.demo),
 ]
 
 

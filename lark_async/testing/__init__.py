@@ -6,10 +6,11 @@
 
 The engine (server, routing, gateway, limits, faults, journal) is in ``server/``;
 each API family has its package: ``im/``, ``bitable/``, ``sheets/``, ``docs/``,
-``contact/``, ``oauth/``, ``callbacks/``.
+``contact/``, ``oauth/``, ``callbacks/``, ``apaas/``.
 See docs/emulator.md.
 """
 
+from lark_async.testing.apaas import ApaasEmulator
 from lark_async.testing.bitable import BitableEmulator
 from lark_async.testing.contact import ContactEmulator
 from lark_async.testing.docs import DocsEmulator
@@ -46,6 +47,7 @@ __all__ = [
     "DEFAULT_TENANT_KEY",
     "TENANT_ONLY",
     "USER_ONLY",
+    "ApaasEmulator",
     "BitableEmulator",
     "ContactEmulator",
     "DocsEmulator",

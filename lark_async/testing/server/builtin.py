@@ -20,6 +20,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "lark_async.testing.docs",
     "lark_async.testing.contact",
     "lark_async.testing.oauth",
+    "lark_async.testing.apaas",
 )
 
 

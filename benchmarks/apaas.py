@@ -1,0 +1,102 @@
+"""aPaaS (SC-013): 50 concurrent callers querying a workspace table, p50/p95/p99.
+
+The emulator runs in this process (the callers need a user token, which the
+emulator's authorisation page issues), with a table of 1,000 records. 50
+callers each run ``query_table_records`` (a filter, a sort, a page of 50) in a
+loop for ``--seconds`` (60 by default), twice:
+
+1. the emulator's limit raised to 50/s and the client's budget with it;
+2. the documented 10/s on both sides: the client queues calls instead of
+   failing (no call should end in RateLimited).
+
+SC-013's goal is p95 < 2 s with the limit at 50/s; under 10/s with 50 callers
+the queue makes each call wait ~5 s, which the second run shows.
+
+    .venv/bin/python benchmarks/apaas.py [--seconds 60] [--callers 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from urllib.parse import parse_qsl, urlsplit
+
+from lark_async import LarkClient
+from lark_async.apaas import SCOPES
+from lark_async.core.errors import RateLimited
+from lark_async.core.ratelimit import Limit
+from lark_async.testing import ApaasEmulator, FakeLark, ImEmulator
+
+APP_ID, SECRET = "cli_bench000000016", "bench-secret-0016"
+WS = "workspace_bench0001"
+
+
+async def run(rate: int, seconds: float, callers: int) -> tuple[list[float], int, int]:
+    latencies: list[float] = []
+    failures = limited = 0
+    async with FakeLark(rate_limits={"apaas": ((rate, 1.0),)}) as fake:
+        fake.add_app(APP_ID, SECRET)
+        user = ImEmulator.of(fake).add_user(name="Bench")["open_id"]
+        apaas = ApaasEmulator.of(fake)
+        apaas.add_table(WS, "orders", columns=["item", "qty"])
+        for i in range(1000):
+            apaas.add_record(WS, "orders", {"item": f"item {i}", "qty": i % 97})
+        async with LarkClient(
+            APP_ID, SECRET, domain=fake.url, rate_limits={"apaas": (Limit(rate),)}
+        ) as lark:
+            session = await lark.user_auth.start_session(
+                method="link", redirect_uri="https://bench.example/oauth", scopes=SCOPES
+            )
+            query = dict(parse_qsl(urlsplit(fake.oauth.approve(session.url, user)).query))
+            await lark.user_auth.complete(query["code"], query["state"])
+            deadline = time.perf_counter() + seconds
+
+            async def caller() -> None:
+                nonlocal failures, limited
+                while time.perf_counter() < deadline:
+                    t = time.perf_counter()
+                    resp = await lark.apaas.query_table_records(
+                        WS,
+                        "orders",
+                        {"qty": ("gte", 50)},
+                        order="qty.desc",
+                        page_size=50,
+                        as_user=user,
+                    )
+                    latencies.append(time.perf_counter() - t)
+                    failures += not resp.ok
+                    limited += isinstance(resp.error, RateLimited)
+
+            await asyncio.gather(*(caller() for _ in range(callers)))
+    return latencies, failures, limited
+
+
+def pct(data: list[float], p: float) -> float:
+    s = sorted(data)
+    return s[min(len(s) - 1, int(len(s) * p))] * 1000 if s else float("nan")
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--callers", type=int, default=50)
+    args = ap.parse_args()
+    print(f"apaas: {args.callers} callers, query_table_records for {args.seconds:g} s each run")
+    print(
+        f"{'limit':>8}{'calls':>8}{'calls/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'failed':>8}{'429s':>6}"
+    )
+    results = {}
+    for rate in (50, 10):
+        lat, failed, limited = await run(rate, args.seconds, args.callers)
+        results[rate] = pct(lat, 0.95)
+        print(
+            f"{rate:>6}/s{len(lat):8d}{len(lat) / args.seconds:9.1f}{pct(lat, 0.5):9.0f}"
+            f"{pct(lat, 0.95):9.0f}{pct(lat, 0.99):9.0f}{failed:8d}{limited:6d}"
+        )
+    print(f"SC-013 (p95 < 2 s at 50/s): {'met' if results[50] < 2000 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,479 @@
+"""``lark.apaas``: aPaaS workspace tables, workflows and Aily skills (CONTRACT §12).
+
+What the service does for you:
+
+- reads a data-platform workspace's tables (by name) and their records, with
+  filter, sort, column selection and paging; record bodies arrive as a JSON
+  string and are decoded;
+- updates and deletes a record by its ``_id``; ``expected_updated_at=`` makes
+  the update conditional, so a write in between is a typed ``Conflict``;
+- refuses a workspace-table call without a user token before sending it (the
+  endpoints take user tokens only);
+- triggers a workflow with an ``idempotent_key`` and records the execution in
+  memory, since the API offers no status query; a lost answer is an
+  ``OutcomeUnknown`` carrying the key;
+- runs an Aily skill and waits for its answer up to ``timeout`` seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from lark_async.apaas import checks
+from lark_async.apaas.meta import PARAM_INVALID
+from lark_async.apaas.models import (
+    FlowAnswer,
+    RawRecordPage,
+    RecordIds,
+    RecordPage,
+    SkillResult,
+    TablePage,
+    WorkflowExecution,
+    WorkspaceTable,
+)
+from lark_async.apaas.store import MemoryWorkflowStore
+from lark_async.core.checks import bad_argument, check_int, check_number, check_str
+from lark_async.core.errors import (
+    Conflict,
+    LarkError,
+    LarkTimeout,
+    NotFound,
+    OutcomeUnknown,
+    ServerError,
+)
+from lark_async.core.response import LarkResponse
+from lark_async.core.service import Service, ServiceContext, parse_model
+from lark_async.core.transport import new_request_id
+
+WORKSPACES = "/open-apis/apaas/v1/workspaces"
+APPLICATIONS = "/open-apis/apaas/v1/applications"
+AILY_APPS = "/open-apis/aily/v1/apps"
+MAX_PAGE = 500  # tables and records: page_size 1..500 (CONTRACT §12.1)
+
+
+def _ok(data: Any, request_id: str | None = None) -> LarkResponse[Any]:
+    return LarkResponse(
+        ok=True, code=0, msg="success", request_id=request_id or new_request_id(), data=data
+    )
+
+
+def _fail(err: LarkError, request_id: str | None = None) -> LarkResponse[Any]:
+    return LarkResponse.failure(err, request_id=request_id or err.request_id or new_request_id())
+
+
+def _seg(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _missing(err: LarkError) -> bool:
+    """2320001 is the API's only code; its message tells "no such table" from bad input."""
+    text = err.message.lower()
+    return err.code == PARAM_INVALID and ("not found" in text or "not exist" in text)
+
+
+class APaaS(Service):
+    """aPaaS tables, workflows and Aily skills: ``lark.apaas`` or ``lark.app(id).apaas``."""
+
+    name = "apaas"
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        super().__init__(ctx)
+        # Executions this client started (the API has no status query); memory only.
+        self._executions = MemoryWorkflowStore()
+
+    # -- workspace tables --------------------------------------------------------
+
+    async def list_workspace_tables(
+        self,
+        workspace_id: str,
+        *,
+        as_user: str | None = None,
+        user_access_token: str | None = None,
+    ) -> LarkResponse[list[WorkspaceTable]]:
+        """Every table of the workspace: names, descriptions, column definitions."""
+        ws = checks.name(workspace_id, "workspace_id")
+        checks.user_token(as_user, user_access_token, checks.SCOPE_TABLE_READ)
+        tables: list[WorkspaceTable] = []
+        token: str | None = None
+        while True:
+            params: dict[str, Any] = {"page_size": MAX_PAGE}
+            if token:
+                params["page_token"] = token
+            resp = parse_model(
+                await self._request(
+                    "GET",
+                    f"{WORKSPACES}/{_seg(ws)}/tables",
+                    params=params,
+                    as_user=as_user,
+                    user_access_token=user_access_token,
+                ),
+                TablePage,
+            )
+            if resp.error is not None or resp.data is None:
+                return _fail(self._not_found(resp.error, f"workspace {ws!r}"), resp.request_id)
+            tables.extend(resp.data.items)
+            if not resp.data.has_more or not resp.data.page_token:
+                return _ok(tables, resp.request_id)
+            token = resp.data.page_token
+
+    async def query_table_records(
+        self,
+        workspace_id: str,
+        table_id: str,
+        conditions: Mapping[str, Any] | str | None = None,
+        *,
+        select: Sequence[str] | None = None,
+        order: str | None = None,
+        page_size: int = 100,
+        page_token: str | None = None,
+        as_user: str | None = None,
+        user_access_token: str | None = None,
+    ) -> LarkResponse[RecordPage]:
+        """One page of records of the table named ``table_id``.
+
+        ``conditions``: ``{"age": ("gt", 10), "city": "Paris"}`` (operators eq,
+        neq, gt, gte, lt, lte; ``None`` is ``is.null``) or a raw PostgREST filter
+        string. ``order``: e.g. ``"age.desc,name.asc"``. ``select``: column names.
+        """
+        ws = checks.name(workspace_id, "workspace_id")
+        table = checks.name(table_id, "table_id")
+        flt = checks.conditions(conditions)
+        size = check_int(page_size, "page_size", min=1, max=MAX_PAGE)
+        params: dict[str, Any] = {"page_size": size}
+        if flt:
+            params["filter"] = flt
+        if order is not None:
+            params["order"] = check_str(order, "order", max_len=1000, printable=True)
+        if select is not None:
+            if isinstance(select, str) or not select:
+                raise bad_argument("select", "must be a non-empty list of column names")
+            params["select"] = ",".join(checks.name(c, "select item") for c in select)
+        if page_token is not None:
+            params["page_token"] = check_str(page_token, "page_token", printable=True)
+        checks.user_token(as_user, user_access_token, checks.SCOPE_RECORD_READ)
+        resp = parse_model(
+            await self._request(
+                "GET",
+                f"{WORKSPACES}/{_seg(ws)}/tables/{_seg(table)}/records",
+                params=params,
+                as_user=as_user,
+                user_access_token=user_access_token,
+            ),
+            RawRecordPage,
+        )
+        if resp.error is not None or resp.data is None:
+            err = await self._table_missing(resp.error, ws, table, as_user, user_access_token)
+            return _fail(err, resp.request_id)
+        raw = resp.data.items
+        try:
+            rows = json.loads(raw) if isinstance(raw, str) else (raw or [])
+        except ValueError:
+            rows = None
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            err = ServerError(
+                "records: items is not a JSON array of objects", request_id=resp.request_id
+            )
+            return _fail(err, resp.request_id)
+        page = RecordPage(
+            records=rows,
+            has_more=resp.data.has_more,
+            page_token=resp.data.page_token or None,
+            total=resp.data.total,
+        )
+        return _ok(page, resp.request_id)
+
+    async def iter_table_records(
+        self,
+        workspace_id: str,
+        table_id: str,
+        conditions: Mapping[str, Any] | str | None = None,
+        *,
+        select: Sequence[str] | None = None,
+        order: str | None = None,
+        page_size: int = MAX_PAGE,
+        as_user: str | None = None,
+        user_access_token: str | None = None,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Every matching record, page after page; a failure is raised as its typed error."""
+        token: str | None = None
+        while True:
+            resp = await self.query_table_records(
+                workspace_id,
+                table_id,
+                conditions,
+                select=select,
+                order=order,
+                page_size=page_size,
+                page_token=token,
+                as_user=as_user,
+                user_access_token=user_access_token,
+            )
+            page = resp.unwrap()
+            for record in page.records:
+                yield record
+            if not page.has_more or not page.page_token:
+                return
+            token = page.page_token
+
+    async def update_table_record(
+        self,
+        workspace_id: str,
+        table_id: str,
+        record_id: str,
+        update_data: Mapping[str, Any],
+        *,
+        expected_updated_at: int | str | None = None,
+        as_user: str | None = None,
+        user_access_token: str | None = None,
+    ) -> LarkResponse[str]:
+        """Change some columns of the record whose ``_id`` is ``record_id``; its id back.
+
+        With ``expected_updated_at`` (the record's ``_updated_at`` as read) the
+        update applies only if nobody wrote since: otherwise a typed ``Conflict``.
+        """
+        ws = checks.name(workspace_id, "workspace_id")
+        table = checks.name(table_id, "table_id")
+        rid = checks.name(record_id, "record_id")
+        record = checks.row(update_data, "update_data")
+        cond: dict[str, Any] = {"_id": rid}
+        if expected_updated_at is not None:
+            if isinstance(expected_updated_at, bool) or not isinstance(
+                expected_updated_at, int | str
+            ):
+                raise bad_argument("expected_updated_at", "must be the _updated_at read (int)")
+            cond["_updated_at"] = expected_updated_at
+        flt = checks.conditions(cond)
+        checks.user_token(as_user, user_access_token, checks.SCOPE_RECORD_WRITE)
+        resp = parse_model(
+            await self._request(
+                "PATCH",
+                f"{WORKSPACES}/{_seg(ws)}/tables/{_seg(table)}/records",
+                params={"filter": flt},
+                json={"record": json.dumps(record, ensure_ascii=False)},
+                # The same partial update twice leaves the same row; a conditional one
+                # resent after a lost answer would match nothing and read as a Conflict.
+                idempotent=expected_updated_at is None,
+                as_user=as_user,
+                user_access_token=user_access_token,
+            ),
+            RecordIds,
+        )
+        if resp.error is not None or resp.data is None:
+            err = await self._table_missing(resp.error, ws, table, as_user, user_access_token)
+            return _fail(err, resp.request_id)
+        if rid in resp.data.record_ids:
+            return _ok(rid, resp.request_id)
+        if expected_updated_at is not None:
+            return _fail(
+                Conflict(
+                    f"record {rid!r} of {table!r} changed since it was read "
+                    f"(_updated_at is no longer {expected_updated_at!r}); nothing was written",
+                    hint="read the record again, then update it with its new _updated_at",
+                    request_id=resp.request_id,
+                ),
+                resp.request_id,
+            )
+        return _fail(
+            NotFound(f"no record with _id {rid!r} in table {table!r}", request_id=resp.request_id),
+            resp.request_id,
+        )
+
+    async def delete_table_record(
+        self,
+        workspace_id: str,
+        table_id: str,
+        record_id: str,
+        *,
+        as_user: str | None = None,
+        user_access_token: str | None = None,
+    ) -> LarkResponse[None]:
+        """Delete the record whose ``_id`` is ``record_id`` (nothing to delete is no error)."""
+        ws = checks.name(workspace_id, "workspace_id")
+        table = checks.name(table_id, "table_id")
+        rid = checks.name(record_id, "record_id")
+        checks.user_token(as_user, user_access_token, checks.SCOPE_RECORD_WRITE)
+        resp = await self._request(
+            "DELETE",
+            f"{WORKSPACES}/{_seg(ws)}/tables/{_seg(table)}/records",
+            params={"filter": checks.conditions({"_id": rid})},
+            idempotent=True,
+            as_user=as_user,
+            user_access_token=user_access_token,
+        )
+        if resp.error is not None:
+            err = await self._table_missing(resp.error, ws, table, as_user, user_access_token)
+            return _fail(err, resp.request_id)
+        return _ok(None, resp.request_id)
+
+    async def _table_missing(
+        self,
+        err: LarkError | None,
+        ws: str,
+        table: str,
+        as_user: str | None,
+        user_access_token: str | None,
+    ) -> LarkError:
+        """A missing table's NotFound names the tables there are, when they can be read."""
+        found = self._not_found(err, f"table {table!r} of workspace {ws!r}")
+        if not isinstance(found, NotFound) or "table" not in (err.message if err else ""):
+            return found
+        listed = await self.list_workspace_tables(
+            ws, as_user=as_user, user_access_token=user_access_token
+        )
+        if listed.ok and listed.data is not None:
+            names = [t.name for t in listed.data]
+            found.message = f"{found.message}; the workspace has: {', '.join(names) or 'none'}"
+            found.args = (found.message,)
+            found.details = {**(found.details or {}), "available_tables": names}
+        return found
+
+    def _not_found(self, err: LarkError | None, what: str) -> LarkError:
+        if err is None:
+            return ServerError(f"{what}: empty answer")
+        if _missing(err):
+            return NotFound(
+                f"{what} does not exist ({err.message})",
+                code=err.code,
+                hint="check the workspace id (from the data-platform URL) and the table name: "
+                "list_workspace_tables() names the tables",
+                request_id=err.request_id,
+                log_id=err.log_id,
+            )
+        return err
+
+    # -- workflows -----------------------------------------------------------------
+
+    async def trigger_workflow(
+        self,
+        workflow_id: str,
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        namespace: str,
+        operator: str,
+        is_async: bool = False,
+        idempotent_key: str | None = None,
+    ) -> LarkResponse[WorkflowExecution]:
+        """Run the flow ``workflow_id`` of the application ``namespace``; its execution.
+
+        ``operator``: an aPaaS user id or an e-mail. The execution is recorded
+        (memory) for :meth:`get_workflow_status`.
+        """
+        flow = checks.name(workflow_id, "workflow_id")
+        ns = checks.name(namespace, "namespace")
+        op = check_str(operator, "operator", max_len=255, printable=True)
+        empty = parameters is None or (isinstance(parameters, Mapping) and not parameters)
+        params = {} if empty else checks.row(parameters, "parameters")
+        key = (
+            check_str(idempotent_key, "idempotent_key", max_len=64, printable=True)
+            if idempotent_key is not None
+            else uuid.uuid4().hex
+        )
+        who = {"email": op} if "@" in op else {"_id": op}
+        resp = parse_model(
+            await self._request(
+                "POST",
+                f"{APPLICATIONS}/{_seg(ns)}/flows/{_seg(flow)}/execute",
+                json={
+                    "operator": json.dumps(who),
+                    "params": json.dumps(params, ensure_ascii=False),
+                    "is_async": bool(is_async),
+                    "idempotent_key": key,
+                },
+                idempotency_key=key,
+            ),
+            FlowAnswer,
+        )
+        if resp.error is not None or resp.data is None:
+            err = resp.error or ServerError("flow execute: empty answer")
+            if resp.attempts > 1 and err.code == PARAM_INVALID and "idempot" in err.message:
+                # Our own earlier attempt was applied; its answer was lost.
+                err = OutcomeUnknown(
+                    f"workflow {flow!r} was probably started, but its answer was lost "
+                    f"({err.message})",
+                    hint=f"the execution id is unknown; the key was {key!r}",
+                    request_id=resp.request_id,
+                    idempotency_key=key,
+                )
+            return _fail(err, resp.request_id)
+        answer = resp.data
+        if not answer.execution_id:
+            return _fail(ServerError("flow execute: no execution_id"), resp.request_id)
+        try:
+            outputs = json.loads(answer.out_params) if answer.out_params else None
+        except ValueError:
+            outputs = answer.out_params
+        execution = WorkflowExecution(
+            execution_id=answer.execution_id,
+            workflow_id=flow,
+            namespace=ns,
+            is_async=bool(is_async),
+            status=answer.status or None,
+            out_params=outputs,
+            error_msg=answer.error_msg or None,
+            idempotent_key=key,
+            started_at=self._ctx.clock.time(),
+        )
+        self._executions.put(execution)
+        return _ok(execution, resp.request_id)
+
+    async def get_workflow_status(self, execution_id: str) -> LarkResponse[WorkflowExecution]:
+        """The recorded execution; the API has no status query, so an asynchronous
+        run's status is the one known at start (``None``)."""
+        eid = check_str(execution_id, "execution_id", max_len=255, printable=True)
+        found = self._executions.get(eid)
+        if found is None:
+            return _fail(
+                NotFound(
+                    f"no execution {eid!r} recorded by this client",
+                    hint="the aPaaS API offers no execution query: only executions this client "
+                    "started are known, and a memory store loses them on restart",
+                )
+            )
+        return _ok(found)
+
+    # -- AI (Aily skills) ----------------------------------------------------------
+
+    async def invoke_ai_capability(
+        self,
+        capability_id: str,
+        input_data: Mapping[str, Any] | str,
+        *,
+        timeout: float = 30,
+    ) -> LarkResponse[SkillResult]:
+        """Run the Aily skill ``"<aily app id>/<skill id>"`` on ``input_data``; wait at most
+        ``timeout`` seconds for its answer (then a typed ``LarkTimeout``)."""
+        cap = check_str(capability_id, "capability_id", max_len=255, printable=True)
+        app, sep, skill = cap.partition("/")
+        if not sep or not app or not skill or "/" in skill:
+            raise bad_argument("capability_id", 'must be "<aily app id>/<skill id>"')
+        limit = check_number(timeout, "timeout", positive=True)
+        if isinstance(input_data, str):
+            text = check_str(input_data, "input_data", max_len=40_960)
+        else:
+            text = json.dumps(checks.row(input_data, "input_data"), ensure_ascii=False)
+            if len(text) > 40_960:
+                raise bad_argument("input_data", "is longer than 40960 characters as JSON")
+        try:
+            async with asyncio.timeout(limit):
+                resp = parse_model(
+                    await self._request(
+                        "POST",
+                        f"{AILY_APPS}/{_seg(app)}/skills/{_seg(skill)}/start",
+                        json={"input": text},
+                        timeout=limit + 5,  # the deadline below answers first
+                    ),
+                    SkillResult,
+                )
+        except TimeoutError:
+            return _fail(
+                LarkTimeout(
+                    f"the Aily skill {cap!r} gave no answer within {limit:g} s",
+                    hint="raise timeout=, or make the skill faster",
+                )
+            )
+        return resp

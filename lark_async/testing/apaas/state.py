@@ -1,0 +1,176 @@
+"""aPaaS emulator state: workspaces of tables by name, flows, Aily skills (CONTRACT §12).
+
+Rows carry ``_id`` and ``_updated_at`` (ms, strictly increasing per row). Errors
+use the API's only documented code, 2320001, with a message saying what is
+missing, as the real service does.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from lark_async.testing.oauth.state import OAuthState
+from lark_async.testing.server.envelope import FakeError
+from lark_async.testing.server.request import FakeRequest
+from lark_async.testing.server.routing import RouteTable
+
+routes = RouteTable("apaas", family="apaas")
+
+PARAM_INVALID = 2320001
+AILY_PARAM_INVALID = 2700001
+OPS = ("eq", "neq", "gt", "gte", "lt", "lte", "is")
+
+
+USER_PRIVILEGE_REQUIRED = 99991679
+SCOPE_TABLE_READ = "app_engine:workspace.table:read"
+SCOPE_RECORD_READ = "app_engine:workspace.table.record:read"
+SCOPE_RECORD_WRITE = "app_engine:workspace.table.record:write"
+
+
+def require_grant(req: FakeRequest, scope: str) -> None:
+    """A user token whose grant lacks ``scope``: 99991679 naming it (CONTRACT §1.4).
+
+    A grant made without any scope list (the emulator's default page) holds every scope.
+    """
+    token = req.raw.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    oauth = req.state(OAuthState)
+    grant = oauth.grants.get(oauth.access_of.get(token, ""))
+    if grant is None or not grant.scopes or scope in grant.scopes:
+        return
+    raise FakeError(
+        USER_PRIVILEGE_REQUIRED,
+        f"Unauthorized. required one of these privileges: [{scope}]",
+        error={"permission_violations": [{"type": "action_privilege_required", "subject": scope}]},
+    )
+
+
+def apaas_error(detail: str) -> FakeError:
+    return FakeError(PARAM_INVALID, f"param is invalid: {detail}")
+
+
+@dataclass
+class Table:
+    name: str
+    description: str = ""
+    columns: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    last_ms: int = 0
+
+    def stamp(self, now: float) -> int:
+        """A new ``_updated_at``: now in ms, never equal to an earlier one."""
+        self.last_ms = max(int(now * 1000), self.last_ms + 1)
+        return self.last_ms
+
+
+@dataclass
+class Flow:
+    namespace: str
+    flow_id: str
+    outputs: dict[str, Any] = field(default_factory=dict)
+    status: str = "end"
+
+
+@dataclass
+class Skill:
+    app_id: str
+    skill_id: str
+    output: str = "ok"
+    delay: float = 0.0  # seconds (real time) before the skill answers
+
+
+@dataclass
+class ApaasState:
+    workspaces: dict[str, dict[str, Table]] = field(default_factory=dict)
+    flows: dict[tuple[str, str], Flow] = field(default_factory=dict)
+    executions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    keys: set[str] = field(default_factory=set)
+    skills: dict[tuple[str, str], Skill] = field(default_factory=dict)
+
+    def table(self, workspace_id: str, name: str) -> Table:
+        tables = self.workspaces.get(workspace_id)
+        if tables is None:
+            raise apaas_error(f"workspace not found: {workspace_id}")
+        table = tables.get(name)
+        if table is None:
+            raise apaas_error(f"table not found: {name}")
+        return table
+
+
+def new_record_id() -> str:
+    return secrets.token_hex(8)
+
+
+def _coerce(raw: str, like: Any) -> Any:
+    """The filter's text as the type of the row's value."""
+    if isinstance(like, bool):
+        return raw == "true"
+    if isinstance(like, int):
+        try:
+            return int(raw)
+        except ValueError:
+            return float(raw)
+    if isinstance(like, float):
+        return float(raw)
+    return raw
+
+
+def _holds(row: dict[str, Any], column: str, op: str, raw: str) -> bool:
+    value = row.get(column)
+    if op == "is":
+        return value is None if raw == "null" else str(value).lower() == raw
+    if value is None:
+        return False
+    try:
+        other = _coerce(raw, value)
+    except ValueError:
+        return False
+    if op == "eq":
+        return bool(value == other)
+    if op == "neq":
+        return bool(value != other)
+    try:
+        if op == "gt":
+            return bool(value > other)
+        if op == "gte":
+            return bool(value >= other)
+        if op == "lt":
+            return bool(value < other)
+        return bool(value <= other)
+    except TypeError:
+        return False
+
+
+def matcher(text: str | None) -> Any:
+    """A predicate for a PostgREST horizontal filter: ``col=op.value`` joined by ``&``."""
+    if not text:
+        return lambda row: True
+    terms = []
+    for part in text.split("&"):
+        column, eq, rest = part.partition("=")
+        op, dot, raw = rest.partition(".")
+        if not eq or not dot or op not in OPS or not column:
+            raise apaas_error(f"filter: cannot parse {part!r}")
+        terms.append((column, op, raw))
+    return lambda row: all(_holds(row, c, o, r) for c, o, r in terms)
+
+
+def sort_rows(rows: list[dict[str, Any]], order: str | None) -> list[dict[str, Any]]:
+    out = list(rows)
+    if not order:
+        return out
+    for term in reversed(order.split(",")):
+        column, _, direction = term.partition(".")
+        if direction not in ("", "asc", "desc"):
+            raise apaas_error(f"order: cannot parse {term!r}")
+        out.sort(
+            key=lambda r: (
+                (r.get(column) is None, json.dumps(r.get(column), sort_keys=True))
+                if not isinstance(r.get(column), int | float)
+                else (False, r.get(column))
+            ),
+            reverse=direction == "desc",
+        )
+    return out

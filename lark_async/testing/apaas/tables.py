@@ -1,0 +1,122 @@
+"""apaas/v1 workspace tables: list, query, update by filter, delete by filter (§12.1).
+
+User tokens only (a tenant token is refused by the router). Record bodies
+travel as JSON strings, as in the API.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from lark_async.testing.apaas.state import (
+    SCOPE_RECORD_READ,
+    SCOPE_RECORD_WRITE,
+    SCOPE_TABLE_READ,
+    ApaasState,
+    apaas_error,
+    matcher,
+    require_grant,
+    routes,
+    sort_rows,
+)
+from lark_async.testing.server.request import FakeRequest
+from lark_async.testing.server.routing import USER_ONLY
+
+WS = "/open-apis/apaas/v1/workspaces/{workspace_id}"
+MAX_PAGE = 500
+
+
+def _size(req: FakeRequest) -> int:
+    raw = req.query.get("page_size") or "10"
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        raise apaas_error(f"page_size: {raw}")
+    return int(raw)
+
+
+def _start(req: FakeRequest) -> int:
+    raw = req.query.get("page_token") or "0"
+    if not raw.isdigit():
+        raise apaas_error(f"page_token: {raw}")
+    return int(raw)
+
+
+@routes.get(f"{WS}/tables", auth=USER_ONLY)
+def list_tables(req: FakeRequest) -> dict[str, Any]:
+    require_grant(req, SCOPE_TABLE_READ)
+    state = req.state(ApaasState)
+    tables = state.workspaces.get(req.params["workspace_id"])
+    if tables is None:
+        raise apaas_error(f"workspace not found: {req.params['workspace_id']}")
+    size, start = _size(req), _start(req)
+    chunk = list(tables.values())[start : start + size]
+    more = start + size < len(tables)
+    return {
+        "items": [
+            {"name": t.name, "description": t.description, "columns": t.columns} for t in chunk
+        ],
+        "has_more": more,
+        "page_token": str(start + size) if more else "",
+    }
+
+
+@routes.get(f"{WS}/tables/{{table_name}}/records", auth=USER_ONLY)
+def query_records(req: FakeRequest) -> dict[str, Any]:
+    require_grant(req, SCOPE_RECORD_READ)
+    table = req.state(ApaasState).table(req.params["workspace_id"], req.params["table_name"])
+    match = matcher(req.query.get("filter"))
+    rows = sort_rows([r for r in table.rows if match(r)], req.query.get("order"))
+    size, start = _size(req), _start(req)
+    chunk = rows[start : start + size]
+    select = req.query.get("select") or "*"
+    if select != "*":
+        cols = select.split(",")
+        chunk = [{c: r.get(c) for c in cols} for r in chunk]
+    more = start + size < len(rows)
+    return {
+        "items": json.dumps(chunk, ensure_ascii=False),
+        "has_more": more,
+        "page_token": str(start + size) if more else "",
+        "total": len(rows),
+    }
+
+
+def _record(req: FakeRequest) -> dict[str, Any]:
+    raw = req.json_object().get("record")
+    try:
+        record = json.loads(raw) if isinstance(raw, str) else None
+    except ValueError:
+        record = None
+    if not isinstance(record, dict) or not record:
+        raise apaas_error("record must be a JSON string of an object")
+    if "_id" in record or "_updated_at" in record:
+        raise apaas_error("record: _id and _updated_at are system columns")
+    return record
+
+
+@routes.patch(f"{WS}/tables/{{table_name}}/records", auth=USER_ONLY)
+def update_records(req: FakeRequest) -> dict[str, Any]:
+    require_grant(req, SCOPE_RECORD_WRITE)
+    table = req.state(ApaasState).table(req.params["workspace_id"], req.params["table_name"])
+    if not req.query.get("filter"):
+        raise apaas_error("filter is required")
+    match = matcher(req.query.get("filter"))
+    record = _record(req)
+    ids = []
+    for row in table.rows:
+        if match(row):
+            row.update(record)
+            row["_updated_at"] = table.stamp(req.now())
+            ids.append(row["_id"])
+    return {"record_ids": ids}
+
+
+@routes.delete(f"{WS}/tables/{{table_name}}/records", auth=USER_ONLY)
+def delete_records(req: FakeRequest) -> dict[str, Any]:
+    require_grant(req, SCOPE_RECORD_WRITE)
+    table = req.state(ApaasState).table(req.params["workspace_id"], req.params["table_name"])
+    if not req.query.get("filter"):
+        raise apaas_error("filter is required")
+    match = matcher(req.query.get("filter"))
+    table.rows = [r for r in table.rows if not match(r)]
+    return {}
