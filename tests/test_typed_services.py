@@ -28,6 +28,7 @@ SNIPPET = textwrap.dedent(
             reveal_type(lark.contact)
             reveal_type(lark.app("cli_y").contact)
             reveal_type(lark.user_auth)
+            reveal_type(lark.apaas)
     """
 )
 
@@ -59,4 +60,5 @@ def test_reveal_type_of_every_builtin_service(tmp_path: Path) -> None:
     assert revealed[8:10] == ['"lark_async.docs.service.Docs"'] * 2, out
     assert revealed[10:12] == ['"lark_async.contact.service.Contact"'] * 2, out
     assert revealed[12].startswith('"lark_async.user_auth.'), out
+    assert revealed[13] == '"lark_async.apaas.service.APaaS"', out
     assert "error:" not in out, out
