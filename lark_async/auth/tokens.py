@@ -67,7 +67,7 @@ class AppSource(Protocol):
 
 
 class TokenManager:
-    """Implements the transport's ``TokenProvider`` for self-built apps.
+    """Tenant and app tokens of self-built apps (used by the auth step, ``auth/flow.py``).
 
     ``lock_timeout``: how long to wait for another process's refresh lock
     before fetching without it. ``lock_lease``: how long this process holds
@@ -109,7 +109,7 @@ class TokenManager:
         self._invalidated: set[tuple[str, TokenKind]] = set()
         self.fetch_count = 0
 
-    # -- TokenProvider -----------------------------------------------------
+    # -- tokens ------------------------------------------------------------
     async def token(self, app_id: str, kind: str) -> str:
         key = (app_id, kind if isinstance(kind, TokenKind) else TokenKind(kind))
         # Apps given in code are known without I/O; the registry is asked each time

@@ -48,7 +48,6 @@ from lark_async.core.options import (
     FileField,
     RequestOptions,
     Timeouts,
-    clean_params,
 )
 from lark_async.core.ratelimit import DEFAULT_FAMILY, ClientRateLimiter, Limiter
 from lark_async.core.response import Download, LarkResponse
@@ -76,7 +75,6 @@ __all__ = [
     "RequestOptions",
     "RetryPolicy",
     "Timeouts",
-    "TokenProvider",
     "Transport",
     "TransportConfig",
     "new_request_id",
@@ -108,14 +106,6 @@ class AuthStep(Protocol):
 
     async def rejected(self, app_id: str, opts: RequestOptions, token: str) -> None:
         """Feishu said ``token`` is invalid: forget it so the next attempt gets a new one."""
-
-
-class TokenProvider(Protocol):
-    """Supplies managed access tokens (tenant/app); the auth layer implements it."""
-
-    async def token(self, app_id: str, kind: str) -> str: ...
-
-    async def invalidate(self, app_id: str, kind: str, token: str) -> None: ...
 
 
 def _default_family(method: str, path: str) -> str:
@@ -576,8 +566,3 @@ def _closed_error() -> LarkError:
         "the client is closed",
         hint="create a new LarkClient, or use it inside `async with`",
     )
-
-
-# Kept for code written against the first transport.
-_outcome_unknown = outcome_unknown
-_clean_params = clean_params

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -26,18 +25,6 @@ from tests.fuzz.values import anything, strings
 KEY = Fernet.generate_key().decode()
 BOX = SecretBox(KEY)
 APP = "cli_fuzz0000000001"
-
-
-@pytest.fixture(scope="module")
-def scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    # Constructors that were given a usable path may remember it; none may create it.
-    path = tmp_path_factory.mktemp("fuzz-auth")
-    cwd = Path.cwd()
-    os.chdir(path)
-    try:
-        yield path
-    finally:
-        os.chdir(cwd)
 
 
 # -- SecretBox ------------------------------------------------------------------

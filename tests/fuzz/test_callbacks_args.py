@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,18 +37,6 @@ from tests.fuzz.values import anything, strings
 
 APP = "cli_fuzz0000000001"
 KEYS = {APP: AppKeys(encrypt_key="fuzz-encrypt-key", verification_token="fuzz-token")}
-
-
-@pytest.fixture(scope="module")
-def scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    # Nothing is opened by a constructor: a spool path given here is never created.
-    path = tmp_path_factory.mktemp("fuzz-callbacks")
-    cwd = Path.cwd()
-    os.chdir(path)
-    try:
-        yield path
-    finally:
-        os.chdir(cwd)
 
 
 CALLBACKS_ARGS = [
