@@ -31,7 +31,7 @@ from lark_async.callbacks.queue import (
 )
 from lark_async.callbacks.rabbit import RabbitBroker
 from lark_async.callbacks.replies import CardUpdate, Reply, Toast
-from lark_async.callbacks.router import CallbackRouter
+from lark_async.callbacks.router import UNKNOWN_ACTION_TOAST, CallbackRouter, CardActionHandler
 from lark_async.callbacks.security import (
     CallbackRejected,
     CallbackVerifier,
@@ -53,6 +53,7 @@ __all__ = [
     "CallbackVerifier",
     "Callbacks",
     "CardAction",
+    "CardActionHandler",
     "CardClient",
     "CardUpdate",
     "CardUpdater",
@@ -78,6 +79,7 @@ __all__ = [
     "SqliteSpool",
     "StaticKeys",
     "Toast",
+    "UNKNOWN_ACTION_TOAST",
     "UpdateResult",
     "VerifiedCallback",
     "Worker",

@@ -16,8 +16,9 @@ side (``start(worker=False)``, what ``lark-async serve`` does), as a consumer
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from types import TracebackType
+from typing import Any, overload
 
 from aiohttp import web
 
@@ -35,7 +36,14 @@ from lark_async.callbacks.keys import AppKeys, AppLookup, KeySource
 from lark_async.callbacks.queue import BROKER_METHODS, Broker, MemoryBroker
 from lark_async.callbacks.rabbit import RabbitBroker
 from lark_async.callbacks.replies import Toast
-from lark_async.callbacks.router import DEFAULT_SYNC_BUDGET, CallbackRouter, F
+from lark_async.callbacks.router import (
+    DEFAULT_SYNC_BUDGET,
+    CallbackRouter,
+    CardActionHandler,
+    F,
+    P,
+    R,
+)
 from lark_async.callbacks.security import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_REPLAY_ENTRIES,
@@ -165,6 +173,26 @@ class Callbacks:
         """Register an async handler for an event type; see :meth:`CallbackRouter.event`."""
         return self.router.event(event_type)
 
+    @overload
+    def card_action(
+        self,
+        action: str,
+        *,
+        sync: bool = False,
+        budget: float = DEFAULT_SYNC_BUDGET,
+        ack: Toast | None = None,
+    ) -> Callable[[Callable[P, Coroutine[Any, Any, R]]], CardActionHandler[P, R]]: ...
+
+    @overload
+    def card_action(
+        self,
+        action: None = None,
+        *,
+        sync: bool = False,
+        budget: float = DEFAULT_SYNC_BUDGET,
+        ack: Toast | None = None,
+    ) -> Callable[[F], F]: ...
+
     def card_action(
         self,
         action: str | None = None,
@@ -172,8 +200,12 @@ class Callbacks:
         sync: bool = False,
         budget: float = DEFAULT_SYNC_BUDGET,
         ack: Toast | None = None,
-    ) -> Callable[[F], F]:
-        """Register an async card-action handler; see :meth:`CallbackRouter.card_action`."""
+    ) -> Callable[[Any], Any]:
+        """Register an async card-action handler; see :meth:`CallbackRouter.card_action`.
+
+        With a name it returns a :class:`CardActionHandler`, which
+        ``send_interactive_card(..., on_action=handler)`` accepts.
+        """
         return self.router.card_action(action, sync=sync, budget=budget, ack=ack)
 
     # -- HTTP -------------------------------------------------------------------------

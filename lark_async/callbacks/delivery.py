@@ -21,7 +21,7 @@ from lark_async.callbacks.dispatch import Dispatcher
 from lark_async.callbacks.inbound import Answer, InboundCallback, IngressStats
 from lark_async.callbacks.queue import Broker, Decision, Envelope, QueueUnavailable
 from lark_async.callbacks.replies import Reply
-from lark_async.callbacks.router import Registration
+from lark_async.callbacks.router import UNKNOWN_ACTION_TOAST, Registration, unknown_action
 from lark_async.callbacks.spool import Spool, SpoolUnavailable
 from lark_async.core.clock import Clock
 from lark_async.core.logging import RateLimitedLog, get_logger
@@ -96,6 +96,11 @@ class Delivery:
         dispatcher = self.dispatcher
         registration = dispatcher.router.resolve(inbound.event) if dispatcher else None
         inbound.registration = registration
+        if registration is None and dispatcher is not None:
+            name = unknown_action(dispatcher.router, inbound.event)
+            if name is not None:  # nothing here or in a worker would run it: say so now
+                self._log_unknown(inbound, name)
+                return Answer({"toast": UNKNOWN_ACTION_TOAST.to_json()})
         if registration is not None and registration.sync:
             return await self._run_in_process(inbound, registration, spooled=False)
         return await self._enqueue(inbound, registration)
@@ -360,6 +365,16 @@ class Delivery:
             action=event.action_name,
             route=route,
             latency_ms=round((self._clock.monotonic() - inbound.started) * 1000, 2),
+        )
+
+    def _log_unknown(self, inbound: InboundCallback, name: str) -> None:
+        event = inbound.event
+        get_logger().warning(
+            "lark.callback.unknown_action",
+            app_id=event.app_id,
+            event_id=event.event_id,
+            action=name[:200],
+            answered="toast",
         )
 
     def _log_rate_limited(self, key: str, message: str, **fields: Any) -> None:

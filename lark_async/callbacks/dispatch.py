@@ -147,6 +147,16 @@ class Dispatcher:
         if update is None:
             registration = self.router.resolve(event)
             if registration is None:
+                routed = event.action.routed_to if event.action is not None else None
+                if routed is not None:  # the card names a handler this worker lacks
+                    log.warning(
+                        "lark.callback.unknown_action",
+                        event_id=event.event_id,
+                        app_id=event.app_id,
+                        action=routed[:200],
+                        answered="dead_letter",
+                    )
+                    return Decision.dead(envelope, "no_handler")
                 log.warning(
                     "lark.callback.no_handler",
                     event_id=event.event_id,

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from lark_async.callbacks.security import VerifiedCallback
+from lark_async.core.actions import CARD_ACTION_KEY, routed_name
 from lark_async.core.errors import InvalidParameter
 
 EventKind = Literal["event", "card_action"]
@@ -26,7 +27,12 @@ CARD_TOKEN_USES = 2
 
 @dataclass(frozen=True, slots=True)
 class CardAction:
-    """``event.action`` of a card callback (CONTRACT §4.6/§4.7); absent fields are None."""
+    """``event.action`` of a card callback (CONTRACT §4.6/§4.7); absent fields are None.
+
+    ``routed_to`` is the handler name the card was sent with (``on_action=``),
+    read from the value's reserved key ``__lark_async_action``; ``value`` is the
+    button's value without that key (the raw ``event.payload`` keeps it).
+    """
 
     value: Any = None
     tag: str | None = None
@@ -37,6 +43,7 @@ class CardAction:
     options: list[str] | None = None
     checked: bool | None = None
     timezone: str | None = None
+    routed_to: str | None = None
 
     @classmethod
     def from_payload(cls, action: dict[str, Any]) -> CardAction:
@@ -45,8 +52,12 @@ class CardAction:
             return value if isinstance(value, kind) else None
 
         options = action.get("options")
+        value = action.get("value")
+        routed_to = routed_name(value)
+        if isinstance(value, dict) and CARD_ACTION_KEY in value:
+            value = {k: v for k, v in value.items() if k != CARD_ACTION_KEY}
         return cls(
-            value=action.get("value"),
+            value=value,
             tag=typed("tag", str),
             name=typed("name", str),
             form_value=typed("form_value", dict),
@@ -57,6 +68,7 @@ class CardAction:
             else None,
             checked=typed("checked", bool),
             timezone=typed("timezone", str),
+            routed_to=routed_to,
         )
 
 
@@ -103,10 +115,13 @@ class CallbackEvent:
     def action_name(self) -> str | None:
         """What card handlers are routed by.
 
+        The handler name the card was sent with (``on_action=``), else
         ``value["action"]``, else the component ``name``, else a string ``value``.
         """
         if self.action is None:
             return None
+        if self.action.routed_to is not None:
+            return self.action.routed_to
         value = self.action.value
         if isinstance(value, dict) and isinstance(value.get("action"), str):
             return str(value["action"])

@@ -5,6 +5,10 @@
     @router.card_action("approve")            # value {"action": "approve", ...}
     async def approve(event: CallbackEvent) -> CardUpdate: ...
 
+    # a card sent with on_action=approve (or on_action="approve") reaches it too,
+    # in whichever process consumes the click
+    await lark.messaging.send_interactive_card("ou_...", card, on_action=approve)
+
     @router.card_action("ping", sync=True, budget=1.0)   # answers inline
     async def ping(event: CallbackEvent) -> Toast: ...
 
@@ -12,15 +16,18 @@
     async def on_message(event: CallbackEvent) -> None: ...
 
 Card actions are matched by :attr:`CallbackEvent.action_name`, then by a catch-all
-``card_action()``; events by type, then by a catch-all ``event()``.
+``card_action()``; events by type, then by a catch-all ``event()``. A click on a
+card sent with ``on_action=`` names its handler (the value's reserved key
+``__lark_async_action``): only that handler runs it, never the catch-all.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from lark_async.callbacks.events import CallbackEvent, EventKind
 from lark_async.callbacks.replies import HandlerResult, Toast
@@ -29,6 +36,16 @@ from lark_async.core.errors import InvalidParameter
 
 Handler = Callable[[CallbackEvent], Awaitable[HandlerResult]]
 F = TypeVar("F", bound=Handler)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: The answer to a click whose card names a handler nobody registered (a renamed or
+#: removed handler, or a worker deployed without it).
+UNKNOWN_ACTION_TOAST = Toast(
+    "This button is no longer handled",
+    type="error",
+    i18n={"zh_cn": "该按钮的处理程序不存在", "en_us": "This button is no longer handled"},
+)
 
 # Feishu waits 3 s for a card callback answer (CONTRACT §4.6); leave room for the
 # verification before and the network after.
@@ -55,6 +72,27 @@ class Registration:
         return f"{module}.{qualname}"
 
 
+class CardActionHandler(Generic[P, R]):
+    """A handler registered with ``card_action(name)``: still callable as the handler.
+
+    ``card_action_name`` is the name it was registered under; pass the object (or
+    the name) as ``on_action=`` when sending a card, and that card's clicks come
+    back to it, in whichever process consumes them.
+    """
+
+    def __init__(self, handler: Callable[P, Coroutine[Any, Any, R]], name: str) -> None:
+        self.__wrapped__ = handler
+        self.card_action_name = name
+        functools.update_wrapper(self, handler)
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Coroutine[Any, Any, R]:
+        return self.__wrapped__(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        qualname = getattr(self.__wrapped__, "__qualname__", "?")
+        return f"<card action {self.card_action_name!r}: {qualname}>"
+
+
 class CallbackRouter:
     """Maps events and card actions to async handlers; see the module docstring."""
 
@@ -78,6 +116,26 @@ class CallbackRouter:
 
         return register
 
+    @overload
+    def card_action(
+        self,
+        action: str,
+        *,
+        sync: bool = False,
+        budget: float = DEFAULT_SYNC_BUDGET,
+        ack: Toast | None = None,
+    ) -> Callable[[Callable[P, Coroutine[Any, Any, R]]], CardActionHandler[P, R]]: ...
+
+    @overload
+    def card_action(
+        self,
+        action: None = None,
+        *,
+        sync: bool = False,
+        budget: float = DEFAULT_SYNC_BUDGET,
+        ack: Toast | None = None,
+    ) -> Callable[[F], F]: ...
+
     def card_action(
         self,
         action: str | None = None,
@@ -85,12 +143,14 @@ class CallbackRouter:
         sync: bool = False,
         budget: float = DEFAULT_SYNC_BUDGET,
         ack: Toast | None = None,
-    ) -> Callable[[F], F]:
+    ) -> Callable[[Any], Any]:
         """Register an async handler for a card action (None: any action without one).
 
         ``sync=True`` runs it while Feishu waits, within ``budget`` seconds (at most
         2.5), so its toast or card goes back inline. Otherwise the click is queued
-        and answered at once, with ``ack`` as the toast if given.
+        and answered at once, with ``ack`` as the toast if given. With a name, it
+        returns a :class:`CardActionHandler` (callable as the handler, with
+        ``card_action_name``) to pass as ``on_action=`` when sending a card.
         """
         if action is not None:
             _check_key("action", action)
@@ -112,12 +172,16 @@ class CallbackRouter:
                 hint="a synchronous handler answers with the Toast it returns",
             )
 
-        def register(handler: F) -> F:
-            registration = Registration(
-                _check_handler(handler), "card_action", action, sync, float(budget), ack
-            )
+        def register(handler: Any) -> Any:
+            checked: Handler = _check_handler(handler)
+            if action is not None:  # the handler the router runs is the one returned
+                if isinstance(handler, CardActionHandler) and handler.card_action_name == action:
+                    checked = handler
+                else:
+                    checked = CardActionHandler(_unwrap(handler), action)
+            registration = Registration(checked, "card_action", action, sync, float(budget), ack)
             self._add(self._actions, registration)
-            return handler
+            return registration.handler
 
         return register
 
@@ -130,12 +194,22 @@ class CallbackRouter:
             self._add(table, registration)
 
     def resolve(self, event: CallbackEvent) -> Registration | None:
-        """The handler for ``event``, or None."""
+        """The handler for ``event``, or None.
+
+        A click on a card sent with ``on_action=`` goes to that name's handler or
+        to none (an unknown name is never given to the catch-all).
+        """
         if event.kind == "card_action":
+            if event.action is not None and event.action.routed_to is not None:
+                return self._actions.get(event.action.routed_to)
             name = event.action_name
             found = self._actions.get(name) if name is not None else None
             return found or self._actions.get(None)
         return self._events.get(event.event_type) or self._events.get(None)
+
+    def knows_action_names(self) -> bool:
+        """Whether any handler is registered by name (then unknown names can be refused)."""
+        return any(key is not None for key in self._actions)
 
     def __iter__(self) -> Iterator[Registration]:
         yield from self._events.values()
@@ -153,7 +227,7 @@ class CallbackRouter:
     @staticmethod
     def _add(table: dict[str | None, Registration], registration: Registration) -> None:
         existing = table.get(registration.key)
-        if existing is not None and existing.handler is not registration.handler:
+        if existing is not None and _unwrap(existing.handler) is not _unwrap(registration.handler):
             what = registration.key if registration.key is not None else "(catch-all)"
             raise InvalidParameter(
                 f"{registration.kind} {what} already has a handler ({existing.name})",
@@ -162,13 +236,33 @@ class CallbackRouter:
         table[registration.key] = registration
 
 
+def unknown_action(router: CallbackRouter, event: CallbackEvent) -> str | None:
+    """The handler name ``event``'s card carries, when this router can tell it is unknown.
+
+    Only a router with handlers registered by name can tell: an ingress without
+    handlers passes every click on to the workers.
+    """
+    action = event.action
+    if event.kind != "card_action" or action is None or action.routed_to is None:
+        return None
+    if not router.knows_action_names() or router.resolve(event) is not None:
+        return None
+    return action.routed_to
+
+
 def _check_key(name: str, value: object) -> None:
     if not isinstance(value, str) or not value.strip() or len(value) > 200:
         raise InvalidParameter(f"{name} must be a non-empty string of at most 200 characters")
     check_text(value, name)
 
 
+def _unwrap(handler: Any) -> Any:
+    # A CardActionHandler registered again (another name, another router).
+    return handler.__wrapped__ if isinstance(handler, CardActionHandler) else handler
+
+
 def _check_handler(handler: object) -> Handler:
+    handler = _unwrap(handler)
     if not callable(handler) or not inspect.iscoroutinefunction(handler):
         raise InvalidParameter(
             f"callback handlers must be async functions, not {type(handler).__name__}",

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, ClassVar, Literal
 
+from lark_async.core.actions import ActionTarget
 from lark_async.core.errors import NotFound
 from lark_async.core.response import LarkResponse
 from lark_async.core.service import Service, ServiceContext, parse_model
@@ -51,6 +52,7 @@ from lark_async.messaging.receivers import (
     resolve_receiver,
 )
 from lark_async.messaging.results import BatchSendReport, RecipientResult, SendReport
+from lark_async.messaging.routing import routed_card, routed_content
 from lark_async.messaging.uploads import (
     FileType,
     ImageType,
@@ -124,15 +126,18 @@ class Messaging(Service):
         *,
         receive_id_type: ReceiveIdType | None = None,
         uuid: str | None = None,
+        on_action: ActionTarget | None = None,
     ) -> LarkResponse[Message]:
         """Send any message. ``content``: a :class:`MessageContent`, or str (text),
         :class:`RichText` (post), :class:`Card`/:class:`CardTemplate`/card dict.
 
         ``uuid`` (<= 50 chars) de-duplicates for an hour; one is generated when
         not given. Pass your own to make a send safe to repeat across restarts.
+        ``on_action``: a card's clicks go to the handler of that name (see
+        :meth:`send_interactive_card`).
         """
         receiver = resolve_receiver(receive_id, receive_id_type)
-        msg = as_content(content)
+        msg = routed_content(content, on_action)
         return await self._send(receiver, msg, _check_uuid(uuid) or new_uuid())
 
     async def send_text_message(
@@ -168,14 +173,19 @@ class Messaging(Service):
         *,
         receive_id_type: ReceiveIdType | None = None,
         uuid: str | None = None,
+        on_action: ActionTarget | None = None,
     ) -> LarkResponse[Message]:
         """Send a card (:class:`Card`, :class:`CardTemplate` or card JSON; <= 30 KB).
 
         Clicks on its buttons reach the callback app (``lark_async.callbacks``),
-        whose handlers see each button's ``value``.
+        whose handlers see each button's ``value``. With ``on_action`` (a handler's
+        registered name, or what ``@callbacks.card_action(name)`` returned) every
+        button carries that name, and its clicks go to that handler in whichever
+        process consumes them; the caller's card is not changed.
         """
+        content = MessageContent.card(routed_card(card, on_action))
         return await self.send_message(
-            receive_id, MessageContent.card(card), receive_id_type=receive_id_type, uuid=uuid
+            receive_id, content, receive_id_type=receive_id_type, uuid=uuid
         )
 
     async def send_image_message(
@@ -356,6 +366,7 @@ class Messaging(Service):
         concurrency: int = 20,
         dedupe_key: str | None = None,
         on_result: Callable[[RecipientResult], None] | None = None,
+        on_action: ActionTarget | None = None,
     ) -> SendReport:
         """Send one message to each recipient (any type), ``concurrency`` at a time.
 
@@ -364,9 +375,10 @@ class Messaging(Service):
         one recipient: each gets a :class:`RecipientResult`, in input order.
         ``dedupe_key`` (e.g. a job id) makes every recipient's uuid stable, so
         re-running a half-finished job within an hour skips those already sent.
-        Bad content raises before anything is sent.
+        Bad content raises before anything is sent. ``on_action``: a card's clicks
+        go to the handler of that name.
         """
-        msg = as_content(content)
+        msg = routed_content(content, on_action)
         if on_result is not None and not _takes_one_argument(on_result):
             raise invalid(
                 "on_result",
@@ -396,6 +408,7 @@ class Messaging(Service):
         union_ids: Iterable[str] | None = None,
         department_ids: Iterable[str] | None = None,
         concurrency: int = 4,
+        on_action: ActionTarget | None = None,
     ) -> BatchSendReport:
         """Send through ``message/v4/batch_send`` (text, image, post, share_chat, card).
 
@@ -404,8 +417,9 @@ class Messaging(Service):
         ``bm-`` batch id) or ``failed`` (reported invalid by Feishu, or the
         chunk's error). Chunks are not retried once sent, since batch_send has
         no idempotency key: a lost answer is ``OutcomeUnknown`` for its ids.
+        ``on_action``: a card's clicks go to the handler of that name.
         """
-        body = as_content(content).batch_body()
+        body = routed_content(content, on_action).batch_body()
         ids = clean_ids(
             {
                 "open_ids": open_ids,
@@ -436,10 +450,14 @@ class Messaging(Service):
         *,
         reply_in_thread: bool = False,
         uuid: str | None = None,
+        on_action: ActionTarget | None = None,
     ) -> LarkResponse[Message]:
-        """Reply to ``message_id`` (in its thread with ``reply_in_thread=True``)."""
+        """Reply to ``message_id`` (in its thread with ``reply_in_thread=True``).
+
+        ``on_action``: a card reply's clicks go to the handler of that name.
+        """
         _message_id(message_id)
-        msg = as_content(content)
+        msg = routed_content(content, on_action)
         msg_uuid = _check_uuid(uuid) or new_uuid()
         body: dict[str, Any] = {"msg_type": msg.msg_type, "content": msg.content, "uuid": msg_uuid}
         if require_bool("reply_in_thread", reply_in_thread):
@@ -496,11 +514,14 @@ class Messaging(Service):
         codes.refine(resp, "recall")
         return resp
 
-    async def update_card(self, message_id: str, card: CardLike) -> LarkResponse[dict[str, Any]]:
+    async def update_card(
+        self, message_id: str, card: CardLike, *, on_action: ActionTarget | None = None
+    ) -> LarkResponse[dict[str, Any]]:
         """Replace a sent card (PATCH). Both cards must be shared (``update_multi``);
-        only cards younger than 14 days can be updated, 5 times per second."""
+        only cards younger than 14 days can be updated, 5 times per second.
+        ``on_action``: the new card's clicks go to the handler of that name."""
         _message_id(message_id)
-        text = card_json(card, require_update_multi=True)
+        text = card_json(routed_card(card, on_action), require_update_multi=True)
         resp = await self._request(
             "PATCH", f"{MESSAGES}/{message_id}", json={"content": text}, idempotent=True
         )
@@ -508,16 +529,22 @@ class Messaging(Service):
         return resp
 
     async def delay_update_card(
-        self, token: str, card: CardLike, *, open_ids: Sequence[str] | None = None
+        self,
+        token: str,
+        card: CardLike,
+        *,
+        open_ids: Sequence[str] | None = None,
+        on_action: ActionTarget | None = None,
     ) -> LarkResponse[dict[str, Any]]:
         """Update a card with the ``c-...`` token of its callback (CONTRACT §4.8).
 
         Call it after answering the callback. A token lasts 30 minutes and two
         uses, so this is never retried after sending. ``open_ids`` is only for
-        non-shared JSON 1.0 cards (and required there).
+        non-shared JSON 1.0 cards (and required there). ``on_action``: the new
+        card's clicks go to the handler of that name.
         """
         require_token("token", token, prefix="c-", example="c-...", secret=True)
-        obj = card_dict(card)
+        obj = card_dict(routed_card(card, on_action))
         if open_ids is not None and (
             isinstance(open_ids, str | bytes | Mapping) or not isinstance(open_ids, Iterable)
         ):

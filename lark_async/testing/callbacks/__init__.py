@@ -2,11 +2,19 @@
 
 Modules: ``signing`` (building encrypted, signed requests exactly as Feishu sends
 them), ``sender`` (``CallbackSender``: POSTs events and card callbacks, retries
-events on Feishu's schedule) and ``subscriptions`` (an app's callback URLs and
+events on Feishu's schedule), ``clicks`` (``click_button``: a click on a button of
+a card the IM emulator stored, carrying that button's value) and ``subscriptions`` (an app's callback URLs and
 keys inside a ``FakeLark``, ``click()``, and the emulator-only routes).
 """
 
 from lark_async.testing.callbacks import signing
+from lark_async.testing.callbacks.clicks import (
+    CardButton,
+    card_buttons,
+    click_button,
+    find_button,
+    stored_card,
+)
 from lark_async.testing.callbacks.sender import (
     DEADLINE,
     EVENT_RETRY_SCHEDULE,
@@ -33,15 +41,20 @@ __all__ = [
     "INVALID_PARAM",
     "PREFIX",
     "CallbackSender",
+    "CardButton",
     "CallbacksState",
     "Delivery",
     "EventDelivery",
     "Sleep",
     "Subscription",
+    "card_buttons",
     "click",
+    "click_button",
+    "find_button",
     "issue_card_token",
     "routes",
     "sender_for",
     "signing",
+    "stored_card",
     "subscribe",
 ]
