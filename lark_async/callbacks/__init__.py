@@ -44,6 +44,7 @@ from lark_async.callbacks.spool import Spool, SpoolUnavailable, SqliteSpool
 from lark_async.callbacks.worker import Worker
 
 __all__ = [
+    "UNKNOWN_ACTION_TOAST",
     "AppKeys",
     "Broker",
     "CallbackEvent",
@@ -79,7 +80,6 @@ __all__ = [
     "SqliteSpool",
     "StaticKeys",
     "Toast",
-    "UNKNOWN_ACTION_TOAST",
     "UpdateResult",
     "VerifiedCallback",
     "Worker",

@@ -191,7 +191,7 @@ class _Stamp:
         if calls_back or (in_form and tag in _FORM_FIELDS):
             return
         if tag == "button" and (
-            "url" in out or "multi_url" in out or isinstance(behaviors, list) and behaviors
+            "url" in out or "multi_url" in out or (isinstance(behaviors, list) and behaviors)
         ):
             return  # a link button: clicking it calls nothing back
         if self.schema2:

@@ -55,9 +55,7 @@ def card_v2() -> dict[str, Any]:
         "body": {
             "elements": [
                 _button("Approve", behaviors=[{"type": "callback", "value": {"id": 1}}]),
-                _button(
-                    "Open", behaviors=[{"type": "open_url", "default_url": "https://x.cn"}]
-                ),
+                _button("Open", behaviors=[{"type": "open_url", "default_url": "https://x.cn"}]),
                 _button("Bare"),
                 {
                     "tag": "form",
@@ -189,10 +187,10 @@ def test_a_string_value_cannot_carry_the_name() -> None:
 
 def test_templates_and_cards_without_buttons_are_refused() -> None:
     template = {"type": "template", "data": {"template_id": "AAq1"}}
-    with pytest.raises(InvalidParameter, match="on_action.*template"):
+    with pytest.raises(InvalidParameter, match=r"on_action.*template"):
         route_card(template, "n")
     text_only = {"schema": "2.0", "body": {"elements": [{"tag": "markdown", "content": "x"}]}}
-    with pytest.raises(InvalidParameter, match="on_action.*calls back"):
+    with pytest.raises(InvalidParameter, match=r"on_action.*calls back"):
         route_card(text_only, "n")
     links = {"elements": [_button("Docs", url="https://open.feishu.cn")]}
     with pytest.raises(InvalidParameter, match="on_action"):

@@ -2,9 +2,10 @@
 
 Modules: ``signing`` (building encrypted, signed requests exactly as Feishu sends
 them), ``sender`` (``CallbackSender``: POSTs events and card callbacks, retries
-events on Feishu's schedule), ``clicks`` (``click_button``: a click on a button of
-a card the IM emulator stored, carrying that button's value) and ``subscriptions`` (an app's callback URLs and
-keys inside a ``FakeLark``, ``click()``, and the emulator-only routes).
+events on Feishu's schedule), ``clicks`` (``click_button``: a click on a button
+of a card the IM emulator stored, carrying that button's value) and
+``subscriptions`` (an app's callback URLs and keys inside a ``FakeLark``,
+``click()``, and the emulator-only routes).
 """
 
 from lark_async.testing.callbacks import signing
@@ -41,8 +42,8 @@ __all__ = [
     "INVALID_PARAM",
     "PREFIX",
     "CallbackSender",
-    "CardButton",
     "CallbacksState",
+    "CardButton",
     "Delivery",
     "EventDelivery",
     "Sleep",
