@@ -213,3 +213,60 @@ async def test_an_ingress_without_handlers_passes_named_clicks_on() -> None:
         delivery = await click_button(s.fake, APP, message_id=sent.data.message_id, open_id=OPEN_ID)
         assert (delivery.status, delivery.body) == (200, {})
         assert s.callbacks.ingress is not None and s.callbacks.ingress.stats.published == 1
+
+
+async def test_a_legacy_click_on_a_1_0_card_is_routed_too() -> None:
+    seen: list[CallbackEvent] = []
+
+    def register(callbacks: Callbacks, calls: list[str]) -> None:
+        @callbacks.card_action("legacy.flow")
+        async def flow(event: CallbackEvent) -> None:
+            seen.append(event)
+
+    card = {
+        "config": {"update_multi": True},
+        "elements": [
+            {
+                "tag": "action",
+                "actions": [
+                    {"tag": "button", "text": {"tag": "plain_text", "content": "OK"}},
+                    {"tag": "button", "text": {"tag": "plain_text", "content": "No"}, "value": {}},
+                ],
+            }
+        ],
+    }
+    async with stack(register=register) as s:
+        sent = await s.lark.messaging.send_interactive_card(
+            s.chat_id, card, on_action="legacy.flow"
+        )
+        assert sent.data is not None
+        subscribe(
+            s.fake,
+            APP,
+            cards_url=f"{s.base}/lark/{APP}/cards",
+            encrypt_key=EK,
+            verification_token=VT,
+        )
+        delivery = await click_button(
+            s.fake, APP, message_id=sent.data.message_id, open_id=OPEN_ID, button=1, legacy=True
+        )
+        assert (delivery.status, delivery.body) == (200, {})
+        await s.callbacks.drain()
+    [event] = seen
+    assert event.legacy and event.action is not None and event.action.value == {}
+    assert event.action_name == "legacy.flow"
+
+
+def test_card_buttons_finds_what_calls_back() -> None:
+    from lark_async.core.actions import route_card
+    from lark_async.testing.callbacks import card_buttons, find_button
+
+    card = route_card(approval().to_dict(), "n")
+    buttons = card_buttons(card)
+    assert [b.text for b in buttons] == ["Approve", "Reject"]
+    assert find_button(card, "Reject").value == {"action": "reject", "id": 42, KEY: "n"}
+    assert find_button(card, 0).text == "Approve"
+    with pytest.raises(LookupError, match="Approve"):
+        find_button(card, "Missing")
+    with pytest.raises(LookupError):
+        find_button(card, 5)
