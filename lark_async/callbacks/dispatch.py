@@ -10,7 +10,9 @@ mode). The steps, and what each outcome becomes:
    ``max_attempts`` tries.
 4. Handler returns something that isn't a reply → dead-letter ``bad_reply``
    (retrying would repeat its side effects for the same bug).
-5. Card update: applied after the callback was answered. A retryable failure is
+5. Card update (routed to the same handler when the clicked card was sent with
+   ``on_action=``, see :func:`~lark_async.callbacks.replies.keep_handler`): applied
+   after the callback was answered. A retryable failure is
    retried *without* running the handler again (the update travels in the
    envelope); a permanent one is dead-lettered ``card_update_failed``.
 """
@@ -34,7 +36,7 @@ from lark_async.callbacks.dedupe import (
     reclaimed,
 )
 from lark_async.callbacks.queue import MAX_ERROR_CHARS, Decision, Envelope
-from lark_async.callbacks.replies import CardUpdate, Reply, as_reply
+from lark_async.callbacks.replies import CardUpdate, Reply, as_reply, keep_handler
 from lark_async.callbacks.router import CallbackRouter
 from lark_async.core.checks import bad_argument, check_has, check_int, check_number
 from lark_async.core.clock import SYSTEM_CLOCK, Clock
@@ -210,7 +212,9 @@ class Dispatcher:
                 await self._processed.release(event.event_id)
                 return self._failed(envelope, "handler_failed", _describe(exc), registration.name)
             try:
-                reply = as_reply(result)
+                reply = keep_handler(
+                    as_reply(result), event.action.routed_to if event.action else None
+                )
             except InvalidParameter as exc:
                 await self._processed.done(event.event_id)
                 log.error(

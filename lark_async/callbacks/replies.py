@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from lark_async.core.actions import route_card
 from lark_async.core.checks import bad_argument, check_json, check_text
 from lark_async.core.errors import InvalidParameter
 
@@ -197,3 +198,21 @@ def as_reply(result: object) -> Reply:
         f"a callback handler returned {type(result).__name__}",
         hint="return None, a Toast, a CardUpdate, or Reply(toast=..., card=...)",
     )
+
+
+def keep_handler(reply: Reply, name: str | None) -> Reply:
+    """``reply``, its replacement card routed to ``name`` too: a card keeps its handler.
+
+    For a click on a card sent with ``on_action=name``. Left as it is when there is
+    no card, nothing in it calls back, it is a template, one of its buttons names
+    another handler, or the name would take it over 30 KB.
+    """
+    if name is None or reply.card is None:
+        return reply
+    update = reply.card
+    try:
+        card = route_card(update.card, name)
+        routed = CardUpdate(card, via=update.via, open_ids=update.open_ids)
+    except InvalidParameter:
+        return reply
+    return Reply(toast=reply.toast, card=routed)

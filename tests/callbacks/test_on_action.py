@@ -270,3 +270,57 @@ def test_card_buttons_finds_what_calls_back() -> None:
         find_button(card, "Missing")
     with pytest.raises(LookupError):
         find_button(card, 5)
+
+
+async def test_a_replacement_card_keeps_its_handler() -> None:
+    from lark_async.callbacks import CardUpdate, Reply
+    from lark_async.testing.callbacks import card_buttons
+
+    def next_card(state: str) -> dict[str, Any]:
+        return Card(Markdown(state), Button("Undo", value={"action": "undo"})).to_dict()
+
+    def register(callbacks: Callbacks, calls: list[str]) -> None:
+        @callbacks.card_action("inline.flow", sync=True)
+        async def inline(event: CallbackEvent) -> Reply:
+            return Reply(toast=Toast("ok"), card=CardUpdate(next_card("inline")))
+
+        @callbacks.card_action("queued.flow")
+        async def queued(event: CallbackEvent) -> CardUpdate:
+            return CardUpdate(next_card("queued"))
+
+    async with stack(register=register) as s:
+        subscribe(
+            s.fake,
+            APP,
+            cards_url=f"{s.base}/lark/{APP}/cards",
+            encrypt_key=EK,
+            verification_token=VT,
+        )
+        first = await s.lark.messaging.send_interactive_card(
+            s.chat_id, approval(), on_action="inline.flow"
+        )
+        answer = await click_button(
+            s.fake, APP, message_id=first.unwrap().message_id, open_id=OPEN_ID
+        )
+        inline_card = answer.body["card"]["data"]
+        assert [b.value for b in card_buttons(inline_card)] == [
+            {"action": "undo", KEY: "inline.flow"}
+        ]
+        second = await s.lark.messaging.send_interactive_card(
+            s.chat_id, approval(), on_action="queued.flow"
+        )
+        await click_button(s.fake, APP, message_id=second.unwrap().message_id, open_id=OPEN_ID)
+        await s.callbacks.drain()
+        updated = s.im.card_updates[-1]["card"]
+        assert [b.value for b in card_buttons(updated)] == [{"action": "undo", KEY: "queued.flow"}]
+
+
+def test_keep_handler_leaves_cards_it_cannot_route() -> None:
+    from lark_async.callbacks import CardUpdate, Reply
+    from lark_async.callbacks.replies import keep_handler
+
+    plain = Reply(card=CardUpdate(Card(Markdown("done")).to_dict()))
+    assert keep_handler(plain, "n") is plain  # nothing calls back
+    elsewhere = Reply(card=CardUpdate(Card(Button("B", value={KEY: "other"})).to_dict()))
+    assert keep_handler(elsewhere, "n") is elsewhere  # names its own handler
+    assert keep_handler(Reply(toast=Toast("x")), "n").card is None
