@@ -81,9 +81,9 @@ class CardActionHandler(Generic[P, R]):
     """
 
     def __init__(self, handler: Callable[P, Coroutine[Any, Any, R]], name: str) -> None:
+        functools.update_wrapper(self, handler)  # __name__, __doc__, __wrapped__ …
         self.__wrapped__ = handler
         self.card_action_name = name
-        functools.update_wrapper(self, handler)
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Coroutine[Any, Any, R]:
         return self.__wrapped__(*args, **kwargs)

@@ -126,7 +126,9 @@ async def test_clicks_reach_the_named_handler_in_a_worker_process(
             fake.add_app(APP, APP_SECRET)
             im = ImEmulator.of(fake)
             chat_id = im.add_chat(name="expenses")
-            async with LarkClient(APP, APP_SECRET, domain=fake.url, client_rate_limit=False) as lark:
+            async with LarkClient(
+                APP, APP_SECRET, domain=fake.url, client_rate_limit=False
+            ) as lark:
                 # the HTTP side only: no handlers here, it verifies and queues
                 callbacks = Callbacks(
                     KEYS, amqp_url=amqp_url, queue=queue, spool=tmp_path / "spool.sqlite3"
