@@ -9,7 +9,7 @@ from typing import Any
 
 from lark_async import LarkClient
 from lark_async.core.clock import FakeClock
-from lark_async.testing import FakeLark
+from lark_async.testing import FakeLark, ThreadedFakeLark
 
 APP_ID = "cli_unit0000000001"
 APP_SECRET = "unit-app-secret-0001"
@@ -28,52 +28,14 @@ def client_for(fake: FakeLark, clock: FakeClock | None = None, **kwargs: Any) ->
     return LarkClient(APP_ID, APP_SECRET, domain=fake.url, clock=clock or FakeClock(), **kwargs)
 
 
-class ThreadedEmulator:
-    """The emulator on its own event loop in a thread, for tests that run loops themselves."""
+class ThreadedEmulator(ThreadedFakeLark):
+    """The emulator on its own event loop in a thread, with the unit-test app added."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        import asyncio
-        import threading
-
-        self._kwargs = kwargs
-        self._ready = threading.Event()
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self.fake: FakeLark | None = None
-        self.url = ""
-
-    def _run(self) -> None:
-        import asyncio
-
-        asyncio.set_event_loop(self._loop)
-        self._loop.run_until_complete(self._start())
-        self._ready.set()
-        self._loop.run_forever()
-        self._loop.run_until_complete(self._stop())
-        self._loop.close()
-
-    async def _start(self) -> None:
-        self.fake = FakeLark(**self._kwargs)
-        await self.fake.__aenter__()
-        self.fake.add_app(APP_ID, APP_SECRET)
-        self.url = self.fake.url
-
-    async def _stop(self) -> None:
-        assert self.fake is not None
-        await self.fake.__aexit__(None, None, None)
-
-    def __enter__(self) -> ThreadedEmulator:
-        self._thread.start()
-        if not self._ready.wait(30):
-            raise RuntimeError("the emulator did not start")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(30)
+    def start(self) -> None:
+        super().start()
+        self.add_app(APP_ID, APP_SECRET)
 
     def token_fetches(self) -> int:
-        assert self.fake is not None
         return self.fake.token_fetches(APP_ID)
 
 

@@ -6,7 +6,9 @@
 
 The engine (server, routing, gateway, limits, faults, journal) is in ``server/``;
 each API family has its package: ``im/``, ``bitable/``, ``sheets/``, ``docs/``,
-``contact/``, ``oauth/``, ``callbacks/``, ``apaas/``.
+``contact/``, ``oauth/``, ``callbacks/``, ``apaas/``. ``seed`` puts tables, sheets,
+people and chats in it in one call; ``ThreadedFakeLark`` serves from its own thread
+(for synchronous tests such as FastAPI's ``TestClient``).
 See docs/emulator.md.
 """
 
@@ -16,6 +18,18 @@ from lark_async.testing.contact import ContactEmulator
 from lark_async.testing.docs import DocsEmulator
 from lark_async.testing.im import ImEmulator
 from lark_async.testing.oauth import OAuthEmulator
+from lark_async.testing.seed import (
+    SeededSheet,
+    SeededTable,
+    SeededUser,
+    seed_chat,
+    seed_department,
+    seed_records,
+    seed_sheet,
+    seed_table,
+    seed_user,
+    seed_users,
+)
 from lark_async.testing.server.apps import FakeApp, IssuedToken
 from lark_async.testing.server.clock import ManualClock
 from lark_async.testing.server.envelope import FakeError, error_body, json_response, success_body
@@ -38,6 +52,7 @@ from lark_async.testing.server.routing import (
     TokenKind,
 )
 from lark_async.testing.sheets import SheetsEmulator
+from lark_async.testing.threaded import ThreadedFakeLark
 
 __all__ = [
     "DEFAULT_APP_ID",
@@ -67,9 +82,20 @@ __all__ = [
     "RateLimiter",
     "Route",
     "RouteTable",
+    "SeededSheet",
+    "SeededTable",
+    "SeededUser",
     "SheetsEmulator",
+    "ThreadedFakeLark",
     "TokenKind",
     "error_body",
     "json_response",
+    "seed_chat",
+    "seed_department",
+    "seed_records",
+    "seed_sheet",
+    "seed_table",
+    "seed_user",
+    "seed_users",
     "success_body",
 ]

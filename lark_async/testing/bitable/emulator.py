@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from lark_async.testing.bitable.records import insert_record
 from lark_async.testing.bitable.state import Base, BitableState, Table, new_id
-from lark_async.testing.bitable.values import make_field, record_json
+from lark_async.testing.bitable.values import convert_fields, make_field, record_json
+from lark_async.testing.server.envelope import FakeError
 
 if TYPE_CHECKING:
     from lark_async.testing.server.fake_lark import FakeLark
@@ -71,6 +73,36 @@ class BitableEmulator:
         table.views.append(new_id("vew", 7))
         base.tables[table.table_id] = table
         return table.table_id
+
+    def add_records(
+        self,
+        app_token: str,
+        table_id: str,
+        records: Iterable[Mapping[str, Any]],
+        *,
+        user_id_type: str = "open_id",
+    ) -> list[str]:
+        """Store rows of ``{field_name: value}`` (values as a write sends them); their ids.
+
+        Values are checked as the create endpoint checks them (a ValueError names
+        the row); no write slot, rate limit or journal entry is involved.
+        """
+        base, table = self._base(app_token), self._table(app_token, table_id)
+        rows = []
+        for i, fields in enumerate(records):
+            try:
+                rows.append(
+                    convert_fields(base, table, dict(fields), user_id_type, where=f"records[{i}]")
+                )
+            except FakeError as err:
+                raise ValueError(f"records[{i}]: {err.msg}") from None
+            except (TypeError, ValueError) as err:
+                raise ValueError(f"records[{i}]: {err}") from None
+        now_ms = int(self._fake.now() * 1000)
+        ids = [insert_record(table, values, None, now_ms).record_id for values in rows]
+        if ids:
+            table.touch()
+        return ids
 
     def set_write_latency(self, seconds: float) -> None:
         """Each record write holds its table's write slot this long (real seconds; default 0)."""

@@ -175,7 +175,7 @@ def _who(req: FakeRequest) -> str | None:
     return req.subject if req.token_kind == "user" and req.subject else req.app_id
 
 
-def _insert(table: Table, values: dict[str, Any], who: str | None, now_ms: int) -> Record:
+def insert_record(table: Table, values: dict[str, Any], who: str | None, now_ms: int) -> Record:
     record_id = new_id("rec", 10)
     while record_id in table.records:
         record_id = new_id("rec", 10)
@@ -268,7 +268,7 @@ async def create_record(req: FakeRequest) -> Data:
     who, now, now_ms = _who(req), req.now(), _now_ms(req)
 
     def apply() -> Data:
-        record = _insert(table, values, who, now_ms)
+        record = insert_record(table, values, who, now_ms)
         table.touch()
         data = {"record": _echo(table, record, values)}
         _remember(table, token, fingerprint, data, now)
@@ -298,7 +298,7 @@ async def batch_create(req: FakeRequest) -> Data:
     def apply() -> Data:
         out = []
         for values in rows:
-            record = _insert(table, values, who, now_ms)
+            record = insert_record(table, values, who, now_ms)
             out.append(_echo(table, record, values))
         table.touch()
         data = {"records": out}

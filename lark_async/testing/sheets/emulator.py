@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from lark_async.testing.server.envelope import FakeError
 from lark_async.testing.sheets import formatting, spreadsheets
 from lark_async.testing.sheets.ranges import Box, parse_range
 from lark_async.testing.sheets.state import (
@@ -20,6 +21,7 @@ from lark_async.testing.sheets.state import (
     SheetsState,
     Spreadsheet,
 )
+from lark_async.testing.sheets.values import check_values, put
 
 if TYPE_CHECKING:
     from lark_async.testing.server.fake_lark import FakeLark
@@ -69,6 +71,30 @@ class SheetsEmulator:
         if any(s.title == title for s in book.sheets.values()):
             raise ValueError(f"a sheet is already titled {title!r}")
         return formatting.add_sheet(book, title, rows, cols, None).sheet_id
+
+    def set_values(self, token: str, start: str, values: Sequence[Sequence[Any]]) -> str:
+        """Write rows of cells with their top-left at ``start`` (``sid!A1``); the range filled.
+
+        Cells are checked as a write checks them (a ValueError says what is wrong);
+        ``None`` empties a cell; the grid grows to fit. The revision is not bumped.
+        """
+        box = _cell(start)
+        sheet = self._sheet(token, box.sheet_id)
+        rows = [list(row) for row in values]
+        try:
+            check_values(rows)
+            put(sheet, box.start_row, box.start_col, rows)
+        except FakeError as err:
+            raise ValueError(err.msg) from None
+        width = max(len(row) for row in rows)
+        end = Box(
+            box.sheet_id,
+            box.start_row,
+            box.start_col,
+            box.start_row + len(rows) - 1,
+            box.start_col + width - 1,
+        )
+        return end.a1()
 
     def set_write_latency(self, seconds: float) -> None:
         """Each write holds its spreadsheet this long (real seconds; default 0)."""
