@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from types import TracebackType
+from typing import Any
 
 from aiohttp import web
 
@@ -157,7 +158,7 @@ class Callbacks:
             )
         self._running: list[str] = []
         # What long_connection() hands on (with keys, it shares the ingress's delivery).
-        self._long_connection_options = {
+        self._long_connection_options: dict[str, Any] = {
             "clock": clock,
             "answer_budget": answer_budget,
             "publish_timeout": publish_timeout,

@@ -246,7 +246,7 @@ class LongConnection:
             raise error
 
     async def stop(self) -> None:
-        """Close the connection, let payloads being handled finish (5 s), stop what start() began."""
+        """Close the connection, let payloads in hand finish (5 s), stop what start() began."""
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
@@ -391,9 +391,7 @@ class LongConnection:
                 await ws.close()
 
     async def _ping_loop(self, ws: aiohttp.ClientWebSocketResponse, service: int) -> None:
-        ping = wire.encode(
-            wire.Frame(service=_int32(service), headers=((wire.TYPE, "ping"),))
-        )
+        ping = wire.encode(wire.Frame(service=_int32(service), headers=((wire.TYPE, "ping"),)))
         while not ws.closed:
             try:
                 await self._send(ws, ping)
@@ -572,9 +570,7 @@ class LongConnection:
         level = "warning" if state in ("reconnecting", "disconnected", "failed") else "info"
         if state == "refused":
             level = "error"
-        getattr(get_logger(), level)(
-            f"lark.long_connection.{state}", app_id=self.app_id, **fields
-        )
+        getattr(get_logger(), level)(f"lark.long_connection.{state}", app_id=self.app_id, **fields)
 
     def _bad_frame(self, reason: str, **fields: Any) -> None:
         self.stats.bad_frames += 1
@@ -600,7 +596,7 @@ def _describe(exc: BaseException) -> str:
 
 def _handshake_error(exc: aiohttp.WSServerHandshakeError) -> LarkError:
     """A refused upgrade: fatal for the reasons the SDKs treat as the client's fault."""
-    headers = exc.headers or {}
+    headers: Mapping[str, str] = exc.headers or {}
     status = headers.get("handshake-status", "")
     message = headers.get("handshake-msg", "") or exc.message
     auth_code = headers.get("handshake-autherrcode", "")

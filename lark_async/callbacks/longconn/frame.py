@@ -134,7 +134,7 @@ def encode(frame: Frame) -> bytes:
 
 
 class _Reader:
-    __slots__ = ("data", "pos", "end")
+    __slots__ = ("data", "end", "pos")
 
     def __init__(self, data: bytes, pos: int = 0, end: int | None = None) -> None:
         self.data, self.pos = data, pos

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import secrets
 import time
@@ -226,8 +227,7 @@ async def _received(state: LongConnectionState, conn: _Conn, raw: bytes) -> None
 async def _send(state: LongConnectionState, conn: _Conn, message: _Message) -> None:
     message.sends += 1
     for frame in message.frames:
-        frame = dict(frame, service=conn.service_id)
-        await conn.ws.send_bytes(wsframe.encode(frame))
+        await conn.ws.send_bytes(wsframe.encode(dict(frame, service=conn.service_id)))
     message.sent_at = time.monotonic()
 
 
@@ -362,10 +362,8 @@ class LongConnectionEmulator:
         state.pending.setdefault(app_id, {})[message_id] = message
         conns = state.connections.get(app_id)
         if conns:
-            try:
+            with contextlib.suppress(ConnectionError):  # still pending: sent again later
                 await _send(state, conns[-1], message)
-            except ConnectionError:
-                pass  # still pending: sent again on the next connection
         return message_id
 
     # -- the connection -----------------------------------------------------------

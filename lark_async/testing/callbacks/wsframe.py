@@ -1,4 +1,4 @@
-"""The long connection's ``pbbp2.Frame`` on the emulator's side (it imports nothing from the client).
+"""The long connection's ``pbbp2.Frame``, emulator side (it imports nothing from the client).
 
 Same message as the official SDKs' ``pbbp2.proto``: SeqID=1, LogID=2 (uint64),
 service=3, method=4 (int32; 0 control, 1 data), repeated Header{key=1, value=2}=5,
@@ -42,7 +42,8 @@ def encode(frame: dict[str, Any]) -> bytes:
 
 
 def _fields(data: bytes) -> list[tuple[int, int | bytes]]:
-    pos, out = 0, []
+    pos = 0
+    out: list[tuple[int, int | bytes]] = []
 
     def varint() -> int:
         nonlocal pos
@@ -83,8 +84,8 @@ def decode(data: bytes) -> dict[str, Any]:
             parts = dict(_fields(value))
             frame["headers"].append((bytes(parts[1]).decode(), bytes(parts[2]).decode()))
         elif name in ("service", "method") and isinstance(value, int):
-            value &= 0xFFFFFFFF
-            frame[name] = value - (1 << 32) if value >= 1 << 31 else value
+            low = value & 0xFFFFFFFF
+            frame[name] = low - (1 << 32) if low >= 1 << 31 else low
         elif name == "payload" or name in _NUMBERS:
             frame[name] = value
         elif name is not None and isinstance(value, bytes):

@@ -159,7 +159,12 @@ def cases() -> list[tuple[str, dict[str, Any]]]:
     pong["headers"] = [["type", "pong"]]
     pong["payload_b64"] = base64.b64encode(
         json.dumps(
-            {"ReconnectCount": -1, "ReconnectInterval": 120, "ReconnectNonce": 30, "PingInterval": 120}
+            {
+                "ReconnectCount": -1,
+                "ReconnectInterval": 120,
+                "ReconnectNonce": 30,
+                "PingInterval": 120,
+            }
         ).encode()
     ).decode()
     out.append(("pong_with_config", pong))
