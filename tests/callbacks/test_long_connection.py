@@ -257,11 +257,8 @@ async def test_refused_handshakes_are_retried_with_backoff(
 ) -> None:
     ws.refuse_handshakes(2)
     delays: list[float] = []
-    callbacks = Callbacks()
-    conn = LongConnection(callbacks, lark, rng=lambda: 0.0)
-    real_sleep = asyncio.sleep
 
-    class Clock:
+    class Clock:  # the backoff's waits, recorded instead of slept
         def time(self) -> float:
             return 1_700_000_000.0
 
@@ -270,9 +267,9 @@ async def test_refused_handshakes_are_retried_with_backoff(
 
         async def sleep(self, seconds: float) -> None:
             delays.append(seconds)
-            await real_sleep(0)
+            await asyncio.sleep(0)
 
-    conn._clock = Clock()  # the backoff's waits, recorded instead of slept
+    conn = LongConnection(Callbacks(), lark, rng=lambda: 0.0, clock=Clock())
     async with conn:
         await ws.wait_connected()
     assert ws.handshakes() == 1 and conn.stats.failed_attempts == 2
