@@ -333,3 +333,44 @@ async def test_bad_frames_are_counted_and_answered_without_handling(
         assert (await ws.wait_answer(not_json)).code == 400
         assert (await ws.wait_answer(mismatch)).code == 400
         assert conn.stats.bad_frames == 2 and conn.stats.received == 2
+
+
+async def test_drops_under_load_lose_nothing_and_handle_everything_once(
+    lark: LarkClient, ws: LongConnectionEmulator
+) -> None:
+    callbacks = Callbacks()
+    counts: dict[str, int] = {}
+
+    @callbacks.event("im.message.receive_v1")
+    async def on_message(event: CallbackEvent) -> None:
+        counts[event.event_id] = counts.get(event.event_id, 0) + 1
+
+    @callbacks.card_action("approve", sync=True)
+    async def approve(event: CallbackEvent) -> Toast:
+        counts[event.event_id] = counts.get(event.event_id, 0) + 1
+        return Toast("ok")
+
+    sent: list[str] = []
+    async with callbacks.long_connection(lark) as conn:
+        await ws.wait_connected()
+        for round_ in range(4):
+            ws.lose_answers(5)  # handled here, but the acknowledgements are lost
+            for i in range(60):
+                event_id = f"ev{round_}-{i}"
+                sent.append(event_id)
+                if i % 10 == 0:
+                    await ws.push_card({"action": "approve"}, event_id=event_id, parts=2)
+                else:
+                    await ws.push_event("im.message.receive_v1", {"i": i}, event_id=event_id)
+            await wait_for(lambda: all(event_id in counts for event_id in sent), timeout=30)
+            await ws.wait_until(lambda: len(ws.pending()) == 5, timeout=30)
+            for i in range(10):  # in flight when the connection drops
+                sent.append(f"late{round_}-{i}")
+                await ws.push_event("im.message.receive_v1", {}, event_id=sent[-1])
+            ws.drop()  # everything unacknowledged is re-sent on the next connection
+            await ws.wait_connected(handshakes=round_ + 2)
+        await ws.wait_until(lambda: ws.pending() == [], timeout=30)
+        await wait_for(lambda: len(counts) == len(sent), timeout=30)
+        assert conn.stats.connects == 5 and conn.stats.duplicates >= 20
+    assert sorted(counts) == sorted(sent)
+    assert set(counts.values()) == {1}  # nothing handled twice, though some were re-sent
