@@ -208,6 +208,7 @@ async def _received(state: LongConnectionState, conn: _Conn, raw: bytes) -> None
         code, body = -1, None
     if state.lose_answers > 0:
         state.lose_answers -= 1
+        state.notify()
         return
     elapsed = time.monotonic() - message.sent_at if message is not None else 0.0
     answer = Answer(
@@ -423,10 +424,15 @@ class LongConnectionEmulator:
         return self._state.answers[message_id][0]
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-        """Until ``predicate()`` holds (checked at every change), else TimeoutError."""
+        """Until ``predicate()`` holds, else TimeoutError.
+
+        Checked at every change of the emulator, and every 50 ms for predicates
+        about anything else (the client's handlers, say).
+        """
         async with asyncio.timeout(timeout):
             while not predicate():
-                await self._state.changed.wait()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._state.changed.wait(), 0.05)
 
     def _tenant_key(self, app_id: str | None) -> str:
         app = self._fake.apps.get(app_id or self._fake.app_id)
