@@ -254,6 +254,11 @@ class Callbacks:
             await self.worker.start()
             self._running.append("worker")
 
+    @property
+    def running(self) -> bool:
+        """True between start() and close()."""
+        return bool(self._running)
+
     async def close(self) -> None:
         """Stop the ingress (letting in-process handlers finish), the worker, the broker."""
         if not self._running:

@@ -374,3 +374,22 @@ async def test_drops_under_load_lose_nothing_and_handle_everything_once(
         assert conn.stats.connects == 5 and conn.stats.duplicates >= 20
     assert sorted(counts) == sorted(sent)
     assert set(counts.values()) == {1}  # nothing handled twice, though some were re-sent
+
+
+async def test_stop_leaves_a_callbacks_started_by_its_owner_running(
+    lark: LarkClient, ws: LongConnectionEmulator
+) -> None:
+    from lark_async.callbacks import AppKeys
+
+    callbacks = Callbacks({lark.default_app.app_id: AppKeys(verification_token="vt-2")})
+
+    @callbacks.event("im.message.receive_v1")
+    async def on_message(event: CallbackEvent) -> None:
+        return None
+
+    async with callbacks:  # e.g. serving HTTP as well
+        async with callbacks.long_connection(lark):
+            await ws.wait_connected()
+        await ws.wait_until(lambda: ws.connected() == 0)
+        assert callbacks.running
+    assert not callbacks.running

@@ -226,12 +226,15 @@ class LongConnection:
             return
         run_worker = len(self._callbacks.router) > 0 if self._worker is None else self._worker
         if self._owned is None:
+            # Already started by its owner (serving HTTP too): theirs to close, not ours.
+            mine = not self._callbacks.running
             await self._callbacks.start(worker=run_worker)
-            self._started_parts.append("callbacks")
+            if mine:
+                self._started_parts.append("callbacks")
         else:
             await self._owned.start()
             self._started_parts.append("delivery")
-            if run_worker:
+            if run_worker and not self._callbacks.running:
                 await self._callbacks.start(ingress=False, worker=True)
                 self._started_parts.append("callbacks")
         self._session = aiohttp.ClientSession()
@@ -266,7 +269,7 @@ class LongConnection:
             await self._owned.close(5.0, close_broker="callbacks" not in parts)
         if "callbacks" in parts:
             await self._callbacks.close()
-        if parts:
+        if self.state != "stopped":
             self._set_state("stopped")
 
     async def run(self) -> None:
