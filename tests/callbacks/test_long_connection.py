@@ -313,6 +313,26 @@ async def test_bad_input_to_the_constructor_is_a_typed_error(
         callbacks.long_connection(client, **kwargs)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "argument"),
+    [
+        ({"callbacks": "not callbacks"}, "callbacks"),
+        ({"answer_budget": 0}, "answer_budget"),
+        ({"max_payload_bytes": 0}, "max_payload_bytes"),
+        ({"rng": 0.5}, "rng"),
+        ({"app_secret": "plain"}, "app_secret"),
+    ],
+)
+async def test_bad_input_to_long_connection_is_named(
+    lark: LarkClient, kwargs: dict[str, Any], argument: str
+) -> None:
+    from lark_async.core.errors import InvalidParameter
+
+    callbacks = kwargs.pop("callbacks", Callbacks())
+    with pytest.raises(InvalidParameter, match=argument):
+        LongConnection(callbacks, lark, **kwargs)
+
+
 async def test_bad_frames_are_counted_and_answered_without_handling(
     lark: LarkClient, ws: LongConnectionEmulator
 ) -> None:
@@ -393,3 +413,27 @@ async def test_stop_leaves_a_callbacks_started_by_its_owner_running(
         await ws.wait_until(lambda: ws.connected() == 0)
         assert callbacks.running
     assert not callbacks.running
+
+
+async def test_the_secret_can_come_from_a_function(
+    fake_lark: FakeLark, ws: LongConnectionEmulator
+) -> None:
+    class OnlyApp:  # anything with .app(app_id).request: no token manager to read from
+        def __init__(self, lark: LarkClient) -> None:
+            self._lark = lark
+
+        def app(self, app_id: str) -> Any:
+            return self._lark.app(app_id)
+
+    async def secret_of(app_id: str) -> str:
+        return fake_lark.app_secret
+
+    async with LarkClient(
+        fake_lark.app_id, fake_lark.app_secret, domain=fake_lark.url, client_rate_limit=False
+    ) as lark:
+        conn = LongConnection(
+            Callbacks(), OnlyApp(lark), app_id=fake_lark.app_id, app_secret=secret_of
+        )
+        async with conn:
+            await ws.wait_connected()
+            assert conn.connected and "secret" not in repr(conn)

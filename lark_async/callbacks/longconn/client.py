@@ -148,6 +148,11 @@ class LongConnection:
         rng: Callable[[], float] = random.random,
         app_secret: Callable[[str], Any] | None = None,
     ) -> None:
+        for attribute in ("router", "broker", "dispatcher", "start", "close"):
+            if not hasattr(callbacks, attribute):
+                raise bad_argument(
+                    "callbacks", f"must be a Callbacks, not {type(callbacks).__name__}"
+                )
         app = getattr(lark, "app", None)
         if not callable(app):
             raise bad_argument(
