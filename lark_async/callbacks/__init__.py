@@ -21,6 +21,8 @@ from lark_async.callbacks.events import CallbackEvent, CardAction
 from lark_async.callbacks.http import CallbackIngress
 from lark_async.callbacks.inbound import IngressStats
 from lark_async.callbacks.keys import AppKeys, KeySource, RegistryKeys, StaticKeys
+from lark_async.callbacks.longconn.client import LongConnection, LongConnectionFailed
+from lark_async.callbacks.longconn.endpoint import LongConnectionRefused
 from lark_async.callbacks.queue import (
     Broker,
     DeadLetter,
@@ -65,6 +67,9 @@ __all__ = [
     "HandlerRetry",
     "IngressStats",
     "KeySource",
+    "LongConnection",
+    "LongConnectionFailed",
+    "LongConnectionRefused",
     "MemoryBroker",
     "MemoryProcessedStore",
     "MemoryReplayStore",

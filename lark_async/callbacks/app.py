@@ -33,6 +33,7 @@ from lark_async.callbacks.http import (
     CallbackIngress,
 )
 from lark_async.callbacks.keys import AppKeys, AppLookup, KeySource
+from lark_async.callbacks.longconn.client import LongConnection, LongConnectionClient
 from lark_async.callbacks.queue import BROKER_METHODS, Broker, MemoryBroker
 from lark_async.callbacks.rabbit import RabbitBroker
 from lark_async.callbacks.replies import Toast
@@ -157,12 +158,19 @@ class Callbacks:
                 replay_interval=replay_interval,
                 shared_replay=shared_replay,
             )
-        elif spool is not None or default_app_id is not None:
+        elif default_app_id is not None:
             raise ConfigError(
-                "spool= and default_app_id= belong to the HTTP side, which needs keys",
+                "default_app_id= belongs to the HTTP side, which needs keys",
                 hint="pass keys= (a mapping of AppKeys, a KeySource or the app registry)",
             )
         self._running: list[str] = []
+        # What long_connection() hands on (with keys, it shares the ingress's delivery).
+        self._long_connection_options: dict[str, Any] = {
+            "clock": clock,
+            "answer_budget": answer_budget,
+            "publish_timeout": publish_timeout,
+            "replay_interval": replay_interval,
+        }
 
     def __repr__(self) -> str:
         return f"Callbacks(broker={self.broker!r}, router={self.router!r})"
@@ -244,6 +252,21 @@ class Callbacks:
         """Mount the callback routes on an existing application (start() this object)."""
         self._require_ingress().add_routes(app, prefix)
 
+    # -- long connection --------------------------------------------------------------
+
+    def long_connection(
+        self, lark: LongConnectionClient, *, app_id: str | None = None, worker: bool | None = None
+    ) -> LongConnection:
+        """Receive this object's callbacks over Feishu's WebSocket instead of HTTP.
+
+        ``lark``: the ``LarkClient`` whose app (``app_id``, default its default app)
+        opens the connection. ``start()``/``stop()``/``run()`` or ``async with``;
+        see :mod:`lark_async.callbacks.longconn.client`.
+        """
+        return LongConnection(
+            self, lark, app_id=app_id, worker=worker, **self._long_connection_options
+        )
+
     # -- lifecycle --------------------------------------------------------------------
 
     async def start(self, *, ingress: bool = True, worker: bool = True) -> None:
@@ -261,6 +284,11 @@ class Callbacks:
                 )
             await self.worker.start()
             self._running.append("worker")
+
+    @property
+    def running(self) -> bool:
+        """True between start() and close()."""
+        return bool(self._running)
 
     async def close(self) -> None:
         """Stop the ingress (letting in-process handlers finish), the worker, the broker."""

@@ -18,7 +18,7 @@ from lark_async.core.actions import CARD_ACTION_KEY, routed_name
 from lark_async.core.errors import InvalidParameter
 
 EventKind = Literal["event", "card_action"]
-VerifiedBy = Literal["signature", "token"]
+VerifiedBy = Literal["signature", "token", "connection"]  # connection: long-connection mode
 
 LEGACY_CARD_TYPE = "card.action.trigger_v1"
 CARD_TOKEN_LIFETIME = 30 * 60.0  # CONTRACT §4.8
@@ -176,7 +176,9 @@ class CallbackEvent:
                 kind=data["kind"] if data["kind"] in ("event", "card_action") else "event",
                 event_type=_str(data["event_type"]),
                 received_at=float(data["received_at"]),
-                verified_by="token" if data.get("verified_by") == "token" else "signature",
+                verified_by=data["verified_by"]
+                if data.get("verified_by") in ("token", "connection")
+                else "signature",
                 create_time=_opt_float(data.get("create_time")),
                 tenant_key=_opt_str(data.get("tenant_key")),
                 operator_id=_opt_str(data.get("operator_id")),

@@ -1,6 +1,7 @@
 """``lark-async serve`` (the callback HTTP side) and ``lark-async worker`` (the consumer).
 
     lark-async serve --port 8080 --amqp amqp://… --spool /var/lib/lark/spool.sqlite3
+    lark-async serve --long-connection --handlers myapp.callbacks:callbacks
     lark-async worker --amqp amqp://… --handlers myapp.callbacks:callbacks
 
 Keys come from the app registry (``--registry`` / ``LARK_ASYNC_REGISTRY_PATH`` with
@@ -233,6 +234,14 @@ def serve(
         bool, typer.Option("--with-worker", help="Also consume the queue in this process.")
     ] = False,
     state_url: State = None,
+    long_connection: Annotated[
+        bool,
+        typer.Option(
+            "--long-connection",
+            help="Receive over Feishu's WebSocket instead of HTTP (no public URL; "
+            "the app of LARK_ASYNC_APP_ID / _APP_SECRET connects).",
+        ),
+    ] = False,
 ) -> None:
     """Serve POST {prefix}/{app_id}/events and /cards (and {prefix}/events, /cards for
     LARK_ASYNC_APP_ID). Without --amqp, handlers run here on an in-process queue."""
@@ -250,6 +259,9 @@ def serve(
         from lark_async.callbacks.spool import DEFAULT_SPOOL_PATH
 
         spool = DEFAULT_SPOOL_PATH
+    if long_connection:
+        _run(_serve_long_connection(amqp, queue, spool, router, with_worker, state_url))
+        return
     try:
         static = static_keys_from_env(os.environ)
         path = "" if static is not None else _registry_path(registry)
@@ -301,6 +313,46 @@ async def _serve(
     finally:
         if lark is not None:
             await lark.aclose()
+
+
+async def _serve_long_connection(
+    amqp: str | None,
+    queue: str,
+    spool: str | None,
+    router: CallbackRouter,
+    with_worker: bool,
+    state_url: str | None,
+) -> None:
+    """``serve --long-connection``: the default app's WebSocket feeds the same queue."""
+    from lark_async.client import LarkClient
+
+    lark = LarkClient.from_env()  # the app's id and secret open the connection
+    try:
+        async with _shared_state(state_url) as shared:
+            callbacks = Callbacks(
+                lark=lark,
+                amqp_url=amqp,
+                queue=queue,
+                spool=spool,
+                router=router,
+                processed=shared.get("processed"),
+            )
+            run_worker = (amqp is None or with_worker) and len(router) > 0
+            connection = callbacks.long_connection(lark, worker=run_worker)
+            await connection.start()
+            typer.echo(f"lark-async serve: long connection for {connection.app_id}")
+            running = asyncio.ensure_future(connection.run())
+            stopped = asyncio.ensure_future(_until_stopped())
+            try:
+                await asyncio.wait({running, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                stopped.cancel()
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running  # raises LongConnectionFailed if it gave up
+                await connection.stop()
+    finally:
+        await lark.aclose()
 
 
 @worker_app.command()

@@ -165,7 +165,8 @@ class RequestOptions:
         method = check_str(method, "method").upper()
         if method not in METHODS:
             raise bad_argument("method", f"is not a supported HTTP method: {method[:10]!r}")
-        check_path(path)
+        if not (auth == "none" and path in UNTOKENED_PATHS):
+            check_path(path)
         if json is not None and (data is not None or files is not None):
             raise InvalidParameter("pass either json= or data=/files=, not both")
         if not isinstance(auth, str) or auth not in _AUTH_KINDS:
@@ -371,6 +372,9 @@ def _check_headers(headers: object) -> Mapping[str, str]:
 # -- the path guard -----------------------------------------------------------
 
 _PREFIX = "/open-apis/"
+# Outside /open-apis/ but sent without a token (auth="none"), so nothing can leak:
+# where the long connection gets its WebSocket URL (the app proves itself in the body).
+UNTOKENED_PATHS = frozenset({"/callback/ws/endpoint"})
 _MAX_DECODES = 4  # "%25252e" is "." encoded three times over; deeper is refused outright
 
 

@@ -216,3 +216,37 @@ async def test_worker_process_consumes_rabbitmq(project: Path, amqp_url: str) ->
                 await channel.queue_delete(name)
             await channel.exchange_delete(queue)
     assert code == 0, err
+
+
+async def test_serve_long_connection_process(project: Path) -> None:
+    from lark_async.testing import FakeLark
+    from lark_async.testing.callbacks.longconn import LongConnectionEmulator
+
+    async with FakeLark() as fake:
+        fake.add_app(APP, "cli-long-connection-secret")
+        ws = LongConnectionEmulator.of(fake)
+        ws.configure(ReconnectNonce=0, ReconnectInterval=1)
+        proc = await _spawn(
+            ["serve", "--long-connection", "--handlers", f"{os.environ['CB_MODULE']}:router"],
+            project,
+            LARK_ASYNC_APP_ID=APP,
+            LARK_ASYNC_APP_SECRET="cli-long-connection-secret",
+            LARK_ASYNC_DOMAIN=fake.url,
+        )
+        try:
+            assert proc.stdout is not None
+            line = await asyncio.wait_for(proc.stdout.readline(), 30)
+            assert f"long connection for {APP}" in line.decode()
+            await ws.wait_connected(APP)
+            pong = await ws.wait_answer(
+                await ws.push_card({"action": "ping"}, app_id=APP), timeout=20
+            )
+            assert pong.body == {"toast": {"type": "info", "content": "pong"}}
+            event = await ws.push_event("im.message.receive_v1", {"message": {}}, app_id=APP)
+            assert (await ws.wait_answer(event, timeout=20)).code == 200
+            handled = await _wait_for_line(project / "handled.txt", 1)
+            assert len(handled) == 1
+        finally:
+            code, err = await _stop(proc)
+    assert code == 0, err
+    assert "cli-long-connection-secret" not in err

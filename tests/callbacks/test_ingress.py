@@ -442,7 +442,8 @@ async def test_callbacks_facade_guards() -> None:
     from lark_async.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="needs keys"):
-        Callbacks(spool="x.sqlite3")
+        Callbacks(default_app_id="cli_guard0000001")
+    assert Callbacks(spool="x.sqlite3").spool is not None  # the long connection's spool
     worker_only = Callbacks()
     with pytest.raises(ConfigError, match="no handlers"):
         await worker_only.start(ingress=False)

@@ -14,6 +14,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "lark_async.testing.server.auth",
     "lark_async.testing.server.scratch",
     "lark_async.testing.callbacks",
+    "lark_async.testing.callbacks.longconn",
     "lark_async.testing.im",
     "lark_async.testing.bitable",
     "lark_async.testing.sheets",
