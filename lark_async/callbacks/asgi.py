@@ -126,18 +126,23 @@ class CallbackAsgi:
             answer.sent()
 
     def _route(self, path: str) -> tuple[str | None, str | None]:
-        """(endpoint, app_id) for ``path`` relative to the mount, or (None, None)."""
+        """(endpoint, app_id) for ``path`` relative to the mount, or (None, None).
+
+        Whatever stands before ``/events`` or ``/cards`` is the app id, checked by
+        the ingress (which rejects and logs a malformed one, as under aiohttp).
+        """
         if self.prefix:
             if not path.startswith(self.prefix + "/"):
                 return None, None
             path = path[len(self.prefix) :]
-        parts = path.split("/")
-        if len(parts) == 3 and parts[0] == "" and parts[2] in _ENDPOINTS and parts[1]:
-            return parts[2], parts[1]
-        if len(parts) == 2 and parts[0] == "" and parts[1] in _ENDPOINTS:
-            if self.ingress.default_app_id is None:
-                return None, None
-            return parts[1], None
+        for endpoint in _ENDPOINTS:
+            if path == f"/{endpoint}":
+                if self.ingress.default_app_id is None:
+                    return None, None
+                return endpoint, None
+            suffix = f"/{endpoint}"
+            if path.startswith("/") and path.endswith(suffix) and len(path) > len(suffix) + 1:
+                return endpoint, path[1 : -len(suffix)]
         return None, None
 
 
