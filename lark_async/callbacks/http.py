@@ -33,11 +33,9 @@ from lark_async.callbacks.delivery import DEFAULT_PUBLISH_TIMEOUT, Delivery
 from lark_async.callbacks.dispatch import Dispatcher
 from lark_async.callbacks.inbound import (
     DEGRADED_BODY,
-    Answer,
     InboundCallback,
     IngressStats,
 )
-from lark_async.callbacks.limits import Phase, set_phase
 from lark_async.callbacks.keys import (
     APP_ID_RE,
     AppKeys,
@@ -47,6 +45,7 @@ from lark_async.callbacks.keys import (
     check_app_id,
     key_source,
 )
+from lark_async.callbacks.limits import Phase, set_phase
 from lark_async.callbacks.queue import BROKER_METHODS, Broker
 from lark_async.callbacks.security import (
     DEFAULT_MAX_BODY_BYTES,
@@ -282,7 +281,18 @@ class CallbackIngress:
             async with asyncio.timeout(self.body_timeout):
                 body = await read(self.max_body_bytes)
         except TimeoutError:
-            return self._reject(remote, app_id, endpoint, "body_timeout", 408, close=True)
+            # A slow-client flood would write one line per connection: rate-limited.
+            self.stats.rejected["body_timeout"] += 1
+            self._log_rate_limited(
+                "body_timeout",
+                "lark.callback.rejected",
+                app_id=app_id,
+                endpoint=endpoint,
+                reason="body_timeout",
+                status=408,
+                remote=remote,
+            )
+            return HttpAnswer.json({"msg": _PUBLIC_MESSAGE[408]}, 408, close=True)
         except ClientGone as gone:
             self.stats.client_gone += 1
             get_logger().debug(
@@ -357,7 +367,9 @@ class CallbackIngress:
             on_forget=(lambda: self._forget_shared(shared_keys)) if shared_keys else None,
         )
         answer = await self.delivery.deliver(inbound)
-        return HttpAnswer.json(answer.body, answer.status, inbound=inbound if answer.flush else None)
+        return HttpAnswer.json(
+            answer.body, answer.status, inbound=inbound if answer.flush else None
+        )
 
     # -- the aiohttp routes -----------------------------------------------------------
 
@@ -423,7 +435,9 @@ class CallbackIngress:
             status=status,
             remote=remote,
         )
-        return HttpAnswer.json({"msg": _PUBLIC_MESSAGE.get(status, "rejected")}, status, close=close)
+        return HttpAnswer.json(
+            {"msg": _PUBLIC_MESSAGE.get(status, "rejected")}, status, close=close
+        )
 
     def _keys_unavailable(self, app_id: str) -> HttpAnswer:
         """HTTP 503, as when nothing could take the callback: Feishu retries it."""
@@ -500,6 +514,10 @@ async def _write(request: web.Request, answer: HttpAnswer) -> web.StreamResponse
         pass  # the client is gone; aiohttp closes the connection
     finally:
         answer.sent()
+    if answer.close and request.protocol is not None:
+        # Close now (after the buffered answer): aiohttp would otherwise keep
+        # reading an unread body for up to 10 s (its lingering time).
+        request.protocol.force_close()
     return response
 
 
@@ -529,4 +547,9 @@ async def _read_limited(request: web.Request, limit: int) -> bytes | None:
             chunks.append(chunk)
     except _GONE as exc:
         raise ClientGone(type(exc).__name__) from None
+    except RuntimeError:
+        # aiohttp's stream says "Connection closed." when the transport went first.
+        if request.transport is None:
+            raise ClientGone("ConnectionClosed") from None
+        raise
     return b"".join(chunks)

@@ -93,9 +93,7 @@ class ServerLimits:
     @property
     def connection_cap(self) -> int:
         return (
-            self.max_connections
-            if self.max_connections is not None
-            else default_max_connections()
+            self.max_connections if self.max_connections is not None else default_max_connections()
         )
 
 
@@ -197,6 +195,19 @@ class _GuardedHandler(web.RequestHandler):
     """aiohttp's connection handler, with a phase and a bare error answer."""
 
     phase: Phase = Phase.NEW
+    _tail: bytes = b""
+
+    def data_received(self, data: bytes) -> None:
+        # A request whose head is complete is no longer evictable as "slow": a
+        # valid callback arrives whole in its first segment, so it is safe from
+        # eviction at once, even while many new connections are being accepted.
+        if self.phase in (Phase.NEW, Phase.IDLE):
+            probe = self._tail + data
+            if b"\r\n\r\n" in probe:
+                self.phase, self._tail = Phase.REQUEST, b""
+            else:
+                self.phase, self._tail = Phase.NEW, probe[-3:]
+        super().data_received(data)
 
     def handle_error(
         self,
