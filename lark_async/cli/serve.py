@@ -290,7 +290,8 @@ async def _serve(
                 **shared,
             )
             run_worker = (amqp is None or with_worker) and len(router) > 0
-            runner = web.AppRunner(callbacks.web_app(prefix, worker=run_worker), access_log=None)
+            # With the slow-client limits (ServerLimits defaults, docs/callbacks.md).
+            runner = callbacks.runner(prefix, worker=run_worker, access_log=None)
             await runner.setup()
             try:
                 await web.TCPSite(runner, host, port).start()
