@@ -190,7 +190,11 @@ async def test_at_the_cap_a_new_connection_evicts_the_oldest_slow_one() -> None:
         assert delivery.delivered
         assert runner.guard.evicted == 1
         socks[0].settimeout(5)
-        assert socks[0].recv(100) == b""  # the oldest was closed
+        try:
+            closed = socks[0].recv(100) == b""  # the oldest was closed ...
+        except ConnectionResetError:
+            closed = True  # ... or reset
+        assert closed
         for sock in socks:
             sock.close()
         await callbacks.drain()
@@ -234,31 +238,35 @@ async def test_200_mid_body_disconnects_leave_no_traceback(
     async with served(callbacks) as (base, runner):
         port = int(base.rsplit(":", 1)[1])
 
-        def drop(reset: bool) -> None:
+        assert callbacks.ingress is not None
+        stats = callbacks.ingress.stats
+
+        async def drop(reset: bool, read_first: bool) -> None:
             sock = socket.create_connection(("127.0.0.1", port))
+            received = stats.received
             sock.sendall(
                 f"POST /lark/{APP}/events HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n".encode()
                 + b'{"encrypt": "AAAA'
             )
+            if read_first:  # the server is reading this body when its client leaves
+                await _until(lambda: stats.received > received, 10, "the handler")
             if reset:  # RST instead of FIN
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             sock.close()
 
         for i in range(200):
-            drop(reset=i % 2 == 0)
+            await drop(reset=i % 2 == 0, read_first=i < 20)
             if i % 20 == 19:
                 await asyncio.sleep(0)  # let the server read what came in
-        assert callbacks.ingress is not None
-        stats = callbacks.ingress.stats
         await _until(lambda: len(runner.guard) == 0, 20, "every connection closed")
         # Still serving.
         async with sender(base) as s:
             assert (await s.event(s.message_body("after the drops"))).delivered
         await callbacks.drain()
-    assert stats.client_gone > 0  # those read before their client left; none rejected
+    assert not tracebacks(caplog.records), tracebacks(caplog.records)[:3]
+    assert stats.client_gone >= 20  # those read before their client left; none rejected
     assert not stats.rejected
     assert len(seen) == 1
-    assert not tracebacks(caplog.records), tracebacks(caplog.records)[:3]
     # Our own lines are JSON, one per drop at most.
     gone = [json.loads(line) for line in log_lines if "client_gone" in line]
     assert len(gone) == stats.client_gone <= 200
