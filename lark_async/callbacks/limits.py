@@ -12,9 +12,10 @@ applies :class:`ServerLimits`:
   own timer, which also closes one stalled in a later head);
 - ``max_connections``: open at once. At the cap, a new connection evicts the
   oldest one that is not being answered: first those still waiting for their head
-  or their body, then idle keep-alive ones (closed gracefully). Only when every
-  connection is being answered is the new one closed. So a flood of slow clients
-  can hold at most the cap, and each valid callback still gets in.
+  or their body, then idle keep-alive ones (closed gracefully), then requests to
+  other routes. Only when every connection is being answered is the new one closed.
+  So a flood of slow clients can hold at most the cap, and each valid callback
+  still gets in.
 
 The body's own deadline is the ingress's ``body_timeout`` (it applies behind any
 server, ASGI too). The runner also answers aiohttp's own errors (a malformed
@@ -50,7 +51,7 @@ _BARE = {400: "bad request", 408: "request timeout", 413: "payload too large"}
 
 
 class Phase(enum.Enum):
-    """Where a connection is; the guard evicts NEW and READING first, then IDLE."""
+    """Where a connection is; the guard evicts NEW and READING first, then IDLE, then REQUEST."""
 
     NEW = "new"  # no complete request head yet
     REQUEST = "request"  # a request is with a handler (routes other than the ingress's)
@@ -150,13 +151,18 @@ class ConnectionGuard:
             timer.cancel()
 
     def _victim(self) -> _GuardedHandler | None:
+        """The oldest slow connection; else the oldest idle one; else the oldest request
+        outside the ingress's answering (e.g. a 404 whose unread body aiohttp lingers on)."""
         idle: _GuardedHandler | None = None
+        other: _GuardedHandler | None = None
         for handler in self._open:  # oldest first
             if handler.phase in (Phase.NEW, Phase.READING):
                 return handler
             if idle is None and handler.phase is Phase.IDLE:
                 idle = handler
-        return idle
+            elif other is None and handler.phase is Phase.REQUEST:
+                other = handler
+        return idle or other
 
     def _evict(self, handler: _GuardedHandler) -> None:
         transport = self._open[handler]

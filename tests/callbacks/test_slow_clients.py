@@ -201,6 +201,25 @@ async def test_at_the_cap_a_new_connection_evicts_the_oldest_slow_one() -> None:
     assert len(seen) == 1
 
 
+async def test_requests_to_other_routes_cannot_hold_the_cap() -> None:
+    callbacks, seen = embedded()
+    async with served(callbacks, ServerLimits(max_connections=2)) as (base, runner):
+        port = int(base.rsplit(":", 1)[1])
+        socks = []
+        for _ in range(2):  # a 404, then aiohttp lingers on the unread body
+            sock = socket.create_connection(("127.0.0.1", port))
+            sock.sendall(b"POST /elsewhere HTTP/1.1\r\nHost: x\r\nContent-Length: 9000\r\n\r\n")
+            socks.append(sock)
+        await _until(lambda: runner.guard.phases() == {"request": 2}, 5, "two lingering 404s")
+        async with sender(base) as s:
+            assert (await s.event(s.message_body("gets in"))).delivered
+        assert runner.guard.evicted == 1 and runner.guard.refused == 0
+        for sock in socks:
+            sock.close()
+        await callbacks.drain()
+    assert len(seen) == 1
+
+
 async def test_a_connection_without_a_request_head_is_closed_after_header_timeout() -> None:
     callbacks, _ = embedded()
     async with served(callbacks, ServerLimits(header_timeout=0.2)) as (base, runner):
