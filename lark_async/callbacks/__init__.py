@@ -14,6 +14,7 @@ See docs/callbacks.md (the whole flow) and docs/callbacks-security.md (verificat
 from typing import TYPE_CHECKING
 
 from lark_async.callbacks.app import Callbacks
+from lark_async.callbacks.asgi import CallbackAsgi
 from lark_async.callbacks.cards import CardClient, CardUpdater, UpdateResult
 from lark_async.callbacks.dedupe import MemoryProcessedStore, ProcessedStore
 from lark_async.callbacks.dispatch import Dispatcher, HandlerRetry, deprecated_retry_policy
@@ -21,6 +22,7 @@ from lark_async.callbacks.events import CallbackEvent, CardAction
 from lark_async.callbacks.http import CallbackIngress
 from lark_async.callbacks.inbound import IngressStats
 from lark_async.callbacks.keys import AppKeys, KeySource, RegistryKeys, StaticKeys
+from lark_async.callbacks.limits import CallbackRunner, ServerLimits
 from lark_async.callbacks.longconn.client import LongConnection, LongConnectionFailed
 from lark_async.callbacks.longconn.endpoint import LongConnectionRefused
 from lark_async.callbacks.queue import (
@@ -49,10 +51,12 @@ __all__ = [
     "UNKNOWN_ACTION_TOAST",
     "AppKeys",
     "Broker",
+    "CallbackAsgi",
     "CallbackEvent",
     "CallbackIngress",
     "CallbackRejected",
     "CallbackRouter",
+    "CallbackRunner",
     "CallbackVerifier",
     "Callbacks",
     "CardAction",
@@ -80,6 +84,7 @@ __all__ = [
     "ReplayMemoryFull",
     "ReplayStore",
     "Reply",
+    "ServerLimits",
     "Spool",
     "SpoolUnavailable",
     "SqliteSpool",

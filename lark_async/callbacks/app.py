@@ -22,17 +22,20 @@ from typing import Any, overload
 
 from aiohttp import web
 
+from lark_async.callbacks.asgi import CallbackAsgi
 from lark_async.callbacks.cards import CardClient
 from lark_async.callbacks.dedupe import ProcessedStore, SharedReplay
 from lark_async.callbacks.delivery import DEFAULT_PUBLISH_TIMEOUT
 from lark_async.callbacks.dispatch import DEFAULT_ANSWER_GRACE, Dispatcher, HandlerRetry
 from lark_async.callbacks.http import (
     DEFAULT_ANSWER_BUDGET,
+    DEFAULT_BODY_TIMEOUT,
     DEFAULT_EVENT_ID_TTL,
     DEFAULT_PREFIX,
     CallbackIngress,
 )
 from lark_async.callbacks.keys import AppKeys, AppLookup, KeySource
+from lark_async.callbacks.limits import CallbackRunner, ServerLimits
 from lark_async.callbacks.longconn.client import LongConnection, LongConnectionClient
 from lark_async.callbacks.queue import BROKER_METHODS, Broker, MemoryBroker
 from lark_async.callbacks.rabbit import RabbitBroker
@@ -95,6 +98,7 @@ class Callbacks:
         default_app_id: str | None = None,
         replay_interval: float = 1.0,
         shared_replay: SharedReplay | None = None,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
     ) -> None:
         if broker is not None and amqp_url is not None:
             raise ConfigError("pass broker= or amqp_url=, not both")
@@ -157,6 +161,7 @@ class Callbacks:
                 default_app_id=default_app_id,
                 replay_interval=replay_interval,
                 shared_replay=shared_replay,
+                body_timeout=body_timeout,
             )
         elif default_app_id is not None:
             raise ConfigError(
@@ -267,6 +272,42 @@ class Callbacks:
             self, lark, app_id=app_id, worker=worker, **self._long_connection_options
         )
 
+    def runner(
+        self,
+        prefix: str = DEFAULT_PREFIX,
+        *,
+        worker: bool | None = None,
+        limits: ServerLimits | None = None,
+        **kwargs: Any,
+    ) -> CallbackRunner:
+        """An aiohttp runner for :meth:`web_app` with slow-client limits (``callbacks.limits``).
+
+        ``await runner.setup()``, then ``await web.TCPSite(runner, host, port).start()``;
+        ``runner.cleanup()`` closes this object. Other arguments go to aiohttp's AppRunner.
+        """
+        return CallbackRunner(self.web_app(prefix, worker=worker), limits=limits, **kwargs)
+
+    def asgi(self, prefix: str = "", *, worker: bool | None = None) -> CallbackAsgi:
+        """The same routes as a plain ASGI app: ``app.mount("/lark", callbacks.asgi())``.
+
+        Mounted, start and close this object in the application's lifespan (see
+        docs/callbacks.md); served alone, the ASGI app's own lifespan does it.
+        ``worker``: also consume in this process (default: when handlers are registered).
+        """
+        ingress = self._require_ingress()
+        run_worker = len(self.router) > 0 if worker is None else worker
+
+        async def start() -> None:
+            await self.start(worker=run_worker)
+
+        return CallbackAsgi(
+            ingress,
+            prefix=_asgi_prefix(prefix),
+            start=start,
+            stop=self.close,
+            started=lambda: ingress.started,
+        )
+
     # -- lifecycle --------------------------------------------------------------------
 
     async def start(self, *, ingress: bool = True, worker: bool = True) -> None:
@@ -318,3 +359,9 @@ class Callbacks:
         tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+
+def _asgi_prefix(prefix: str) -> str:
+    if not isinstance(prefix, str) or (prefix and not prefix.startswith("/")):
+        raise ConfigError(f"prefix must be empty or start with '/', not {prefix!r}")
+    return prefix.rstrip("/")

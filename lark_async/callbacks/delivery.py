@@ -312,8 +312,11 @@ class Delivery:
     async def _replay_loop(self) -> None:
         assert self._wake is not None
         while True:
+            # asyncio.timeout, not wait_for: on 3.11, wait_for swallows a cancel
+            # that lands just as the event is set, and close() then waits forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._replay_interval)
+                async with asyncio.timeout(self._replay_interval):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 await self.replay_spool()

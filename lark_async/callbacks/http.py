@@ -7,18 +7,24 @@ Routes (POST), for any number of apps, each verified with its own keys:
   encrypted) and legacy (``card.action.trigger_v1``, SHA-1, plain) alike;
 - with ``default_app_id``, also ``{prefix}/events`` and ``{prefix}/cards`` for that app.
 
-A request is read (up to ``max_body_bytes``), verified (:mod:`.verify`), and, unless
-it is a url_verification or a duplicate, becomes an
+A request is read (up to ``max_body_bytes``, within ``body_timeout``), verified
+(:mod:`.verify`), and, unless it is a url_verification or a duplicate, becomes an
 :class:`~lark_async.callbacks.inbound.InboundCallback` that the delivery side
 (:mod:`.delivery`: queue, spool, in-process handler) takes and says how to answer.
 Every rejection answers a bare status and is logged with its reason.
+
+:meth:`CallbackIngress.answer` does all of that on bytes and headers, for any
+server: the aiohttp routes here and the ASGI app (:mod:`.asgi`) are thin
+adapters around it. Connection limits of the aiohttp server are in :mod:`.limits`.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
-from typing import Any
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from aiohttp import web
 
@@ -27,7 +33,6 @@ from lark_async.callbacks.delivery import DEFAULT_PUBLISH_TIMEOUT, Delivery
 from lark_async.callbacks.dispatch import Dispatcher
 from lark_async.callbacks.inbound import (
     DEGRADED_BODY,
-    Answer,
     InboundCallback,
     IngressStats,
 )
@@ -40,6 +45,7 @@ from lark_async.callbacks.keys import (
     check_app_id,
     key_source,
 )
+from lark_async.callbacks.limits import Phase, set_phase
 from lark_async.callbacks.queue import BROKER_METHODS, Broker
 from lark_async.callbacks.security import (
     DEFAULT_MAX_BODY_BYTES,
@@ -59,6 +65,9 @@ from lark_async.core.logging import RateLimitedLog, get_logger
 
 FEISHU_DEADLINE = 3.0
 DEFAULT_ANSWER_BUDGET = 2.5
+# Feishu sends a callback's few KB at once; a body still coming after 1 s is a
+# slow or stuck client, and the rest of the budget is for verifying and queueing.
+DEFAULT_BODY_TIMEOUT = 1.0
 DEFAULT_EVENT_ID_TTL = 8 * 3600.0  # Feishu retries for ~7 h (CONTRACT §4.1)
 DEFAULT_PREFIX = "/lark"
 _PUBLIC_MESSAGE = {
@@ -66,6 +75,7 @@ _PUBLIC_MESSAGE = {
     401: "unauthorized",
     403: "forbidden",
     404: "not found",
+    408: "request timeout",
     413: "payload too large",
 }
 
@@ -94,6 +104,7 @@ class CallbackIngress:
         default_app_id: str | None = None,
         replay_interval: float = 1.0,
         shared_replay: SharedReplay | None = None,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
     ) -> None:
         check_has(broker, "broker", BROKER_METHODS, "a Broker")
         if dispatcher is not None and not isinstance(dispatcher, Dispatcher):
@@ -108,6 +119,7 @@ class CallbackIngress:
         check_number(answer_budget, "answer_budget")
         check_number(publish_timeout, "publish_timeout")
         check_number(replay_interval, "replay_interval")
+        check_number(body_timeout, "body_timeout")
         if not 0 < answer_budget < FEISHU_DEADLINE:
             raise InvalidParameter(
                 f"answer_budget={answer_budget}; it must be within (0, {FEISHU_DEADLINE}) s",
@@ -116,6 +128,11 @@ class CallbackIngress:
         if not 0 < publish_timeout <= answer_budget:
             raise InvalidParameter(
                 f"publish_timeout={publish_timeout}; it must be within (0, answer_budget]"
+            )
+        if not 0 < body_timeout < answer_budget:
+            raise InvalidParameter(
+                f"body_timeout={body_timeout}; it must be within (0, answer_budget)",
+                hint="reading the body counts in Feishu's 3 s answer budget",
             )
         if replay_interval <= 0:
             raise InvalidParameter("replay_interval must be positive")
@@ -142,6 +159,7 @@ class CallbackIngress:
         )
         self._clock = clock
         self.max_body_bytes = max_body_bytes
+        self.body_timeout = body_timeout
         self._budget = answer_budget
         self._default_app_id = default_app_id
         self._started = False
@@ -151,6 +169,14 @@ class CallbackIngress:
 
     def __repr__(self) -> str:
         return f"CallbackIngress(keys={self._keys!r}, broker={self.broker!r}, spool={self.spool!r})"
+
+    @property
+    def default_app_id(self) -> str | None:
+        return self._default_app_id
+
+    @property
+    def started(self) -> bool:
+        return self._started
 
     @property
     def broker(self) -> Broker:
@@ -223,26 +249,62 @@ class CallbackIngress:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    # -- request handling -------------------------------------------------------------
+    # -- request handling: one path for every server ------------------------------------
 
-    async def _events(self, request: web.Request) -> web.StreamResponse:
-        return await self._serve(request, "events")
+    async def answer(
+        self,
+        endpoint: str,
+        app_id: str | None,
+        headers: Mapping[str, str],
+        read: ReadBody,
+        *,
+        content_length: int | None = None,
+        remote: str | None = None,
+    ) -> HttpAnswer:
+        """Read, verify and hand on one request; what to answer (any server, any framework).
 
-    async def _cards(self, request: web.Request) -> web.StreamResponse:
-        return await self._serve(request, "cards")
-
-    async def _serve(self, request: web.Request, endpoint: str) -> web.StreamResponse:
+        ``endpoint`` is ``"events"`` or ``"cards"``, ``app_id`` the one in the URL
+        (None on the default app's routes), ``read(limit)`` the body (None once it is
+        over ``limit``; :class:`ClientGone` when the client went away). The aiohttp
+        routes and the ASGI app (:mod:`.asgi`) both come here, so there is one
+        verification path.
+        """
         started = self._clock.monotonic()
         self.stats.received += 1
-        app_id = request.match_info.get("app_id") or self._default_app_id or ""
+        app_id = app_id or self._default_app_id or ""
         if not APP_ID_RE.fullmatch(app_id):
-            return self._reject(request, None, endpoint, "unknown_app", 404)
-        length = request.content_length
-        if length is not None and length > self.max_body_bytes:
-            return self._reject(request, app_id, endpoint, "too_large", 413)
-        body = await _read_limited(request, self.max_body_bytes)
+            return self._reject(remote, None, endpoint, "unknown_app", 404)
+        if content_length is not None and content_length > self.max_body_bytes:
+            return self._reject(remote, app_id, endpoint, "too_large", 413, close=True)
+        try:
+            # The body's time counts in the answer budget (``started`` is before it).
+            async with asyncio.timeout(self.body_timeout):
+                body = await read(self.max_body_bytes)
+        except TimeoutError:
+            # A slow-client flood would write one line per connection: rate-limited.
+            self.stats.rejected["body_timeout"] += 1
+            self._log_rate_limited(
+                "body_timeout",
+                "lark.callback.rejected",
+                app_id=app_id,
+                endpoint=endpoint,
+                reason="body_timeout",
+                status=408,
+                remote=remote,
+            )
+            return HttpAnswer.json({"msg": _PUBLIC_MESSAGE[408]}, 408, close=True)
+        except ClientGone as gone:
+            self.stats.client_gone += 1
+            get_logger().debug(
+                "lark.callback.client_gone",
+                app_id=app_id,
+                endpoint=endpoint,
+                remote=remote,
+                error=gone.error,
+            )
+            return HttpAnswer.json({"msg": _PUBLIC_MESSAGE[400]}, 400, close=True)
         if body is None:
-            return self._reject(request, app_id, endpoint, "too_large", 413)
+            return self._reject(remote, app_id, endpoint, "too_large", 413, close=True)
         try:
             verifier = await self._pool.get(app_id)
         except Exception as exc:  # the key source (a registry) is broken: not the sender's fault
@@ -251,8 +313,7 @@ class CallbackIngress:
             )
             return self._keys_unavailable(app_id)
         if verifier is None:
-            return self._reject(request, app_id, endpoint, "unknown_app", 404)
-        headers = request.headers
+            return self._reject(remote, app_id, endpoint, "unknown_app", 404)
         try:
             callback = verify_request(verifier, headers, body, endpoint=endpoint, app_id=app_id)
         except CallbackRejected as rejected:
@@ -261,8 +322,8 @@ class CallbackIngress:
                 get_logger().info(
                     "lark.callback.duplicate", app_id=app_id, endpoint=endpoint, stage="ingress"
                 )
-                return web.json_response({})
-            return self._reject(request, app_id, endpoint, rejected.reason, rejected.status)
+                return HttpAnswer.json({})
+            return self._reject(remote, app_id, endpoint, rejected.reason, rejected.status)
         except ReplayMemoryFull as full:
             # Never forget a live entry to make room: a replay would get in.
             self.stats.unavailable += 1
@@ -274,23 +335,23 @@ class CallbackIngress:
                 hint="raise max_replay_entries, or keep the replay memory in PostgreSQL "
                 "(--state, docs/scaling.md)",
             )
-            return web.json_response(DEGRADED_BODY, status=503)
+            return HttpAnswer.json(DEGRADED_BODY, 503)
         shared_keys = self._shared_keys(app_id, verifier, callback)
         if shared_keys:
             assert self._shared_replay is not None
             seen = await self._shared_replay.add(shared_keys)
             if seen:
                 if any(":nonce:" in key for key in seen):
-                    return self._reject(request, app_id, endpoint, "replayed_nonce", 401)
+                    return self._reject(remote, app_id, endpoint, "replayed_nonce", 401)
                 self.stats.duplicates += 1
                 get_logger().info(
                     "lark.callback.duplicate", app_id=app_id, endpoint=endpoint, stage="shared"
                 )
-                return web.json_response({})
+                return HttpAnswer.json({})
         if callback.kind == "url_verification":
             self.stats.url_verifications += 1
             get_logger().info("lark.callback.url_verification", app_id=app_id, endpoint=endpoint)
-            return web.json_response({"challenge": callback.challenge})
+            return HttpAnswer.json({"challenge": callback.challenge})
         inbound = InboundCallback(
             app_id=app_id,
             endpoint=endpoint,
@@ -305,7 +366,34 @@ class CallbackIngress:
             budget=self._budget,
             on_forget=(lambda: self._forget_shared(shared_keys)) if shared_keys else None,
         )
-        return await _answer(request, inbound, await self.delivery.deliver(inbound))
+        answer = await self.delivery.deliver(inbound)
+        return HttpAnswer.json(
+            answer.body, answer.status, inbound=inbound if answer.flush else None
+        )
+
+    # -- the aiohttp routes -----------------------------------------------------------
+
+    async def _events(self, request: web.Request) -> web.StreamResponse:
+        return await self._serve(request, "events")
+
+    async def _cards(self, request: web.Request) -> web.StreamResponse:
+        return await self._serve(request, "cards")
+
+    async def _serve(self, request: web.Request, endpoint: str) -> web.StreamResponse:
+        set_phase(request, Phase.READING)
+        try:
+            answer = await self.answer(
+                endpoint,
+                request.match_info.get("app_id"),
+                request.headers,
+                lambda limit: _read_limited(request, limit),
+                content_length=request.content_length,
+                remote=request.remote,
+            )
+            set_phase(request, Phase.ANSWERING)
+            return await _write(request, answer)
+        finally:
+            set_phase(request, Phase.IDLE)
 
     # -- helpers ----------------------------------------------------------------------
     def _shared_keys(
@@ -329,8 +417,15 @@ class CallbackIngress:
         task.add_done_callback(self._forgetting.discard)
 
     def _reject(
-        self, request: web.Request, app_id: str | None, endpoint: str, reason: str, status: int
-    ) -> web.Response:
+        self,
+        remote: str | None,
+        app_id: str | None,
+        endpoint: str,
+        reason: str,
+        status: int,
+        *,
+        close: bool = False,
+    ) -> HttpAnswer:
         self.stats.rejected[reason] += 1
         get_logger().warning(
             "lark.callback.rejected",
@@ -338,15 +433,17 @@ class CallbackIngress:
             endpoint=endpoint,
             reason=reason,
             status=status,
-            remote=request.remote,
+            remote=remote,
         )
-        return web.json_response({"msg": _PUBLIC_MESSAGE.get(status, "rejected")}, status=status)
+        return HttpAnswer.json(
+            {"msg": _PUBLIC_MESSAGE.get(status, "rejected")}, status, close=close
+        )
 
-    def _keys_unavailable(self, app_id: str) -> web.Response:
+    def _keys_unavailable(self, app_id: str) -> HttpAnswer:
         """HTTP 503, as when nothing could take the callback: Feishu retries it."""
         self.stats.unavailable += 1
         get_logger().error("lark.callback.unavailable", app_id=app_id, reason="keys_unavailable")
-        return web.json_response(DEGRADED_BODY, status=503)
+        return HttpAnswer.json(DEGRADED_BODY, 503)
 
     def _log_rate_limited(self, key: str, message: str, **fields: Any) -> None:
         if self._log_limit.should_log(key, self._clock.monotonic()):
@@ -354,18 +451,73 @@ class CallbackIngress:
             get_logger().warning(message, suppressed=suppressed, **fields)
 
 
-async def _answer(
-    request: web.Request, inbound: InboundCallback, answer: Answer
-) -> web.StreamResponse:
-    """The HTTP answer; a flushed one is sent before card updates may go (CONTRACT §4.8)."""
-    response = web.json_response(answer.body, status=answer.status)
-    if not answer.flush:
-        return response
+class ClientGone(Exception):
+    """The client went away before its body was read: nothing to answer, nothing to log loudly."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+# ``read(limit)``: the body, or None once it is over ``limit``; raises ClientGone.
+ReadBody = Callable[[int], Awaitable[bytes | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class HttpAnswer:
+    """What to send back, whatever the server: a status and a JSON body.
+
+    ``close``: close the connection after it (the request's body was not read, or
+    took too long). ``inbound``: an answer that must be written before anything
+    else happens (an in-process card update waits for it); call :meth:`sent` once
+    it is written, or failed to be.
+    """
+
+    status: int
+    body: bytes
+    close: bool = False
+    inbound: InboundCallback | None = None
+
+    content_type: ClassVar[str] = "application/json; charset=utf-8"
+
+    @classmethod
+    def json(
+        cls,
+        body: Mapping[str, Any],
+        status: int = 200,
+        *,
+        close: bool = False,
+        inbound: InboundCallback | None = None,
+    ) -> HttpAnswer:
+        return cls(status, json.dumps(body).encode(), close, inbound)
+
+    def sent(self) -> None:
+        if self.inbound is not None:
+            self.inbound.answered.set()
+
+
+async def _write(request: web.Request, answer: HttpAnswer) -> web.StreamResponse:
+    """Write the answer now, so a card update made after it finds Feishu answered (§4.8).
+
+    Written here rather than after the handler returns, so the answer is in the
+    socket's buffer before the connection counts as idle (see :mod:`.limits`).
+    """
+    response = web.Response(
+        body=answer.body, status=answer.status, headers={"Content-Type": answer.content_type}
+    )
+    if answer.close:
+        response.force_close()
     try:
         await response.prepare(request)
         await response.write_eof()
+    except ConnectionError:
+        pass  # the client is gone; aiohttp closes the connection
     finally:
-        inbound.answered.set()
+        answer.sent()
+    if answer.close and request.protocol is not None:
+        # Close now (after the buffered answer): aiohttp would otherwise keep
+        # reading an unread body for up to 10 s (its lingering time).
+        request.protocol.force_close()
     return response
 
 
@@ -375,19 +527,29 @@ def _check_prefix(prefix: str) -> str:
     return prefix.rstrip("/")
 
 
+# What aiohttp raises from a body whose client went away: a reset, a closed
+# connection, a payload cut short (its parser raises RequestPayloadError).
+_GONE = (ConnectionError, asyncio.IncompleteReadError, web.RequestPayloadError)
+
+
 async def _read_limited(request: web.Request, limit: int) -> bytes | None:
     """The body, or None once it exceeds ``limit`` (without reading the rest)."""
     length = request.content_length
-    if length is not None and length <= limit:
-        try:
+    try:
+        if length is not None and length <= limit:
             return await request.content.readexactly(length)
-        except asyncio.IncompleteReadError as exc:
-            return exc.partial  # a short body: the signature check will refuse it
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.content.iter_chunked(65536):
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.content.iter_chunked(65536):
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+    except _GONE as exc:
+        raise ClientGone(type(exc).__name__) from None
+    except RuntimeError:
+        # aiohttp's stream says "Connection closed." when the transport went first.
+        if request.transport is None:
+            raise ClientGone("ConnectionClosed") from None
+        raise
     return b"".join(chunks)

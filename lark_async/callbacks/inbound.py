@@ -39,6 +39,7 @@ class IngressStats:
     degraded: int = 0
     unavailable: int = 0
     replayed: int = 0
+    client_gone: int = 0  # clients that went away before their body was read
     rejected: Counter[str] = field(default_factory=Counter)
 
 

@@ -25,6 +25,7 @@ import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from lark_async.callbacks.amqp_logs import OutageLog, quiet_amqp_loggers
 from lark_async.callbacks.queue import (
     MAX_ERROR_CHARS,
     ConsumeFn,
@@ -33,7 +34,7 @@ from lark_async.callbacks.queue import (
 )
 from lark_async.core.checks import check_int, check_number, check_text
 from lark_async.core.errors import ConfigError, InvalidParameter
-from lark_async.core.logging import RateLimitedLog, get_logger
+from lark_async.core.logging import get_logger
 
 if TYPE_CHECKING:
     import aio_pika.abc
@@ -98,8 +99,11 @@ class RabbitBroker:
         self._lost: asyncio.Event | None = None
         self._stopping: asyncio.Event | None = None
         self._supervisor: asyncio.Task[None] | None = None
-        self._listeners: list[Callable[[], None]] = []
-        self._log_limit = RateLimitedLog(30.0)
+        # One line per state change (amqp_logs): only the first failed connect of a
+        # broker never up; a lost one says so itself. aiormq/aio_pika keep quiet.
+        self._log_limit = OutageLog()
+        self._listeners: list[Callable[[], None]] = [self._log_limit.up]
+        quiet_amqp_loggers()
         self.connects = 0  # successful connections so far (tests, metrics)
 
     def __repr__(self) -> str:

@@ -33,7 +33,9 @@ from lark_async.callbacks import (
     RegistryKeys,
     StaticKeys,
 )
+from lark_async.callbacks.http import DEFAULT_BODY_TIMEOUT
 from lark_async.callbacks.keys import KeySource
+from lark_async.callbacks.limits import DEFAULT_HEADER_TIMEOUT, ServerLimits
 from lark_async.cli import print_error, state
 from lark_async.core.errors import ConfigError, LarkError
 from lark_async.core.loop import run as run_fast
@@ -216,6 +218,25 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8080,
     prefix: Annotated[str, typer.Option("--prefix", help="URL prefix of the routes.")] = "/lark",
+    max_connections: Annotated[
+        int | None,
+        typer.Option(
+            "--max-connections",
+            help="Open connections at most; at the cap the oldest slow one is closed "
+            "(default: the open-file limit less 256).",
+            show_default=False,
+        ),
+    ] = None,
+    header_timeout: Annotated[
+        float,
+        typer.Option(
+            "--header-timeout", help="Seconds a new connection has to send its request head."
+        ),
+    ] = DEFAULT_HEADER_TIMEOUT,
+    body_timeout: Annotated[
+        float,
+        typer.Option("--body-timeout", help="Seconds a request has to send its body (else 408)."),
+    ] = DEFAULT_BODY_TIMEOUT,
     amqp: Amqp = None,
     queue: Queue = "lark.callbacks",
     spool: Annotated[
@@ -263,13 +284,28 @@ def serve(
         _run(_serve_long_connection(amqp, queue, spool, router, with_worker, state_url))
         return
     try:
+        limits = ServerLimits(header_timeout=header_timeout, max_connections=max_connections)
         static = static_keys_from_env(os.environ)
         path = "" if static is not None else _registry_path(registry)
     except LarkError as err:
         print_error(err)
         raise typer.Exit(ERROR_EXIT_CODE) from None
     _run(
-        _serve(static, path, host, port, prefix, amqp, queue, spool, router, with_worker, state_url)
+        _serve(
+            static,
+            path,
+            host,
+            port,
+            prefix,
+            amqp,
+            queue,
+            spool,
+            router,
+            with_worker,
+            state_url,
+            limits=limits,
+            body_timeout=body_timeout,
+        )
     )
 
 
@@ -285,6 +321,9 @@ async def _serve(
     router: CallbackRouter,
     with_worker: bool,
     state_url: str | None = None,
+    *,
+    limits: ServerLimits | None = None,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
 ) -> None:
     from aiohttp import web
 
@@ -299,10 +338,12 @@ async def _serve(
                 spool=spool,
                 router=router,
                 default_app_id=os.environ.get(APP_ID_ENV) or None,
+                body_timeout=body_timeout,
                 **shared,
             )
             run_worker = (amqp is None or with_worker) and len(router) > 0
-            runner = web.AppRunner(callbacks.web_app(prefix, worker=run_worker), access_log=None)
+            # With the slow-client limits (docs/callbacks.md, "Slow clients").
+            runner = callbacks.runner(prefix, worker=run_worker, limits=limits, access_log=None)
             await runner.setup()
             try:
                 await web.TCPSite(runner, host, port).start()

@@ -20,6 +20,7 @@ from lark_async.testing import FakeLark
 from lark_async.testing.callbacks import CallbackSender
 from lark_async.testing.im import ImEmulator
 
+from .asgi_servers import HttpxSender, fastapi_app, httpx_client, uvicorn_server
 from .conftest import APP, EK, KEYS, VT, card, serve
 
 APP_SECRET = "cb-test-app-secret-0001"
@@ -86,16 +87,23 @@ class Stack:
         return self.im.issue_card_token(message_id)
 
 
+# How the callbacks are served: aiohttp (``web_app()``), or ``asgi()`` mounted in
+# FastAPI and reached through httpx's ASGITransport or a real uvicorn server.
+SERVERS = ("aiohttp", "fastapi", "uvicorn")
+
+
 @asynccontextmanager
 async def stack(
     *,
     register: Callable[[Callbacks, list[str]], None] | None = None,
     worker: bool | None = None,
+    server: str = "aiohttp",
     **callbacks_kwargs: Any,
 ) -> AsyncIterator[Stack]:
     """Everything wired; ``register(callbacks, calls)`` adds handlers before start.
 
     ``worker=False`` leaves queued envelopes for the test (see ``consume_all``).
+    ``server``: one of ``SERVERS``; every one serves ``{base}/lark/{app_id}/...``.
     """
     async with FakeLark() as fake:
         fake.add_app(APP, APP_SECRET)
@@ -109,17 +117,39 @@ async def stack(
             if register is not None:
                 register(callbacks, calls)
             assert callbacks.ingress is not None
-            async with serve(callbacks.web_app(worker=worker)) as base:
-                sender = CallbackSender(
-                    APP,
+            async with _served(callbacks, worker, server) as (base, client):
+                options: dict[str, Any] = dict(
                     encrypt_key=EK,
                     verification_token=VT,
                     events_url=f"{base}/lark/{APP}/events",
                     cards_url=f"{base}/lark/{APP}/cards",
                     retry_schedule=(),  # Feishu's retries are tested in test_sender
                 )
+                sender = (
+                    CallbackSender(APP, **options)
+                    if client is None
+                    else HttpxSender(APP, client=client, **options)
+                )
                 async with sender:
                     yield Stack(fake, im, lark, callbacks, base, sender, chat_id, calls)
+
+
+@asynccontextmanager
+async def _served(
+    callbacks: Callbacks, worker: bool | None, server: str
+) -> AsyncIterator[tuple[str, Any]]:
+    """(base URL, httpx client or None) of the callbacks served by ``server``."""
+    if server == "aiohttp":
+        async with serve(callbacks.web_app(worker=worker)) as base:
+            yield base, None
+    elif server == "fastapi":
+        async with httpx_client(fastapi_app(callbacks, worker=worker)) as client:
+            yield str(client.base_url).rstrip("/"), client
+    elif server == "uvicorn":
+        async with uvicorn_server(fastapi_app(callbacks, worker=worker)) as base:
+            yield base, None
+    else:
+        raise ValueError(server)
 
 
 async def consume_all(callbacks: Callbacks) -> list[Decision]:

@@ -104,6 +104,10 @@ def test_argument_errors_are_one_line(project: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.delenv("LARK_ASYNC_VERIFICATION_TOKEN", raising=False)
     result = runner.invoke(app, ["serve", "--handlers", f"{module}:router"])
     assert result.exit_code == 2 and "no callback keys" in result.output
+    result = runner.invoke(
+        app, ["serve", "--handlers", f"{module}:router", "--max-connections", "0"]
+    )
+    assert result.exit_code == 2 and "max_connections" in result.output
 
 
 async def _spawn(args: list[str], project: Path, **env: str) -> asyncio.subprocess.Process:

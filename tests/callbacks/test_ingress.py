@@ -28,7 +28,7 @@ from lark_async.testing import signing
 from lark_async.testing.callbacks import CallbackSender
 
 from .conftest import APP, EK, KEYS, OPEN_ID, OTHER_APP, VT, GatedClock, card, serve
-from .stack import APP_SECRET, Stack, consume_all, stack
+from .stack import APP_SECRET, SERVERS, Stack, consume_all, stack
 
 
 def approve_handler(callbacks: Callbacks, calls: list[str]) -> None:
@@ -51,8 +51,9 @@ async def click(s: Stack, message_id: str, value: Any = None, **kwargs: Any) -> 
 # -- url verification ---------------------------------------------------------------------
 
 
-async def test_url_verification_on_both_endpoints() -> None:
-    async with stack() as s:
+@pytest.mark.parametrize("server", SERVERS)
+async def test_url_verification_on_both_endpoints(server: str) -> None:
+    async with stack(server=server) as s:
         events = await s.sender.url_verification(challenge="ch-1")
         assert (events.status, events.body) == (200, {"challenge": "ch-1"})
         legacy = await s.sender.url_verification(challenge="ch-2", legacy=True)
@@ -71,10 +72,12 @@ async def test_url_verification_on_both_endpoints() -> None:
 # -- the happy path -----------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("server", SERVERS)
 async def test_click_updates_the_card_through_the_token_after_the_answer(
     log_lines: list[str],
+    server: str,
 ) -> None:
-    async with stack(register=approve_handler) as s:
+    async with stack(register=approve_handler, server=server) as s:
         message_id = await s.send_card("审批中")
         token = s.token_for(message_id)
         delivery = await s.sender.card_action(
@@ -107,14 +110,15 @@ async def test_ack_toast_for_an_asynchronous_handler() -> None:
         assert len(s.calls) == 1
 
 
-async def test_synchronous_handler_answers_inline() -> None:
+@pytest.mark.parametrize("server", SERVERS)
+async def test_synchronous_handler_answers_inline(server: str) -> None:
     def register(callbacks: Callbacks, calls: list[str]) -> None:
         @callbacks.card_action("approve", sync=True, budget=1.0)
         async def approve(event: CallbackEvent) -> Reply:
             calls.append(event.event_id)
             return Reply(Toast("已通过", "success"), CardUpdate(card("已通过")))
 
-    async with stack(register=register) as s:
+    async with stack(register=register, server=server) as s:
         delivery = await click(s, await s.send_card())
         assert delivery.status == 200
         assert delivery.body["toast"] == {"type": "success", "content": "已通过"}
@@ -156,7 +160,8 @@ async def test_synchronous_handler_over_budget_updates_the_card_later(
     assert any("lark.callback.handler_overran" in line for line in log_lines)
 
 
-async def test_legacy_card_callback_on_the_cards_endpoint() -> None:
+@pytest.mark.parametrize("server", SERVERS)
+async def test_legacy_card_callback_on_the_cards_endpoint(server: str) -> None:
     seen: list[CallbackEvent] = []
 
     def register(callbacks: Callbacks, calls: list[str]) -> None:
@@ -165,7 +170,7 @@ async def test_legacy_card_callback_on_the_cards_endpoint() -> None:
             seen.append(event)
             return CardUpdate(card("已通过"))
 
-    async with stack(register=register) as s:
+    async with stack(register=register, server=server) as s:
         message_id = await s.send_card()
         delivery = await click(s, message_id, legacy=True)
         assert (delivery.status, delivery.body) == (200, {})
@@ -175,13 +180,14 @@ async def test_legacy_card_callback_on_the_cards_endpoint() -> None:
         assert s.card_state(message_id) == "已通过"
 
 
-async def test_event_retries_reach_the_handler_once() -> None:
+@pytest.mark.parametrize("server", SERVERS)
+async def test_event_retries_reach_the_handler_once(server: str) -> None:
     def register(callbacks: Callbacks, calls: list[str]) -> None:
         @callbacks.event("im.message.receive_v1")
         async def on_message(event: CallbackEvent) -> None:
             calls.append(event.event_id)
 
-    async with stack(register=register) as s:
+    async with stack(register=register, server=server) as s:
         body = s.sender.message_body("hello")
         first = await s.sender.event(body)
         again = await s.sender.event(body)  # Feishu's retry of the same event id
@@ -269,6 +275,7 @@ def _tamper(raw: bytes) -> bytes:
     return raw[:-3] + (b"Y" if last == b"X" else b"X") + b'"}'
 
 
+@pytest.mark.parametrize("server", SERVERS)
 @pytest.mark.parametrize(
     ("case", "status", "reason"),
     [
@@ -290,8 +297,10 @@ def _tamper(raw: bytes) -> bytes:
         ("unknown_envelope", 400, "unknown_envelope"),
     ],
 )
-async def test_rejections(case: str, status: int, reason: str, log_lines: list[str]) -> None:
-    async with stack(register=approve_handler, max_body_bytes=64 * 1024) as s:
+async def test_rejections(
+    case: str, status: int, reason: str, server: str, log_lines: list[str]
+) -> None:
+    async with stack(register=approve_handler, max_body_bytes=64 * 1024, server=server) as s:
         message_id = await s.send_card()
         url = f"{s.base}/lark/{APP}/cards"
         body = s.sender.card_action_body(
@@ -365,9 +374,10 @@ def _sig(headers: dict[str, str], raw: bytes) -> dict[str, str]:
     return {signing.SIGNATURE_HEADER: signing.sign_event(ts, nonce, EK, raw)}
 
 
-async def test_token_only_app_checks_the_body_token() -> None:
+@pytest.mark.parametrize("server", SERVERS)
+async def test_token_only_app_checks_the_body_token(server: str) -> None:
     keys = {APP: AppKeys(verification_token=VT)}
-    async with stack(register=approve_handler, keys=keys) as s:
+    async with stack(register=approve_handler, keys=keys, server=server) as s:
         message_id = await s.send_card()
         body = s.sender.card_action_body(open_id=OPEN_ID, value={"action": "approve"})
         raw = json.dumps(body).encode()
@@ -382,12 +392,13 @@ async def test_token_only_app_checks_the_body_token() -> None:
         assert message_id
 
 
-async def test_broken_key_source_answers_503() -> None:
+@pytest.mark.parametrize("server", SERVERS)
+async def test_broken_key_source_answers_503(server: str) -> None:
     class Broken:
         async def keys_for(self, app_id: str) -> AppKeys | None:
             raise OSError("registry file unreadable")
 
-    async with stack(register=approve_handler, keys=Broken()) as s:
+    async with stack(register=approve_handler, keys=Broken(), server=server) as s:
         delivery = await click(s, await s.send_card())
         assert (delivery.status, delivery.body) == (503, DEGRADED_BODY)
 
