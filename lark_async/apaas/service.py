@@ -10,7 +10,8 @@ What the service does for you:
 - refuses a workspace-table call without a user token before sending it (the
   endpoints take user tokens only);
 - triggers a workflow with an ``idempotent_key`` and records the execution in
-  memory, since the API offers no status query; a lost answer is an
+  the client's store (memory, SQLite or PostgreSQL), since the API offers no
+  status query; a lost answer is an
   ``OutcomeUnknown`` carrying the key;
 - runs an Aily skill (session, message, run), polls the run with backoff on the
   client's clock and reads its answer, giving up after ``timeout`` seconds.
@@ -39,7 +40,7 @@ from lark_async.apaas.models import (
     WorkflowExecution,
     WorkspaceTable,
 )
-from lark_async.apaas.store import MemoryWorkflowStore
+from lark_async.apaas.store import store_for
 from lark_async.core.checks import bad_argument, check_int, check_number, check_str
 from lark_async.core.errors import (
     Conflict,
@@ -91,8 +92,9 @@ class APaaS(Service):
 
     def __init__(self, ctx: ServiceContext) -> None:
         super().__init__(ctx)
-        # Executions this client started (the API has no status query); memory only.
-        self._executions = MemoryWorkflowStore()
+        # Executions this client started (the API has no status query), in the
+        # client's store: memory unless token_store names SQLite or PostgreSQL.
+        self._executions = store_for(getattr(ctx, "state_url", None))
 
     # -- workspace tables --------------------------------------------------------
 
@@ -422,8 +424,8 @@ class APaaS(Service):
     ) -> LarkResponse[WorkflowExecution]:
         """Run the flow ``workflow_id`` of the application ``namespace``; its execution.
 
-        ``operator``: an aPaaS user id or an e-mail. The execution is recorded
-        (memory) for :meth:`get_workflow_status`.
+        ``operator``: an aPaaS user id or an e-mail. The execution is recorded in
+        the client's store for :meth:`get_workflow_status`.
         """
         flow = checks.name(workflow_id, "workflow_id")
         ns = checks.name(namespace, "namespace")
@@ -480,23 +482,26 @@ class APaaS(Service):
             idempotent_key=key,
             started_at=self._ctx.clock.time(),
         )
-        self._executions.put(execution)
+        await self._executions.put(
+            self.app_id, execution.execution_id, execution.model_dump_json(), execution.started_at
+        )
         return _ok(execution, resp.request_id)
 
     async def get_workflow_status(self, execution_id: str) -> LarkResponse[WorkflowExecution]:
         """The recorded execution; the API has no status query, so an asynchronous
         run's status is the one known at start (``None``)."""
         eid = check_str(execution_id, "execution_id", max_len=255, printable=True)
-        found = self._executions.get(eid)
-        if found is None:
+        raw = await self._executions.get(self.app_id, eid)
+        if raw is None:
             return _fail(
                 NotFound(
-                    f"no execution {eid!r} recorded by this client",
-                    hint="the aPaaS API offers no execution query: only executions this client "
-                    "started are known, and a memory store loses them on restart",
+                    f"no execution {eid!r} recorded by this client's store",
+                    hint="the aPaaS API offers no execution query: only executions started "
+                    "through this store are known (a memory store loses them on restart; "
+                    "use token_store='sqlite:///...' or 'postgresql://...' to keep them)",
                 )
             )
-        return _ok(found)
+        return _ok(WorkflowExecution.model_validate_json(raw))
 
     # -- AI (Aily skills) ----------------------------------------------------------
 
