@@ -22,8 +22,8 @@ OPS = ("eq", "neq", "gt", "gte", "lt", "lte")
 def name(value: object, what: str) -> str:
     """A workspace id, table name, record id ...: printable, no path separators."""
     text = check_str(value, what, max_len=255, printable=True)
-    if any(c in text for c in "/?#\\"):
-        raise bad_argument(what, "must not contain '/', '?', '#' or a backslash")
+    if any(c in text for c in "/?#%\\"):
+        raise bad_argument(what, "must not contain '/', '?', '#', '%' or a backslash")
     if text in (".", ".."):
         raise bad_argument(what, "must not be '.' or '..'")
     return text
