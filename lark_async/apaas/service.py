@@ -19,6 +19,7 @@ What the service does for you:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -62,6 +63,7 @@ MAX_AILY_CONTENT = 61_440  # a message's content (CONTRACT §12.6)
 RUN_ENDED = ("COMPLETED", "FAILED", "CANCELLED", "EXPIRED")
 POLL_FIRST, POLL_CAP = 0.25, 2.0  # run polling: 0.25 s, doubling, at most 2 s between polls
 CANCEL_TIMEOUT = 5.0
+HANG_GRACE = 1.0  # real seconds past the timeout before a hung request is abandoned
 MAX_PAGE = 500  # tables and records: page_size 1..500 (CONTRACT §12.1)
 
 
@@ -533,20 +535,26 @@ class APaaS(Service):
             text = json.dumps(checks.row(input_data, "input_data"), ensure_ascii=False)
             if len(text) > MAX_AILY_CONTENT:
                 raise bad_argument("input_data", f"is longer than {MAX_AILY_CONTENT} characters")
+        where: dict[str, str] = {}
+        try:
+            # The clock's deadline answers first; this bounds a request that hangs.
+            async with asyncio.timeout(limit + HANG_GRACE):
+                return await self._run_skill(cap, app, skill, text, limit, where)
+        except TimeoutError:
+            pass
+        if "run_id" in where:
+            await self._cancel_run(where["base"], where["run_id"])
+        return self._timed_out(cap, limit, where.get("run_id"), where.get("session_id"))
+
+    async def _run_skill(
+        self, cap: str, app: str, skill: str, text: str, limit: float, where: dict[str, str]
+    ) -> LarkResponse[SkillResult]:
+        """Session, message, run, polls, answer; ``where`` learns the ids as they come."""
         clock = self._ctx.clock
         deadline = clock.monotonic() + limit
 
         def left() -> float:
             return deadline - clock.monotonic()
-
-        def timed_out(run_id: str | None = None, sid: str | None = None) -> LarkResponse[Any]:
-            return _fail(
-                LarkTimeout(
-                    f"the Aily skill {cap!r} gave no answer within {limit:g} s",
-                    hint="raise timeout=, or make the skill faster",
-                    details={"run_id": run_id, "session_id": sid},
-                )
-            )
 
         session = parse_model(
             await self._request("POST", AILY_SESSIONS, json={}, timeout=max(left(), 0.1)),
@@ -556,6 +564,7 @@ class APaaS(Service):
             return _fail(self._aily_error(session.error, cap), session.request_id)
         sid = session.data.session.id
         base = f"{AILY_SESSIONS}/{_seg(sid)}"
+        where.update(session_id=sid, base=base)
         sent = await self._request(
             "POST",
             f"{base}/messages",
@@ -566,7 +575,7 @@ class APaaS(Service):
         if sent.error is not None:
             return _fail(self._aily_error(sent.error, cap), sent.request_id)
         if left() <= 0:
-            return timed_out(None, sid)
+            return self._timed_out(cap, limit, None, sid)
         started = parse_model(
             await self._request(
                 "POST",
@@ -579,12 +588,13 @@ class APaaS(Service):
         if started.error is not None or started.data is None:
             return _fail(self._aily_error(started.error, cap), started.request_id)
         run = started.data.run
+        where["run_id"] = run.id
         polls = 0
         while run.status.upper() not in RUN_ENDED:
             wait = left()
             if wait <= 0:
                 await self._cancel_run(base, run.id)
-                return timed_out(run.id, sid)
+                return self._timed_out(cap, limit, run.id, sid)
             await clock.sleep(min(wait, backoff(polls, base=POLL_FIRST, cap=POLL_CAP, jitter=0.1)))
             polls += 1
             polled = parse_model(
@@ -595,19 +605,19 @@ class APaaS(Service):
                 err = self._aily_error(polled.error, cap)
                 if isinstance(err, LarkTimeout):
                     await self._cancel_run(base, run.id)
-                    return timed_out(run.id, sid)
+                    return self._timed_out(cap, limit, run.id, sid)
                 if not err.retryable:
                     return _fail(err, polled.request_id)
                 continue  # a passing failure of one poll: poll again
             run = polled.data.run
         status = run.status.upper()
-        where = {"run_id": run.id, "session_id": sid, "status": status}
+        ended = {"run_id": run.id, "session_id": sid, "status": status}
         if status == "EXPIRED":
             return _fail(
                 LarkTimeout(
                     f"the Aily run of {cap!r} expired before it answered",
                     hint="the skill took too long on the Aily side; try again later",
-                    details=where,
+                    details=ended,
                 )
             )
         if status != "COMPLETED":
@@ -616,10 +626,22 @@ class APaaS(Service):
                 ServerError(
                     f"the Aily run of {cap!r} ended {status}: {reason}",
                     hint="check the skill in Aily; the run's id is in details",
-                    details={**where, "error_code": run.error.code if run.error else None},
+                    details={**ended, "error_code": run.error.code if run.error else None},
                 )
             )
         return await self._run_answer(base, run.id, sid, status)
+
+    @staticmethod
+    def _timed_out(
+        cap: str, limit: float, run_id: str | None, sid: str | None
+    ) -> LarkResponse[Any]:
+        return _fail(
+            LarkTimeout(
+                f"the Aily skill {cap!r} gave no answer within {limit:g} s",
+                hint="raise timeout=, or make the skill faster",
+                details={"run_id": run_id, "session_id": sid},
+            )
+        )
 
     async def _run_answer(
         self, base: str, run_id: str, sid: str, status: str

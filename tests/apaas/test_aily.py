@@ -99,3 +99,17 @@ async def test_unknown_skill_and_bad_arguments(env: Env) -> None:
         await env.lark.apaas.invoke_ai_capability(f"{APP}/x", "hi", timeout=0)
     with pytest.raises(InvalidParameter, match="input_data"):
         await env.lark.apaas.invoke_ai_capability(f"{APP}/x", "x" * 61_441)
+
+
+async def test_a_hung_request_still_ends_at_the_timeout(env: Env) -> None:
+    """The poll never answers (real time): the call still ends soon after ``timeout``."""
+    env.apaas.add_skill(APP, "slow", delay=600)
+    env.fake.faults.delay(
+        "GET /open-apis/aily/v1/sessions/{session_id}/runs/{run_id}", 30, times=None
+    )
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    resp = await env.lark.apaas.invoke_ai_capability(f"{APP}/slow", "hi", timeout=0.3)
+    assert isinstance(resp.error, LarkTimeout) and resp.error.details["run_id"]
+    assert loop.time() - start < 10  # not the 30 s the emulator holds the poll
+    assert list(env.apaas.runs().values()) == ["CANCELLED"]
