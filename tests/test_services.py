@@ -166,7 +166,10 @@ def test_classification_does_not_depend_on_what_was_imported(module: str) -> Non
         ("POST", "/open-apis/authen/v1/oidc/access_token", "auth"),
         ("POST", "/open-apis/apaas/v1/applications/a/objects/o/records", "apaas"),
         ("POST", "/open-apis/apaas/v1/applications/a/flows/f/execute", "apaas.flow"),
-        ("POST", "/open-apis/aily/v1/apps/a/skills/s/start", "aily"),
+        ("POST", "/open-apis/aily/v1/apps/a/skills/s/start", "aily.run"),
+        ("POST", "/open-apis/aily/v1/sessions/s/runs", "aily.run"),
+        ("GET", "/open-apis/aily/v1/sessions/s/runs/r", "aily"),
+        ("POST", "/open-apis/aily/v1/sessions/s/runs/r/cancel", "aily"),
         ("GET", "/open-apis/calendar/v4/calendars", "default"),
     ],
 )
@@ -199,6 +202,7 @@ def test_limits_are_the_documented_table() -> None:
         "apaas": (Limit(10),),
         "apaas.flow": (Limit(100, 60.0),),
         "aily": tier4,
+        "aily.run": (Limit(100, 60.0),),
         "default": tier4,
     }
 

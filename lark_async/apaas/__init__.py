@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from lark_async.apaas.models import WorkspaceTable as WorkspaceTable
     from lark_async.apaas.service import APaaS as APaaS
     from lark_async.apaas.store import MemoryWorkflowStore as MemoryWorkflowStore
+    from lark_async.apaas.store import WorkflowStore as WorkflowStore
 
 # Loaded on first use, so importing the package (or its meta module) stays cheap.
 _LAZY: dict[str, str] = {
@@ -35,6 +36,7 @@ _LAZY: dict[str, str] = {
     "WorkspaceTable": "lark_async.apaas.models",
     "APaaS": "lark_async.apaas.service",
     "MemoryWorkflowStore": "lark_async.apaas.store",
+    "WorkflowStore": "lark_async.apaas.store",
 }
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "RecordPage",
     "SkillResult",
     "WorkflowExecution",
+    "WorkflowStore",
     "WorkspaceTable",
 ]
 

@@ -22,8 +22,10 @@ OPS = ("eq", "neq", "gt", "gte", "lt", "lte")
 def name(value: object, what: str) -> str:
     """A workspace id, table name, record id ...: printable, no path separators."""
     text = check_str(value, what, max_len=255, printable=True)
-    if "/" in text or "?" in text or "#" in text:
-        raise bad_argument(what, "must not contain '/', '?' or '#'")
+    if any(c in text for c in "/?#%\\"):
+        raise bad_argument(what, "must not contain '/', '?', '#', '%' or a backslash")
+    if text in (".", ".."):
+        raise bad_argument(what, "must not be '.' or '..'")
     return text
 
 
@@ -38,31 +40,50 @@ def user_token(as_user: str | None, user_access_token: str | None, scope: str) -
         )
 
 
+# Characters PostgREST reserves inside a logical tree ``and=(...)``: a value holding
+# one is double-quoted; a column name may not hold one.
+_RESERVED = frozenset(',.:()"\\=&')
+
+
 def _literal(value: object, column: str) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if value is None:
-        return "null"
     if isinstance(value, int | float | str):
-        text = str(value)
-        if "&" in text or "," in text:
-            raise bad_argument(f"conditions[{column!r}]", "must not contain '&' or ','")
-        return text
+        return str(value)
     raise bad_argument(f"conditions[{column!r}]", "must be a str, number, bool or None")
 
 
+def _quoted(text: str) -> str:
+    """A value inside ``and=(...)``: double-quoted (``\\`` and ``"`` escaped) when needed."""
+    if text and not any(c in _RESERVED or c.isspace() for c in text):
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _column(value: object) -> str:
+    col = name(value, "conditions key")
+    if any(c in _RESERVED or c.isspace() for c in col):
+        raise bad_argument("conditions key", 'must not contain spaces or any of , . : ( ) " = &')
+    return col
+
+
 def conditions(value: object) -> str | None:
-    """``{"age": ("gt", 10), "city": "Paris"}`` -> ``age=gt.10&city=eq.Paris`` (PostgREST);
-    a string passes through as a raw PostgREST filter."""
+    """The API's ``filter``: PostgREST horizontal filtering, in one query parameter.
+
+    ``{"age": ("gt", 10)}`` -> ``age=gt.10``; two or more conditions are joined
+    with PostgREST's logical operator: ``{"age": ("gt", 10), "city": "Paris"}``
+    -> ``and=(age.gt.10,city.eq.Paris)``. A string passes through as a raw
+    PostgREST filter.
+    """
     if value is None:
         return None
     if isinstance(value, str):
         return check_str(value, "conditions", max_len=4000, printable=True)
     if not isinstance(value, Mapping) or not value:
         raise bad_argument("conditions", "must be a non-empty mapping or a PostgREST filter str")
-    parts = []
+    terms: list[tuple[str, str, str | None]] = []  # (column, operator, literal or None)
     for column, cond in value.items():
-        col = name(column, "conditions key")
+        col = _column(column)
         op: object = "eq"
         operand: Any = cond
         if isinstance(cond, tuple):
@@ -72,10 +93,18 @@ def conditions(value: object) -> str | None:
         if op not in OPS:
             raise bad_argument(f"conditions[{col!r}]", f"operator must be one of {OPS}")
         if operand is None:
-            parts.append(f"{col}=is.null")
+            if op not in ("eq", "neq"):
+                raise bad_argument(f"conditions[{col!r}]", "None compares with eq or neq only")
+            terms.append((col, "is" if op == "eq" else "not.is", None))
         else:
-            parts.append(f"{col}={op}.{_literal(operand, col)}")
-    return "&".join(parts)
+            terms.append((col, str(op), _literal(operand, col)))
+    if len(terms) == 1 and "&" not in (terms[0][2] or ""):
+        col, op, lit = terms[0]
+        return f"{col}={op}.{'null' if lit is None else lit}"
+    inner = ",".join(
+        f"{col}.{op}.{'null' if lit is None else _quoted(lit)}" for col, op, lit in terms
+    )
+    return f"and=({inner})"
 
 
 def row(value: object, what: str) -> dict[str, Any]:

@@ -31,11 +31,13 @@ _CODES: dict[int, CodeInfo] = {
 #: aPaaS and Aily error codes (CONTRACT §12), read-only.
 APAAS_CODES: Mapping[int, CodeInfo] = MappingProxyType(_CODES)
 
-# Per app (CONTRACT §12): workspace tables 10/s; flow execute 100/min; Aily 1000/min & 50/s.
+# Per app (CONTRACT §12): workspace tables 10/s; flow execute 100/min; Aily 1000/min & 50/s,
+# creating a run (or starting a skill) 100/min.
 LIMITS = {
     "apaas": (Limit(10),),
     "apaas.flow": (Limit(100, 60.0),),
     "aily": TIER4,
+    "aily.run": (Limit(100, 60.0),),
 }
 
 PREFIXES = (
@@ -45,10 +47,13 @@ PREFIXES = (
 
 
 def family_of(method: str, path: str) -> str | None:
-    """Flow execute (``applications/:ns/flows/:id/execute``) has its own 100/min budget."""
-    del method
+    """Flow execute (``applications/:ns/flows/:id/execute``), Aily's create run and
+    skill start have their own 100/min budgets."""
     if path.startswith("/open-apis/apaas/v1/applications/") and path.endswith("/execute"):
         return "apaas.flow" if "/flows/" in path else None
+    run = path.endswith("/runs") or ("/skills/" in path and path.endswith("/start"))
+    if method.upper() == "POST" and path.startswith("/open-apis/aily/v1/") and run:
+        return "aily.run"
     return None
 
 

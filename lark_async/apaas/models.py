@@ -87,7 +87,50 @@ class FlowAnswer(_Model):
 
 
 class SkillResult(_Model):
-    """An Aily skill's answer: ``output`` (often a JSON string) and ``status``."""
+    """An Aily skill's answer: ``output`` (the run's last assistant message, often
+    a JSON string), the run's final ``status`` and where it ran."""
 
     output: str | None = None
     status: str | None = None
+    run_id: str | None = None
+    session_id: str | None = None
+
+
+class AilyId(_Model):
+    id: str
+
+
+class SessionAnswer(_Model):
+    session: AilyId
+
+
+class RunError(_Model):
+    code: str | int | None = None
+    message: str | None = None
+
+
+class AilyRun(_Model):
+    id: str
+    status: str = ""
+    error: RunError | None = None
+
+
+class RunAnswer(_Model):
+    run: AilyRun
+
+
+class AilySender(_Model):
+    sender_type: str | None = None
+
+
+class AilyMessage(_Model):
+    id: str | None = None
+    run_id: str | None = None
+    content: str | None = None
+    sender: AilySender | None = None
+
+
+class MessagePage(_Model):
+    messages: list[AilyMessage] = Field(default_factory=list)
+    has_more: bool = False
+    page_token: str | None = None

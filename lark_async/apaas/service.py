@@ -10,9 +10,11 @@ What the service does for you:
 - refuses a workspace-table call without a user token before sending it (the
   endpoints take user tokens only);
 - triggers a workflow with an ``idempotent_key`` and records the execution in
-  memory, since the API offers no status query; a lost answer is an
+  the client's store (memory, SQLite or PostgreSQL), since the API offers no
+  status query; a lost answer is an
   ``OutcomeUnknown`` carrying the key;
-- runs an Aily skill and waits for its answer up to ``timeout`` seconds.
+- runs an Aily skill (session, message, run), polls the run with backoff on the
+  client's clock and reads its answer, giving up after ``timeout`` seconds.
 """
 
 from __future__ import annotations
@@ -28,15 +30,18 @@ from lark_async.apaas import checks
 from lark_async.apaas.meta import PARAM_INVALID
 from lark_async.apaas.models import (
     FlowAnswer,
+    MessagePage,
     RawRecordPage,
     RecordIds,
     RecordPage,
+    RunAnswer,
+    SessionAnswer,
     SkillResult,
     TablePage,
     WorkflowExecution,
     WorkspaceTable,
 )
-from lark_async.apaas.store import MemoryWorkflowStore
+from lark_async.apaas.store import store_for
 from lark_async.core.checks import bad_argument, check_int, check_number, check_str
 from lark_async.core.errors import (
     Conflict,
@@ -47,12 +52,18 @@ from lark_async.core.errors import (
     ServerError,
 )
 from lark_async.core.response import LarkResponse
+from lark_async.core.retry import backoff
 from lark_async.core.service import Service, ServiceContext, parse_model
 from lark_async.core.transport import new_request_id
 
 WORKSPACES = "/open-apis/apaas/v1/workspaces"
 APPLICATIONS = "/open-apis/apaas/v1/applications"
-AILY_APPS = "/open-apis/aily/v1/apps"
+AILY_SESSIONS = "/open-apis/aily/v1/sessions"
+MAX_AILY_CONTENT = 61_440  # a message's content (CONTRACT §12.6)
+RUN_ENDED = ("COMPLETED", "FAILED", "CANCELLED", "EXPIRED")
+POLL_FIRST, POLL_CAP = 0.25, 2.0  # run polling: 0.25 s, doubling, at most 2 s between polls
+CANCEL_TIMEOUT = 5.0
+HANG_GRACE = 1.0  # real seconds past the timeout before a hung request is abandoned
 MAX_PAGE = 500  # tables and records: page_size 1..500 (CONTRACT §12.1)
 
 
@@ -83,8 +94,9 @@ class APaaS(Service):
 
     def __init__(self, ctx: ServiceContext) -> None:
         super().__init__(ctx)
-        # Executions this client started (the API has no status query); memory only.
-        self._executions = MemoryWorkflowStore()
+        # Executions this client started (the API has no status query), in the
+        # client's store: memory unless token_store names SQLite or PostgreSQL.
+        self._executions = store_for(getattr(ctx, "state_url", None))
 
     # -- workspace tables --------------------------------------------------------
 
@@ -219,6 +231,60 @@ class APaaS(Service):
             if not page.has_more or not page.page_token:
                 return
             token = page.page_token
+
+    async def insert_table_records(
+        self,
+        workspace_id: str,
+        table_id: str,
+        records: Sequence[Mapping[str, Any]],
+        *,
+        upsert: bool = False,
+        on_conflict: Sequence[str] | None = None,
+        as_user: str | None = None,
+        user_access_token: str | None = None,
+    ) -> LarkResponse[list[str]]:
+        """Add up to 500 rows to the table named ``table_id``; their ``_id``s, in order.
+
+        ``upsert=True`` updates a row whose ``on_conflict`` columns (default the
+        primary key ``_id``) match an existing one instead of failing on it.
+        """
+        ws = checks.name(workspace_id, "workspace_id")
+        table = checks.name(table_id, "table_id")
+        if isinstance(records, str | bytes | Mapping) or not isinstance(records, Sequence):
+            raise bad_argument("records", "must be a list of column -> value mappings")
+        if not 1 <= len(records) <= MAX_PAGE:
+            raise bad_argument("records", f"must hold 1..{MAX_PAGE} rows, not {len(records)}")
+        rows = [checks.row(r, f"records[{i}]") for i, r in enumerate(records)]
+        if not isinstance(upsert, bool):
+            raise bad_argument("upsert", "must be a bool")
+        params: dict[str, Any] = {}
+        if on_conflict is not None:
+            if not upsert:
+                raise bad_argument("on_conflict", "applies to upsert=True only")
+            if isinstance(on_conflict, str) or not isinstance(on_conflict, Sequence):
+                raise bad_argument("on_conflict", "must be a list of unique column names")
+            if not on_conflict:
+                raise bad_argument("on_conflict", "must name at least one column")
+            params["on_conflict"] = ",".join(checks.name(c, "on_conflict") for c in on_conflict)
+        checks.user_token(as_user, user_access_token, checks.SCOPE_RECORD_WRITE)
+        resp = parse_model(
+            await self._request(
+                "POST",
+                f"{WORKSPACES}/{_seg(ws)}/tables/{_seg(table)}/records",
+                params=params or None,
+                json={"records": json.dumps(rows, ensure_ascii=False)},
+                headers={"Prefer": "resolution=merge-duplicates"} if upsert else None,
+                # An upsert sent twice leaves the same rows; a plain insert would add twice.
+                idempotent=upsert,
+                as_user=as_user,
+                user_access_token=user_access_token,
+            ),
+            RecordIds,
+        )
+        if resp.error is not None or resp.data is None:
+            err = await self._table_missing(resp.error, ws, table, as_user, user_access_token)
+            return _fail(err, resp.request_id)
+        return _ok(list(resp.data.record_ids), resp.request_id)
 
     async def update_table_record(
         self,
@@ -360,8 +426,8 @@ class APaaS(Service):
     ) -> LarkResponse[WorkflowExecution]:
         """Run the flow ``workflow_id`` of the application ``namespace``; its execution.
 
-        ``operator``: an aPaaS user id or an e-mail. The execution is recorded
-        (memory) for :meth:`get_workflow_status`.
+        ``operator``: an aPaaS user id or an e-mail. The execution is recorded in
+        the client's store for :meth:`get_workflow_status`.
         """
         flow = checks.name(workflow_id, "workflow_id")
         ns = checks.name(namespace, "namespace")
@@ -418,23 +484,26 @@ class APaaS(Service):
             idempotent_key=key,
             started_at=self._ctx.clock.time(),
         )
-        self._executions.put(execution)
+        await self._executions.put(
+            self.app_id, execution.execution_id, execution.model_dump_json(), execution.started_at
+        )
         return _ok(execution, resp.request_id)
 
     async def get_workflow_status(self, execution_id: str) -> LarkResponse[WorkflowExecution]:
         """The recorded execution; the API has no status query, so an asynchronous
         run's status is the one known at start (``None``)."""
         eid = check_str(execution_id, "execution_id", max_len=255, printable=True)
-        found = self._executions.get(eid)
-        if found is None:
+        raw = await self._executions.get(self.app_id, eid)
+        if raw is None:
             return _fail(
                 NotFound(
-                    f"no execution {eid!r} recorded by this client",
-                    hint="the aPaaS API offers no execution query: only executions this client "
-                    "started are known, and a memory store loses them on restart",
+                    f"no execution {eid!r} recorded by this client's store",
+                    hint="the aPaaS API offers no execution query: only executions started "
+                    "through this store are known (a memory store loses them on restart; "
+                    "use token_store='sqlite:///...' or 'postgresql://...' to keep them)",
                 )
             )
-        return _ok(found)
+        return _ok(WorkflowExecution.model_validate_json(raw))
 
     # -- AI (Aily skills) ----------------------------------------------------------
 
@@ -445,35 +514,167 @@ class APaaS(Service):
         *,
         timeout: float = 30,
     ) -> LarkResponse[SkillResult]:
-        """Run the Aily skill ``"<aily app id>/<skill id>"`` on ``input_data``; wait at most
-        ``timeout`` seconds for its answer (then a typed ``LarkTimeout``)."""
+        """Run the Aily skill ``"<aily app id>/<skill id>"`` on ``input_data`` and wait
+        for its answer, at most ``timeout`` seconds (then a typed ``LarkTimeout``).
+
+        The documented run flow: a session, the input as its message, a run of
+        the skill, the run polled with backoff until it ends, then the run's
+        answer read from the session's messages. A run that ends FAILED or
+        CANCELLED is a ``ServerError``, EXPIRED a ``LarkTimeout``.
+        """
         cap = check_str(capability_id, "capability_id", max_len=255, printable=True)
         app, sep, skill = cap.partition("/")
         if not sep or not app or not skill or "/" in skill:
             raise bad_argument("capability_id", 'must be "<aily app id>/<skill id>"')
+        checks.name(app, "capability_id")
+        checks.name(skill, "capability_id")
         limit = check_number(timeout, "timeout", positive=True)
         if isinstance(input_data, str):
-            text = check_str(input_data, "input_data", max_len=40_960)
+            text = check_str(input_data, "input_data", max_len=MAX_AILY_CONTENT)
         else:
             text = json.dumps(checks.row(input_data, "input_data"), ensure_ascii=False)
-            if len(text) > 40_960:
-                raise bad_argument("input_data", "is longer than 40960 characters as JSON")
+            if len(text) > MAX_AILY_CONTENT:
+                raise bad_argument("input_data", f"is longer than {MAX_AILY_CONTENT} characters")
+        where: dict[str, str] = {}
         try:
-            async with asyncio.timeout(limit):
-                resp = parse_model(
-                    await self._request(
-                        "POST",
-                        f"{AILY_APPS}/{_seg(app)}/skills/{_seg(skill)}/start",
-                        json={"input": text},
-                        timeout=limit + 5,  # the deadline below answers first
-                    ),
-                    SkillResult,
-                )
+            # The clock's deadline answers first; this bounds a request that hangs.
+            async with asyncio.timeout(limit + HANG_GRACE):
+                return await self._run_skill(cap, app, skill, text, limit, where)
         except TimeoutError:
+            pass
+        if "run_id" in where:
+            await self._cancel_run(where["base"], where["run_id"])
+        return self._timed_out(cap, limit, where.get("run_id"), where.get("session_id"))
+
+    async def _run_skill(
+        self, cap: str, app: str, skill: str, text: str, limit: float, where: dict[str, str]
+    ) -> LarkResponse[SkillResult]:
+        """Session, message, run, polls, answer; ``where`` learns the ids as they come."""
+        clock = self._ctx.clock
+        deadline = clock.monotonic() + limit
+
+        def left() -> float:
+            return deadline - clock.monotonic()
+
+        session = parse_model(
+            await self._request("POST", AILY_SESSIONS, json={}, timeout=max(left(), 0.1)),
+            SessionAnswer,
+        )
+        if session.error is not None or session.data is None:
+            return _fail(self._aily_error(session.error, cap), session.request_id)
+        sid = session.data.session.id
+        base = f"{AILY_SESSIONS}/{_seg(sid)}"
+        where.update(session_id=sid, base=base)
+        sent = await self._request(
+            "POST",
+            f"{base}/messages",
+            json={"idempotent_id": uuid.uuid4().hex, "content_type": "TEXT", "content": text},
+            idempotent=True,  # the idempotent_id makes a resend the same message
+            timeout=max(left(), 0.1),
+        )
+        if sent.error is not None:
+            return _fail(self._aily_error(sent.error, cap), sent.request_id)
+        if left() <= 0:
+            return self._timed_out(cap, limit, None, sid)
+        started = parse_model(
+            await self._request(
+                "POST",
+                f"{base}/runs",
+                json={"app_id": app, "skill_id": skill},
+                timeout=max(left(), 0.1),
+            ),
+            RunAnswer,
+        )
+        if started.error is not None or started.data is None:
+            return _fail(self._aily_error(started.error, cap), started.request_id)
+        run = started.data.run
+        where["run_id"] = run.id
+        polls = 0
+        while run.status.upper() not in RUN_ENDED:
+            wait = left()
+            if wait <= 0:
+                await self._cancel_run(base, run.id)
+                return self._timed_out(cap, limit, run.id, sid)
+            await clock.sleep(min(wait, backoff(polls, base=POLL_FIRST, cap=POLL_CAP, jitter=0.1)))
+            polls += 1
+            polled = parse_model(
+                await self._request("GET", f"{base}/runs/{_seg(run.id)}", timeout=max(left(), 0.1)),
+                RunAnswer,
+            )
+            if polled.error is not None or polled.data is None:
+                err = self._aily_error(polled.error, cap)
+                if isinstance(err, LarkTimeout):
+                    await self._cancel_run(base, run.id)
+                    return self._timed_out(cap, limit, run.id, sid)
+                if not err.retryable:
+                    return _fail(err, polled.request_id)
+                continue  # a passing failure of one poll: poll again
+            run = polled.data.run
+        status = run.status.upper()
+        ended = {"run_id": run.id, "session_id": sid, "status": status}
+        if status == "EXPIRED":
             return _fail(
                 LarkTimeout(
-                    f"the Aily skill {cap!r} gave no answer within {limit:g} s",
-                    hint="raise timeout=, or make the skill faster",
+                    f"the Aily run of {cap!r} expired before it answered",
+                    hint="the skill took too long on the Aily side; try again later",
+                    details=ended,
                 )
             )
-        return resp
+        if status != "COMPLETED":
+            reason = (run.error.message if run.error else None) or "no reason given"
+            return _fail(
+                ServerError(
+                    f"the Aily run of {cap!r} ended {status}: {reason}",
+                    hint="check the skill in Aily; the run's id is in details",
+                    details={**ended, "error_code": run.error.code if run.error else None},
+                )
+            )
+        return await self._run_answer(base, run.id, sid, status)
+
+    @staticmethod
+    def _timed_out(
+        cap: str, limit: float, run_id: str | None, sid: str | None
+    ) -> LarkResponse[Any]:
+        return _fail(
+            LarkTimeout(
+                f"the Aily skill {cap!r} gave no answer within {limit:g} s",
+                hint="raise timeout=, or make the skill faster",
+                details={"run_id": run_id, "session_id": sid},
+            )
+        )
+
+    async def _run_answer(
+        self, base: str, run_id: str, sid: str, status: str
+    ) -> LarkResponse[SkillResult]:
+        """The run's last assistant message is its answer."""
+        output: str | None = None
+        token: str | None = None
+        while True:
+            params: dict[str, Any] = {"run_id": run_id, "page_size": 100}
+            if token:
+                params["page_token"] = token
+            page = parse_model(
+                await self._request("GET", f"{base}/messages", params=params), MessagePage
+            )
+            if page.error is not None or page.data is None:
+                return _fail(self._aily_error(page.error, run_id), page.request_id)
+            for message in page.data.messages:
+                sender = (message.sender.sender_type or "") if message.sender else ""
+                if sender.upper() != "USER" and message.run_id in (None, "", run_id):
+                    output = message.content
+            if not page.data.has_more or not page.data.page_token:
+                return _ok(
+                    SkillResult(output=output, status=status, run_id=run_id, session_id=sid),
+                    page.request_id,
+                )
+            token = page.data.page_token
+
+    async def _cancel_run(self, base: str, run_id: str) -> None:
+        """Best effort, within the caller's call: the run stops using Aily's budget."""
+        await self._request(
+            "POST", f"{base}/runs/{_seg(run_id)}/cancel", json={}, timeout=CANCEL_TIMEOUT
+        )
+
+    @staticmethod
+    def _aily_error(err: LarkError | None, what: str) -> LarkError:
+        return err or ServerError(f"Aily ({what}): empty answer")

@@ -1,33 +1,89 @@
 """Where ``lark.apaas`` records the workflow executions it starts.
 
 The API offers no execution query, so this record is the only source of
-``get_workflow_status``. Memory only for now: a restart loses the records.
+``get_workflow_status``. A row is ``(app_id, execution_id) -> (data,
+started_at)``: ``data`` is the :class:`~lark_async.apaas.models.WorkflowExecution`
+as JSON text. :func:`store_for` picks the store from the client's state URL:
+memory by default (a restart loses the records), SQLite (``sqlite:///path``,
+the token store's file) or PostgreSQL (``postgresql://...``, table
+``lark_apaas_executions`` from the alembic migrations), which outlive the
+process and are shared by every process using them.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import Protocol
 
-from lark_async.apaas.models import WorkflowExecution
+from lark_async.core.errors import ConfigError
 
-MAX_EXECUTIONS = 10_000  # oldest dropped first, so a long-lived client stays bounded
+MAX_EXECUTIONS = 10_000  # memory: oldest dropped first, so a long-lived client stays bounded
+
+
+class WorkflowStore(Protocol):
+    """Storage for execution records; every method may raise on I/O failure."""
+
+    name: str
+
+    async def get(self, app_id: str, execution_id: str) -> str | None:
+        """The execution's JSON text, or None."""
+
+    async def put(self, app_id: str, execution_id: str, data: str, started_at: float) -> None:
+        """Insert or replace one execution."""
+
+    async def close(self) -> None: ...
 
 
 class MemoryWorkflowStore:
-    """Executions by id, in memory, the newest ``limit`` kept."""
+    """Executions in a dict, the newest ``limit`` kept: one process, gone with it."""
+
+    name = "memory"
 
     def __init__(self, limit: int = MAX_EXECUTIONS) -> None:
         self._limit = limit
-        self._items: OrderedDict[str, WorkflowExecution] = OrderedDict()
+        self._items: OrderedDict[tuple[str, str], str] = OrderedDict()
 
-    def put(self, execution: WorkflowExecution) -> None:
-        self._items[execution.execution_id] = execution
-        self._items.move_to_end(execution.execution_id)
+    async def get(self, app_id: str, execution_id: str) -> str | None:
+        return self._items.get((app_id, execution_id))
+
+    async def put(self, app_id: str, execution_id: str, data: str, started_at: float) -> None:
+        key = (app_id, execution_id)
+        self._items[key] = data
+        self._items.move_to_end(key)
         while len(self._items) > self._limit:
             self._items.popitem(last=False)
 
-    def get(self, execution_id: str) -> WorkflowExecution | None:
-        return self._items.get(execution_id)
+    async def close(self) -> None:
+        return None
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+_SQLITE_PREFIX = "sqlite:///"
+_PG_SCHEMES = ("postgresql", "postgres", "postgresql+asyncpg")
+
+
+def store_for(url: str | None) -> WorkflowStore:
+    """The store a state URL names (None or ``memory``: in this process)."""
+    text = (url or "memory").strip()
+    scheme = text.partition(":")[0].lower()
+    if scheme == "memory":
+        return MemoryWorkflowStore()
+    if scheme == "sqlite":
+        if not text.startswith(_SQLITE_PREFIX) or len(text) == len(_SQLITE_PREFIX):
+            raise ConfigError(
+                "a SQLite state URL needs a file path",
+                hint="use sqlite:///relative/path.db or sqlite:////absolute/path.db",
+            )
+        from lark_async.apaas.sqlite_store import SQLiteWorkflowStore
+
+        return SQLiteWorkflowStore(text[len(_SQLITE_PREFIX) :])
+    if scheme in _PG_SCHEMES:
+        from lark_async.apaas.pg_store import PostgresWorkflowStore
+
+        return PostgresWorkflowStore.from_url(text)
+    raise ConfigError(
+        f"unknown state store {scheme[:20]!r} for the aPaaS execution records",
+        hint="use memory, sqlite:///path.db or postgresql://user:password@host/db",
+    )

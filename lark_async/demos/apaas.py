@@ -29,7 +29,8 @@ async def demo(fake: Any, lark: LarkClient, console: Console) -> dict[str, str]:
     for i in range(50):
         apaas.add_record(WS, "orders", {"item": f"item {i}", "qty": i})
     apaas.add_flow("package_demo__c", "approve_order", outputs={"approved": True})
-    apaas.add_skill("spring_demo__c", "skill_summary", output="50 orders, 49 open")
+    # Its runs take 0.6 s: the client polls the run until it completes.
+    apaas.add_skill("spring_demo__c", "skill_summary", output="50 orders, 49 open", delay=0.6)
     summary: dict[str, str] = {}
 
     console.rule("[bold]aPaaS: workspace tables need a user token")
@@ -50,6 +51,18 @@ async def demo(fake: Any, lark: LarkClient, console: Console) -> dict[str, str]:
         )
     ]
     console.print(f"tables {[t.name for t in tables]}; {len(rows)} orders with qty >= 10")
+    both = (
+        await lark.apaas.query_table_records(
+            WS, "orders", {"qty": ("gte", 10), "item": ("neq", "item 10")}, as_user=user
+        )
+    ).unwrap()
+    console.print(f"two conditions, one filter and=(...): {both.total} orders")
+    added = (
+        await lark.apaas.insert_table_records(
+            WS, "orders", [{"item": "新订单 new", "qty": 3}], as_user=user
+        )
+    ).unwrap()
+    console.print(f"inserted {added}")
     summary["apaas: tables"] = f"{len(tables)} table, {len(rows)} records read in pages of 20"
 
     console.rule("[bold]aPaaS: a conditional update loses to a write in between")
@@ -76,6 +89,9 @@ async def demo(fake: Any, lark: LarkClient, console: Console) -> dict[str, str]:
             "spring_demo__c/skill_summary", "summarise", timeout=5
         )
     ).unwrap()
-    console.print(f"workflow {run.execution_id}: {status.status}; skill said {result.output!r}")
+    console.print(
+        f"workflow {run.execution_id}: {status.status}; "
+        f"skill run {result.run_id} said {result.output!r}"
+    )
     summary["apaas: workflow + AI"] = f"workflow {status.status}, skill {result.status}"
     return summary

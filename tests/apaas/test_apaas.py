@@ -191,3 +191,93 @@ async def test_a_user_token_missing_a_scope_names_it(env: Env) -> None:
     resp = await env.lark.apaas.delete_table_record(WS, "orders", "x", as_user=bob)
     assert isinstance(resp.error, PermissionDenied)
     assert "app_engine:workspace.table.record:write" in resp.error.missing_scopes
+
+
+async def test_several_conditions_are_one_postgrest_and_tree(env: Env) -> None:
+    seed(env, 10)
+    env.apaas.add_record(WS, "orders", {"item": 'a,b (c) "d"', "qty": 3})
+    resp = await env.lark.apaas.query_table_records(
+        WS, "orders", {"qty": ("gte", 3), "item": 'a,b (c) "d"'}, as_user=env.user
+    )
+    assert [r["item"] for r in resp.unwrap().records] == ['a,b (c) "d"']
+    (sent,) = [e for e in env.fake.journal.entries if e.path.endswith(RECORDS)]
+    assert sent.query["filter"] == 'and=(qty.gte.3,item.eq."a,b (c) \\"d\\"")'
+    both = await env.lark.apaas.query_table_records(
+        WS, "orders", {"qty": ("lt", 5), "item": ("neq", "item 0")}, as_user=env.user
+    )
+    assert sorted(r["qty"] for r in both.unwrap().records) == [1, 2, 3, 3, 4]
+    nulls = await env.lark.apaas.query_table_records(
+        WS, "orders", {"item": ("neq", None)}, as_user=env.user
+    )
+    assert nulls.unwrap().total == 11
+
+
+async def test_the_emulator_refuses_conditions_joined_with_ampersand(env: Env) -> None:
+    seed(env, 3)
+    resp = await env.lark.apaas.query_table_records(
+        WS, "orders", "qty=gt.0&item=eq.item 1", as_user=env.user
+    )
+    assert resp.error is not None and resp.error.code == 2320001
+    assert "and=(" in resp.error.message
+
+
+async def test_conditional_update_sends_an_and_tree(env: Env) -> None:
+    (rid,) = seed(env, 1)
+    row = env.apaas.records(WS, "orders")[0]
+    resp = await env.lark.apaas.update_table_record(
+        WS, "orders", rid, {"qty": 5}, expected_updated_at=row["_updated_at"], as_user=env.user
+    )
+    assert resp.unwrap() == rid
+    (sent,) = [e for e in env.fake.journal.entries if e.method == "PATCH"]
+    assert sent.query["filter"] == f"and=(_id.eq.{rid},_updated_at.eq.{row['_updated_at']})"
+
+
+async def test_records_are_inserted_and_upserted(env: Env) -> None:
+    seed(env)
+    ids = (
+        await env.lark.apaas.insert_table_records(
+            WS, "orders", [{"item": "pen", "qty": 1}, {"item": "ink", "qty": 2}], as_user=env.user
+        )
+    ).unwrap()
+    rows = env.apaas.records(WS, "orders")
+    assert [r["_id"] for r in rows] == ids and [r["item"] for r in rows] == ["pen", "ink"]
+    assert all(r["_updated_at"] for r in rows)
+    again = await env.lark.apaas.insert_table_records(
+        WS, "orders", [{"_id": ids[0], "qty": 9}], as_user=env.user
+    )
+    assert again.error is not None and "duplicate" in again.error.message
+    merged = await env.lark.apaas.insert_table_records(
+        WS,
+        "orders",
+        [{"_id": ids[0], "qty": 9}, {"item": "cap", "qty": 3}],
+        upsert=True,
+        as_user=env.user,
+    )
+    assert merged.unwrap()[0] == ids[0] and len(env.apaas.records(WS, "orders")) == 3
+    first = env.apaas.records(WS, "orders")[0]
+    assert first["item"] == "pen" and first["qty"] == 9  # merged: other columns kept
+    assert first["_updated_at"] > rows[0]["_updated_at"]
+    by_item = await env.lark.apaas.insert_table_records(
+        WS,
+        "orders",
+        [{"item": "cap", "qty": 4}],
+        upsert=True,
+        on_conflict=["item"],
+        as_user=env.user,
+    )
+    assert [r["qty"] for r in env.apaas.records(WS, "orders") if r["item"] == "cap"] == [4]
+    assert by_item.ok
+
+
+async def test_insert_needs_a_user_token_and_good_rows(env: Env) -> None:
+    seed(env)
+    with pytest.raises(PermissionDenied, match="as_user"):
+        await env.lark.apaas.insert_table_records(WS, "orders", [{"qty": 1}])
+    for bad in ([], {"qty": 1}, "rows", [{}], [1], [{"qty": 1}] * 501):
+        with pytest.raises(InvalidParameter, match="records"):
+            await env.lark.apaas.insert_table_records(WS, "orders", bad, as_user=env.user)
+    with pytest.raises(InvalidParameter, match="on_conflict"):
+        await env.lark.apaas.insert_table_records(
+            WS, "orders", [{"qty": 1}], on_conflict=["item"], as_user=env.user
+        )
+    assert env.calls("/apaas/") == 0

@@ -31,8 +31,8 @@ async def tables_in(admin: asyncpg.Connection, schema: str) -> set[str]:
     return {r["tablename"] for r in rows}
 
 
-# The newest revision: 0004 added the state shared by processes (rate lanes, callback memory).
-HEAD = "0004"
+# The newest revision: 0005 added the aPaaS workflow execution records.
+HEAD = "0005"
 
 
 def test_scripts_found_in_the_checkout() -> None:
@@ -54,6 +54,7 @@ async def test_upgrade_creates_the_table_and_is_idempotent(
         "lark_rate_lanes",
         "lark_callback_replay",
         "lark_callback_events",
+        "lark_apaas_executions",
         "alembic_version",
     }
     assert await current_revision(pg_dsn, pg_schema) == HEAD

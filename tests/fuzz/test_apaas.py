@@ -82,6 +82,45 @@ async def test_table_calls(world: tuple[FakeLark, LarkClient, str], value: Any) 
     await _check(
         fake, lambda: a.delete_table_record(WS, "orders", value, as_user=user), "record_id"
     )
+    await _check(
+        fake,
+        lambda: a.update_table_record(
+            WS, "orders", "x", {"qty": 2}, expected_updated_at=value, as_user=user
+        ),
+        "expected_updated_at",
+    )
+
+
+@given(value=anything)
+async def test_insert_calls(world: tuple[FakeLark, LarkClient, str], value: Any) -> None:
+    fake, lark, user = world
+    a = lark.apaas
+    await _check(
+        fake,
+        lambda: a.insert_table_records(value, "orders", [{"qty": 2}], as_user=user),
+        "workspace_id",
+    )
+    await _check(
+        fake, lambda: a.insert_table_records(WS, value, [{"qty": 2}], as_user=user), "table_id"
+    )
+    await _check(fake, lambda: a.insert_table_records(WS, "orders", value, as_user=user), "records")
+    await _check(
+        fake,
+        lambda: a.insert_table_records(WS, "orders", [value], as_user=user),
+        "records[0]",
+    )
+    await _check(
+        fake,
+        lambda: a.insert_table_records(WS, "orders", [{"qty": 2}], upsert=value, as_user=user),
+        "upsert",
+    )
+    await _check(
+        fake,
+        lambda: a.insert_table_records(
+            WS, "orders", [{"qty": 2}], upsert=True, on_conflict=value, as_user=user
+        ),
+        "on_conflict",
+    )
 
 
 @given(value=anything)
@@ -100,3 +139,6 @@ async def test_workflow_and_ai_calls(world: tuple[FakeLark, LarkClient, str], va
     await _check(fake, lambda: a.get_workflow_status(value), "execution_id")
     await _check(fake, lambda: a.invoke_ai_capability(value, "x"), "capability_id")
     await _check(fake, lambda: a.invoke_ai_capability("spring_a__c/skill", value), "input_data")
+    await _check(
+        fake, lambda: a.invoke_ai_capability("spring_a__c/skill", "x", timeout=value), "timeout"
+    )

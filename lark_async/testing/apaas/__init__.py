@@ -1,13 +1,13 @@
 """The aPaaS emulator: workspace tables, flows and Aily skills (CONTRACT §12).
 
 Modules: ``state`` (the shared route table, ``ApaasState``, filters), the routes
-of ``tables`` and ``flows``, and ``emulator`` (``ApaasEmulator``).
+of ``tables``, ``flows`` and ``aily``, and ``emulator`` (``ApaasEmulator``).
 """
 
 # Importing the route modules registers their handlers on the shared table.
-from lark_async.testing.apaas import flows, tables
+from lark_async.testing.apaas import aily, flows, tables
 from lark_async.testing.apaas.emulator import ApaasEmulator
 from lark_async.testing.apaas.state import ApaasState, routes
 
 __all__ = ["ApaasEmulator", "ApaasState", "routes"]
-_ROUTE_MODULES = (flows, tables)
+_ROUTE_MODULES = (aily, flows, tables)

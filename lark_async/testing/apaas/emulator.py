@@ -64,10 +64,28 @@ class ApaasEmulator:
         return dict(self.state.executions)
 
     def add_skill(
-        self, app_id: str, skill_id: str, *, output: str = "ok", delay: float = 0.0
+        self,
+        app_id: str,
+        skill_id: str,
+        *,
+        output: str = "ok",
+        delay: float = 0.0,
+        outcome: str = "COMPLETED",
+        error: str = "",
     ) -> None:
-        """An Aily skill answering ``output`` after ``delay`` seconds (real time)."""
-        self.state.skills[(app_id, skill_id)] = Skill(app_id, skill_id, output, delay)
+        """An Aily skill: its runs take ``delay`` seconds of the emulator's clock
+        (QUEUED, then IN_PROGRESS), then end ``outcome`` (COMPLETED with ``output``
+        as the answer, FAILED with ``error``, or EXPIRED)."""
+        if outcome not in ("COMPLETED", "FAILED", "EXPIRED"):
+            raise ValueError("outcome must be COMPLETED, FAILED or EXPIRED")
+        self.state.skills[(app_id, skill_id)] = Skill(
+            app_id, skill_id, output, delay, outcome, error
+        )
+
+    def runs(self) -> dict[str, str]:
+        """Every Aily run: id -> its status now."""
+        now = self._fake.now()
+        return {rid: run.status(now) for rid, run in self.state.runs.items()}
 
     def __repr__(self) -> str:
         tables = sum(len(t) for t in self.state.workspaces.values())

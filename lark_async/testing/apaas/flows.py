@@ -3,7 +3,8 @@
 Flows run synchronously (status ``end`` and the flow's outputs in the answer)
 or asynchronously (an execution id only). A repeated ``idempotent_key`` is an
 error, as documented ("duplicates => error"). Skills answer after their
-configured delay (real time, so a client timeout can be exercised).
+configured delay (real time here, so a client timeout can be exercised; the
+session/run routes in ``aily`` measure it on the emulator's clock).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def execute_flow(req: FakeRequest) -> dict[str, Any]:
     }
 
 
-@routes.post(SKILL, family="aily")
+@routes.post(SKILL, family="aily.run")
 async def start_skill(req: FakeRequest) -> dict[str, Any]:
     state = req.state(ApaasState)
     skill = state.skills.get((req.params["app_id"], req.params["skill_id"]))

@@ -8,6 +8,7 @@ missing, as the real service does.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,7 +79,40 @@ class Skill:
     app_id: str
     skill_id: str
     output: str = "ok"
-    delay: float = 0.0  # seconds (real time) before the skill answers
+    delay: float = 0.0  # seconds (the emulator's clock) a run takes
+    outcome: str = "COMPLETED"  # how its runs end: COMPLETED, FAILED or EXPIRED
+    error: str = ""  # a failed run's error message
+
+
+@dataclass
+class Run:
+    """An Aily run: QUEUED for the first quarter of the skill's delay, IN_PROGRESS
+    until the delay is over, then the skill's outcome (or CANCELLED)."""
+
+    id: str
+    session_id: str
+    skill: Skill
+    created_at: float
+    cancelled_at: float | None = None
+    answered: bool = False
+
+    def status(self, now: float) -> str:
+        if self.cancelled_at is not None:
+            return "CANCELLED"
+        elapsed = now - self.created_at
+        if elapsed < self.skill.delay / 4:
+            return "QUEUED"
+        if elapsed < self.skill.delay:
+            return "IN_PROGRESS"
+        return self.skill.outcome
+
+
+@dataclass
+class AilySession:
+    id: str
+    created_at: float
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    idempotent: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -88,6 +122,8 @@ class ApaasState:
     executions: dict[str, dict[str, Any]] = field(default_factory=dict)
     keys: set[str] = field(default_factory=set)
     skills: dict[tuple[str, str], Skill] = field(default_factory=dict)
+    sessions: dict[str, AilySession] = field(default_factory=dict)
+    runs: dict[str, Run] = field(default_factory=dict)
 
     def table(self, workspace_id: str, name: str) -> Table:
         tables = self.workspaces.get(workspace_id)
@@ -143,18 +179,74 @@ def _holds(row: dict[str, Any], column: str, op: str, raw: str) -> bool:
         return False
 
 
+_AMP_JOINED = re.compile(r"&[^=&]+=(?:not\.)?(?:eq|neq|gt|gte|lt|lte|is)\.")
+
+
+def _split_tree(inner: str) -> list[str]:
+    """``a.eq.1,b.eq."x,y"`` -> its terms: commas outside double quotes split."""
+    terms, buf, quoted, escaped = [], [], False, False
+    for ch in inner:
+        if escaped:
+            buf.append(ch)
+            escaped = False
+        elif ch == "\\" and quoted:
+            buf.append(ch)
+            escaped = True
+        elif ch == '"':
+            quoted = not quoted
+            buf.append(ch)
+        elif ch == "," and not quoted:
+            terms.append("".join(buf))
+            buf = []
+        else:
+            buf.append(ch)
+    if quoted:
+        raise apaas_error("filter: unbalanced double quote")
+    terms.append("".join(buf))
+    return terms
+
+
+def _unquote(raw: str) -> str:
+    if len(raw) >= 2 and raw[0] == raw[-1] == '"':
+        return re.sub(r"\\(.)", r"\1", raw[1:-1])
+    return raw
+
+
+def _term(column: str, rest: str, text: str) -> tuple[str, str, str, bool]:
+    negate = rest.startswith("not.")
+    if negate:
+        rest = rest[4:]
+    op, dot, raw = rest.partition(".")
+    if not column or not dot or op not in OPS:
+        raise apaas_error(f"filter: cannot parse {text!r}")
+    return column, op, raw, negate
+
+
 def matcher(text: str | None) -> Any:
-    """A predicate for a PostgREST horizontal filter: ``col=op.value`` joined by ``&``."""
+    """A predicate for the API's ``filter`` (PostgREST horizontal filtering).
+
+    One condition ``col=op.value``, or several in a logical tree
+    ``and=(col.op.value,...)`` / ``or=(...)`` (values may be double-quoted).
+    Conditions joined with ``&`` are refused: in one query parameter that is
+    not how PostgREST combines them.
+    """
     if not text:
         return lambda row: True
-    terms = []
-    for part in text.split("&"):
-        column, eq, rest = part.partition("=")
-        op, dot, raw = rest.partition(".")
-        if not eq or not dot or op not in OPS or not column:
-            raise apaas_error(f"filter: cannot parse {part!r}")
-        terms.append((column, op, raw))
-    return lambda row: all(_holds(row, c, o, r) for c, o, r in terms)
+    if _AMP_JOINED.search(text):
+        raise apaas_error("filter: combine conditions with and=(...), not '&'")
+    head, eq, body = text.partition("=")
+    if eq and head in ("and", "or") and body.startswith("(") and body.endswith(")"):
+        terms = []
+        for part in _split_tree(body[1:-1]):
+            column, dot, rest = part.partition(".")
+            if not dot:
+                raise apaas_error(f"filter: cannot parse {part!r}")
+            col, op, raw, neg = _term(column, rest, part)
+            terms.append((col, op, _unquote(raw), neg))
+        combine = all if head == "and" else any
+        return lambda row: combine(_holds(row, c, o, r) != n for c, o, r, n in terms)
+    col, op, raw, neg = _term(head if eq else "", body, text)
+    return lambda row: _holds(row, col, op, raw) != neg
 
 
 def sort_rows(rows: list[dict[str, Any]], order: str | None) -> list[dict[str, Any]]:

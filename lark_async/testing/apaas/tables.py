@@ -1,4 +1,4 @@
-"""apaas/v1 workspace tables: list, query, update by filter, delete by filter (§12.1).
+"""apaas/v1 workspace tables: list, query, insert/upsert, update and delete by filter (§12.1).
 
 User tokens only (a tenant token is refused by the router). Record bodies
 travel as JSON strings, as in the API.
@@ -16,6 +16,7 @@ from lark_async.testing.apaas.state import (
     ApaasState,
     apaas_error,
     matcher,
+    new_record_id,
     require_grant,
     routes,
     sort_rows,
@@ -25,6 +26,7 @@ from lark_async.testing.server.routing import USER_ONLY
 
 WS = "/open-apis/apaas/v1/workspaces/{workspace_id}"
 MAX_PAGE = 500
+MAX_INSERT = 500  # rows per insert call
 
 
 def _size(req: FakeRequest) -> int:
@@ -92,6 +94,47 @@ def _record(req: FakeRequest) -> dict[str, Any]:
     if "_id" in record or "_updated_at" in record:
         raise apaas_error("record: _id and _updated_at are system columns")
     return record
+
+
+@routes.post(f"{WS}/tables/{{table_name}}/records", auth=USER_ONLY)
+def insert_records(req: FakeRequest) -> dict[str, Any]:
+    """INSERT, or UPSERT with ``Prefer: resolution=merge-duplicates|ignore-conflicts``.
+
+    ``on_conflict`` names the unique columns (default the primary key ``_id``);
+    ``record_ids`` come back in input order.
+    """
+    require_grant(req, SCOPE_RECORD_WRITE)
+    table = req.state(ApaasState).table(req.params["workspace_id"], req.params["table_name"])
+    raw = req.json_object().get("records")
+    try:
+        rows = json.loads(raw) if isinstance(raw, str) else None
+    except ValueError:
+        rows = None
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
+        raise apaas_error("records must be a JSON string of a non-empty array of objects")
+    if len(rows) > MAX_INSERT:
+        raise apaas_error(f"records: at most {MAX_INSERT} rows")
+    prefer = {p.strip() for p in req.headers.get("Prefer", "").split(",") if p.strip()}
+    keys = [c for c in (req.query.get("on_conflict") or "_id").split(",") if c]
+    ids: list[str] = []
+    for row in rows:
+        if "_updated_at" in row:
+            raise apaas_error("records: _updated_at is a system column")
+        existing = None
+        if all(row.get(k) is not None for k in keys):
+            existing = next((r for r in table.rows if all(r.get(k) == row[k] for k in keys)), None)
+        if existing is not None:
+            if "resolution=merge-duplicates" in prefer:
+                existing.update(row)
+                existing["_updated_at"] = table.stamp(req.now())
+            elif "resolution=ignore-conflicts" not in prefer:
+                raise apaas_error(f"duplicate key value violates unique constraint ({keys})")
+            ids.append(str(existing["_id"]))
+            continue
+        new = {"_id": new_record_id(), **row, "_updated_at": table.stamp(req.now())}
+        table.rows.append(new)
+        ids.append(str(new["_id"]))
+    return {"record_ids": ids}
 
 
 @routes.patch(f"{WS}/tables/{{table_name}}/records", auth=USER_ONLY)

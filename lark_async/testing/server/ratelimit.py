@@ -59,6 +59,8 @@ DEFAULT_FAMILIES: dict[str, FamilyLimit] = {
     "apaas": FamilyLimit(((10, 1.0),)),
     "apaas.records": _PER_APP_STANDARD,
     "apaas.flow": FamilyLimit(((100, 60.0),)),
+    "aily": _PER_APP_STANDARD,
+    "aily.run": FamilyLimit(((100, 60.0),)),  # create run, skill start
 }
 
 
