@@ -1,7 +1,9 @@
-"""A loopback TCP proxy tests can stop and restart, to make a real server vanish.
+"""A loopback TCP proxy tests can stop, restart or blackhole, to make a real server vanish.
 
 Used for PostgreSQL and RabbitMQ outages without touching the real servers
-(other tests use them at the same time).
+(other tests use them at the same time). ``blackhole()`` is a network partition:
+connections stay open and new ones are accepted, but every byte is dropped and no
+close is passed on, so only timeouts and heartbeats can tell; ``heal()`` ends it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ class Proxy:
         self._server: asyncio.Server | None = None
         self._writers: list[asyncio.StreamWriter] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        self.blackholed = False
+        self.dropped = 0  # bytes dropped while blackholed
+        self.accepted = 0  # connections accepted so far
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
@@ -36,7 +41,16 @@ class Proxy:
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=5)
 
+    def blackhole(self) -> None:
+        """Drop every byte both ways from now on, on open and new connections."""
+        self.blackholed = True
+
+    def heal(self) -> None:
+        """Forward again (bytes dropped meanwhile are gone, as in a partition that lost them)."""
+        self.blackholed = False
+
     def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.accepted += 1
         task = asyncio.create_task(self._serve(reader, writer))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -48,15 +62,18 @@ class Proxy:
             writer.transport.abort()
             return
         self._writers += [writer, up_writer]
-        await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
 
-
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    try:
-        while data := await reader.read(65536):
-            writer.write(data)
-            await writer.drain()
-    except (ConnectionError, OSError):
-        pass
-    finally:
-        writer.transport.abort()
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                if self.blackholed:
+                    self.dropped += len(data)
+                    continue
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            if not self.blackholed:  # a partition passes no close on either
+                writer.transport.abort()

@@ -213,6 +213,7 @@ class RabbitBroker:
         assert self._ready is not None and self._lost is not None
         assert self._attention is not None
         self._lost.clear()
+        self._attention.clear()
         self._mark_available()
         while True:
             await self._attention.wait()
@@ -267,9 +268,9 @@ class RabbitBroker:
             self._url, timeout=self._connect_timeout, heartbeat=self._heartbeat
         )
         self._connection = connection
-        connection.close_callbacks.add(self._on_close)
+        connection.close_callbacks.add(self._closed_callback(connection))
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-        channel.close_callbacks.add(self._on_close)
+        channel.close_callbacks.add(self._closed_callback(connection))
         self._channel = channel
         self._retry_queues.clear()
         exchange = await channel.declare_exchange(
@@ -281,6 +282,16 @@ class RabbitBroker:
         self._declared.update((self.queue_name, self.dead_queue_name))
         self._exchange = exchange
         await self._probe()  # available only once a publish is confirmed
+
+    def _closed_callback(self, connection: aio_pika.abc.AbstractConnection) -> Callable[..., None]:
+        """``_on_close`` for this connection only: a late one from an old connection
+        (its close can finish after the next one is up) must not take the new one down."""
+
+        def closed(*_: Any) -> None:
+            if connection is self._connection:
+                self._on_close()
+
+        return closed
 
     def _on_close(self, *_: Any) -> None:
         if self._ready is not None:
@@ -417,7 +428,7 @@ class RabbitBroker:
                     continue
                 try:
                     channel = await connection.channel()
-                    channel.close_callbacks.add(self._on_close)
+                    channel.close_callbacks.add(self._closed_callback(connection))
                     await channel.set_qos(prefetch_count=min(self._prefetch, concurrency))
                     queue = await channel.get_queue(self.queue_name, ensure=False)
 

@@ -106,9 +106,7 @@ class Spool(Protocol):
         Each row goes to one caller only, across processes sharing the spool.
         """
 
-    async def release(
-        self, event_id: str, *, hold: float = 0.0, unconfirmed: bool = False
-    ) -> None:
+    async def release(self, event_id: str, *, hold: float = 0.0, unconfirmed: bool = False) -> None:
         """Give back a row this spool claimed, to be claimed again after ``hold`` s."""
 
     async def count(self) -> int: ...
@@ -249,9 +247,7 @@ class SqliteSpool:
         )
         return _items(row[1:] for row in sorted(rows))
 
-    async def release(
-        self, event_id: str, *, hold: float = 0.0, unconfirmed: bool = False
-    ) -> None:
+    async def release(self, event_id: str, *, hold: float = 0.0, unconfirmed: bool = False) -> None:
         until = time.time() + hold if hold > 0 else None
         await self._write(
             "release a row of",
