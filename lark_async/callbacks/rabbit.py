@@ -257,7 +257,6 @@ class RabbitBroker:
         """A publish timed out: unavailable until a probe is confirmed."""
         if self._ready is not None and self._ready.is_set():
             self._ready.clear()
-            self.unconfirmed += 1
             if self._attention is not None:
                 self._attention.set()
 
@@ -354,6 +353,7 @@ class RabbitBroker:
         except TimeoutError:
             # A partition looks like this: mark the broker down, so the next
             # publishes fail fast instead of each waiting out its timeout.
+            self.unconfirmed += 1
             self._suspect()
             raise PublishUnconfirmed(
                 f"RabbitMQ did not confirm within {timeout:.2f} s",
