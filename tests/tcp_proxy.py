@@ -4,6 +4,8 @@ Used for PostgreSQL and RabbitMQ outages without touching the real servers
 (other tests use them at the same time). ``blackhole()`` is a network partition:
 connections stay open and new ones are accepted, but every byte is dropped and no
 close is passed on, so only timeouts and heartbeats can tell; ``heal()`` ends it.
+``blackhole(hold=True)`` holds the bytes instead and delivers them at ``heal()``,
+as TCP retransmits across a short partition: what was sent before lands late.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ class Proxy:
         self._writers: list[asyncio.StreamWriter] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self.blackholed = False
+        self._hold = False
+        self._healed = asyncio.Event()
         self.dropped = 0  # bytes dropped while blackholed
         self.accepted = 0  # connections accepted so far
 
@@ -41,13 +45,16 @@ class Proxy:
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=5)
 
-    def blackhole(self) -> None:
-        """Drop every byte both ways from now on, on open and new connections."""
+    def blackhole(self, *, hold: bool = False) -> None:
+        """Drop (or, with ``hold``, hold back) every byte both ways, on open and new connections."""
+        self._healed = asyncio.Event()
+        self._hold = hold
         self.blackholed = True
 
     def heal(self) -> None:
-        """Forward again (bytes dropped meanwhile are gone, as in a partition that lost them)."""
+        """Forward again: held bytes go first; dropped ones are gone."""
         self.blackholed = False
+        self._healed.set()
 
     def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.accepted += 1
@@ -67,13 +74,19 @@ class Proxy:
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while data := await reader.read(65536):
-                if self.blackholed:
+                if self.blackholed and not self._hold:
                     self.dropped += len(data)
                     continue
+                if self.blackholed:  # read no more until the heal: the rest waits in buffers
+                    await self._healed.wait()
                 writer.write(data)
                 await writer.drain()
         except (ConnectionError, OSError):
             pass
         finally:
-            if not self.blackholed:  # a partition passes no close on either
+            if self.blackholed and self._hold:
+                # The close travels behind the held bytes: delivered at the heal.
+                await self._healed.wait()
+                writer.close()
+            elif not self.blackholed:  # a partition passes no close on either
                 writer.transport.abort()

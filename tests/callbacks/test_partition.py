@@ -16,16 +16,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import aio_pika
 import pytest
 
 from lark_async.callbacks import (
     CallbackEvent,
+    CallbackRouter,
+    Decision,
+    Dispatcher,
     Envelope,
     IngressStats,
     MemoryBroker,
+    MemoryProcessedStore,
     QueueUnavailable,
     RabbitBroker,
     SqliteSpool,
+    Worker,
 )
 from lark_async.callbacks.delivery import Delivery
 from lark_async.callbacks.queue import PublishUnconfirmed
@@ -302,3 +308,75 @@ async def test_an_old_spool_file_gains_the_claim_columns(tmp_path: Path) -> None
     async with SqliteSpool(path) as spool:
         [item] = await spool.claim(5, lease=30)
         assert item.envelope.event_id == "ev-part-0007" and item.unconfirmed == 0
+
+
+class CountingDispatcher(Dispatcher):
+    """Counts every delivery the worker hands over, duplicates included."""
+
+    deliveries = 0
+
+    async def handle(self, envelope: Envelope, **options: Any) -> Decision:
+        self.deliveries += 1
+        return await super().handle(envelope, **options)
+
+
+@pytest.mark.rabbitmq
+async def test_publishes_held_by_a_short_partition_land_late_and_run_once(
+    rabbit_names: Make, amqp_port: int, amqp_url: str, tmp_path: Path
+) -> None:
+    """TCP delivers what was in flight once a short partition heals: the late copies and
+    the spool's replays both reach the queue, at most one extra copy per timed-out
+    publish, and the worker's dedupe on the event id runs each handler once."""
+    proxy = Proxy(amqp_port)
+    await proxy.start()
+    queue = rabbit_names.queue  # type: ignore[attr-defined]
+    broker = rabbit_names(
+        f"amqp://guest:guest@127.0.0.1:{proxy.port}/", connect_timeout=0.5, probe_timeout=0.5
+    )
+    consumer = rabbit_names()  # the worker's own link is not partitioned
+    router = CallbackRouter()
+    seen: list[str] = []
+
+    @router.event("im.message.receive_v1")
+    async def on_message(event: CallbackEvent) -> None:
+        seen.append(event.event_id)
+
+    dispatcher = CountingDispatcher(router, processed=MemoryProcessedStore())
+    admin = await aio_pika.connect(amqp_url)
+    spool = SqliteSpool(tmp_path / "spool.sqlite3")
+    try:
+        channel = await admin.channel()
+        exchange = await channel.declare_exchange(queue, aio_pika.ExchangeType.TOPIC, durable=True)
+        audit = await channel.declare_queue(f"{queue}.audit", durable=True)
+        await audit.bind(exchange, routing_key="#")
+        await consumer.start()
+        async with (
+            Worker(consumer, dispatcher),
+            stack(
+                broker=broker, spool=spool, worker=False, publish_timeout=0.3, replay_interval=0.05
+            ) as s,
+        ):
+            assert (await s.sender.event(s.sender.message_body("before"))).delivered
+            proxy.blackhole(hold=True)
+            bodies = [s.sender.message_body(f"held {n}") for n in range(5)]
+            # Sent together: all five publishes are on the wire when the link stops.
+            deliveries = await asyncio.gather(*(s.sender.event(b) for b in bodies))
+            assert all(d.delivered for d in deliveries)
+            assert broker.unconfirmed >= 1 and await spool.count() == 5
+            accepted = proxy.accepted
+            await wait_for(lambda: proxy.accepted > accepted, timeout=15)  # gave up the link
+            proxy.heal()
+            await spool_emptied(spool, timeout=15)
+            ids = {str(b["header"]["event_id"]) for b in bodies}
+            await wait_for(lambda: set(seen) >= ids, timeout=15)
+            copies = Counter[str]()
+            while (message := await audit.get(fail=False, no_ack=True)) is not None:
+                copies[str(message.message_id)] += 1
+            await wait_for(lambda: dispatcher.deliveries == sum(copies.values()), timeout=15)
+    finally:
+        await admin.close()
+        await proxy.stop()
+    assert len(seen) == 6 and len(set(seen)) == 6  # each handler ran once
+    extra = sum(n - 1 for n in copies.values())
+    assert set(copies) == set(seen) and extra <= broker.unconfirmed
+    assert max(copies.values()) <= 2
