@@ -70,8 +70,9 @@ class Delivery:
         self._clock = clock
         self._publish_timeout = publish_timeout
         self._replay_interval = replay_interval
-        # A replay claims rows this long: far longer than one publish may take.
-        self._claim_lease = max(10.0, 5 * publish_timeout)
+        # A replay claims rows this long (far longer than one publish may take), and
+        # a row whose publish timed out waits this long before it is sent again.
+        self.claim_lease = max(5.0, 5 * publish_timeout)
         self.replay_unconfirmed = 0  # replays that timed out (may have landed twice)
         self._claimed: set[str] = set()  # spooled event ids being handled in this process
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -144,9 +145,9 @@ class Delivery:
     ) -> Answer:
         """The queue is down: spool it, and run it here if a handler is registered."""
         here = registration is not None and self.dispatcher is not None
-        spooled = await self._try_spool(
-            inbound.envelope, claim=IN_PROCESS_CLAIM if here else 0.0, unconfirmed=unconfirmed
-        )
+        # A publish that timed out may still land: held a lease, like a replay's.
+        claim = IN_PROCESS_CLAIM if here else self.claim_lease if unconfirmed else 0.0
+        spooled = await self._try_spool(inbound.envelope, claim=claim, unconfirmed=unconfirmed)
         if registration is not None and self.dispatcher is not None:
             return await self._run_in_process(inbound, registration, spooled=spooled)
         if not spooled:
@@ -294,7 +295,7 @@ class Delivery:
             return 0
         replayed = 0
         while self.broker.available:
-            items = await self.spool.claim(batch, lease=self._claim_lease)
+            items = await self.spool.claim(batch, lease=self.claim_lease)
             if not items:
                 break
             mine: list[SpooledItem] = []
@@ -325,7 +326,7 @@ class Delivery:
             # It may still land: keep it claimed a lease longer, so this copy is
             # settled (confirmed, or its connection gone) before another is sent.
             self.replay_unconfirmed += 1
-            await self.spool.release(envelope.event_id, hold=self._claim_lease, unconfirmed=True)
+            await self.spool.release(envelope.event_id, hold=self.claim_lease, unconfirmed=True)
             return False
         except QueueUnavailable:  # not sent: free to replay as soon as the broker is back
             await self.spool.release(envelope.event_id)

@@ -136,7 +136,8 @@ async def test_the_spool_is_replayed_only_after_a_confirmed_publish(
         async with stack(
             broker=broker, spool=spool, worker=False, replay_interval=0.02, publish_timeout=0.3
         ) as s:
-            assert broker.available
+            assert broker.available and s.callbacks.ingress is not None
+            s.callbacks.ingress.delivery.claim_lease = 0.5  # a timed-out row's hold
             proxy.blackhole()
             for n in range(5):
                 delivery = await s.sender.event(s.sender.message_body(f"m{n}"))
@@ -357,6 +358,8 @@ async def test_publishes_held_by_a_short_partition_land_late_and_run_once(
             ) as s,
         ):
             assert (await s.sender.event(s.sender.message_body("before"))).delivered
+            assert s.callbacks.ingress is not None
+            s.callbacks.ingress.delivery.claim_lease = 0.5  # a timed-out row's hold
             proxy.blackhole(hold=True)
             bodies = [s.sender.message_body(f"held {n}") for n in range(5)]
             # Sent together: all five publishes are on the wire when the link stops.
