@@ -201,6 +201,7 @@ class RabbitBroker:
                 log.info("lark.callback.rabbitmq_connected", url=_safe_url(self._url))
                 await self._while_connected()
                 self._ready.clear()
+                self._lost.set()  # consumers resubscribe on the next connection
                 await self._disconnect()
                 if self._stopping.is_set():
                     return

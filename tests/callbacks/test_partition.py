@@ -383,3 +383,46 @@ async def test_publishes_held_by_a_short_partition_land_late_and_run_once(
     extra = sum(n - 1 for n in copies.values())
     assert set(copies) == set(seen) and extra <= broker.unconfirmed
     assert max(copies.values()) <= 2
+
+
+@pytest.mark.rabbitmq
+async def test_a_consumer_resubscribes_after_a_probe_gave_the_link_up(
+    rabbit_names: Make, amqp_port: int, amqp_url: str
+) -> None:
+    """RabbitMQ still counts the old, partitioned consumer until its heartbeats stop,
+    and may hand it a message meanwhile; the heartbeat timeout sends that message back,
+    to the new consumer. ``heartbeat=1`` keeps that wait short here."""
+    proxy = Proxy(amqp_port)
+    await proxy.start()
+    broker = rabbit_names(
+        f"amqp://guest:guest@127.0.0.1:{proxy.port}/",
+        connect_timeout=0.5,
+        probe_timeout=0.5,
+        heartbeat=1,
+    )
+    direct = rabbit_names()  # publishes on an unpartitioned link
+    got: list[str] = []
+
+    async def consume(envelope: Envelope) -> Decision:
+        got.append(envelope.event_id)
+        return Decision.ack(envelope)
+
+    try:
+        await asyncio.gather(broker.start(), direct.start())
+        consumer = asyncio.create_task(broker.consume(consume, concurrency=4))
+        await direct.publish(envelope(1), timeout=2)
+        await wait_for(lambda: got == [envelope(1).event_id])
+
+        proxy.blackhole()
+        with pytest.raises(PublishUnconfirmed):
+            await broker.publish(envelope(2), timeout=0.3)
+        accepted = proxy.accepted
+        await wait_for(lambda: proxy.accepted > accepted, timeout=15)  # the probe gave up
+        proxy.heal()
+        await wait_for(lambda: broker.available, timeout=15)
+        await direct.publish(envelope(3), timeout=2)
+        await wait_for(lambda: envelope(3).event_id in got, timeout=15)
+        consumer.cancel()
+        await asyncio.gather(consumer, return_exceptions=True)
+    finally:
+        await proxy.stop()
