@@ -353,9 +353,11 @@ class RabbitBroker:
                 await target.publish(message, routing_key=key)
         except TimeoutError:
             # A partition looks like this: mark the broker down, so the next
-            # publishes fail fast instead of each waiting out its timeout.
+            # publishes fail fast instead of each waiting out its timeout. (A
+            # budget of a few ms, a request that arrived late, proves nothing.)
             self.unconfirmed += 1
-            self._suspect()
+            if timeout >= 0.1:
+                self._suspect()
             raise PublishUnconfirmed(
                 f"RabbitMQ did not confirm within {timeout:.2f} s",
                 hint="it may still land: consumers dedupe on the event id",
