@@ -6,8 +6,15 @@ can't take it (degraded mode), it goes to the local spool and, when a handler is
 registered here, runs in-process: its toast and card go back inline when it
 finishes in time. A synchronous handler always runs in-process. Something that
 neither the queue, the spool nor an in-process run within the deadline can accept
-is answered 503. What the spool holds is published again as soon as the broker
-is back (and at every ``replay_interval``).
+is answered 503. What the spool holds is published again once the broker is back,
+which for RabbitMQ means a publish was confirmed again (and at every
+``replay_interval`` while it is available), never on a timer into a dead link.
+
+Each spool row is claimed before it is replayed (see ``spool``), so it is never in
+flight twice; it is deleted only after its publish is confirmed. A publish that
+timed out may still land: its row is held back a claim lease, then sent again.
+The queue may so hold one event twice, with one event id; the workers' dedupe
+(``processed=``, shared across processes with ``--state``) runs it once.
 """
 
 from __future__ import annotations
@@ -19,14 +26,23 @@ from typing import Any
 
 from lark_async.callbacks.dispatch import Dispatcher
 from lark_async.callbacks.inbound import Answer, InboundCallback, IngressStats
-from lark_async.callbacks.queue import Broker, Decision, Envelope, QueueUnavailable
+from lark_async.callbacks.queue import (
+    Broker,
+    Decision,
+    Envelope,
+    PublishUnconfirmed,
+    QueueUnavailable,
+)
 from lark_async.callbacks.replies import Reply
 from lark_async.callbacks.router import UNKNOWN_ACTION_TOAST, Registration, unknown_action
-from lark_async.callbacks.spool import Spool, SpoolUnavailable
+from lark_async.callbacks.spool import Spool, SpooledItem, SpoolUnavailable
 from lark_async.core.clock import Clock
 from lark_async.core.logging import RateLimitedLog, get_logger
 
 DEFAULT_PUBLISH_TIMEOUT = 1.0
+# A spooled callback handled in this process stays claimed this long (a handler
+# that outlives it, or a crash, lets a replay take it; the workers dedupe).
+IN_PROCESS_CLAIM = 300.0
 
 
 class Delivery:
@@ -54,6 +70,10 @@ class Delivery:
         self._clock = clock
         self._publish_timeout = publish_timeout
         self._replay_interval = replay_interval
+        # A replay claims rows this long (far longer than one publish may take), and
+        # a row whose publish timed out waits this long before it is sent again.
+        self.claim_lease = max(5.0, 5 * publish_timeout)
+        self.replay_unconfirmed = 0  # replays that timed out (may have landed twice)
         self._claimed: set[str] = set()  # spooled event ids being handled in this process
         self._tasks: set[asyncio.Task[Any]] = set()
         self._replayer: asyncio.Task[None] | None = None
@@ -119,16 +139,20 @@ class Delivery:
                 event_id=event.event_id,
                 error=exc.message,
             )
-            return await self._degraded(inbound, registration)
+            unconfirmed = isinstance(exc, PublishUnconfirmed)
+            return await self._degraded(inbound, registration, unconfirmed=unconfirmed)
         self.stats.published += 1
         self._log_accepted(inbound, "queue")
         return inbound.ack()
 
     async def _degraded(
-        self, inbound: InboundCallback, registration: Registration | None
+        self, inbound: InboundCallback, registration: Registration | None, *, unconfirmed: bool
     ) -> Answer:
         """The queue is down: spool it, and run it here if a handler is registered."""
-        spooled = await self._try_spool(inbound.envelope)
+        here = registration is not None and self.dispatcher is not None
+        # A publish that timed out may still land: held a lease, like a replay's.
+        claim = IN_PROCESS_CLAIM if here else self.claim_lease if unconfirmed else 0.0
+        spooled = await self._try_spool(inbound.envelope, claim=claim, unconfirmed=unconfirmed)
         if registration is not None and self.dispatcher is not None:
             return await self._run_in_process(inbound, registration, spooled=spooled)
         if not spooled:
@@ -171,7 +195,7 @@ class Delivery:
 
         if reply_box.done():
             self.stats.inline += 1
-            self._track(self._settle_later(task, spooled))
+            self._track(self._settle_later(task, spooled, event.event_id))
             self._log_accepted(inbound, "inline")
             return Answer(reply_box.result().inline_body(legacy=event.legacy), flush=True)
         if task.done():  # finished without a reply: failed, duplicate, or no handler
@@ -184,7 +208,7 @@ class Delivery:
             return replace(inbound.ack(), flush=True)
         late = True
         if not spooled:
-            spooled = await self._try_spool(envelope)
+            spooled = await self._try_spool(envelope, claim=IN_PROCESS_CLAIM)
             if spooled:
                 self._claimed.add(event.event_id)
         if not spooled and degraded:
@@ -206,25 +230,28 @@ class Delivery:
             handler=registration.name,
             budget=round(budget, 3),
         )
-        self._track(self._settle_later(task, spooled))
+        self._track(self._settle_later(task, spooled, event.event_id))
         self._log_accepted(inbound, "in_process:late")
         return replace(inbound.ack(), flush=True)
 
     # -- settling in-process decisions ------------------------------------------------
 
-    async def _settle_later(self, task: asyncio.Task[Decision], spooled: bool) -> None:
-        event_id: str | None = None
+    async def _settle_later(
+        self, task: asyncio.Task[Decision], spooled: bool, event_id: str
+    ) -> None:
         try:
             decision = await task
-            event_id = decision.envelope.event_id
             await self._settle(decision, spooled)
         except asyncio.CancelledError:
             if not task.done():
                 task.cancel()
-            raise  # shutdown: a spooled callback stays in the spool for the next start
+            if spooled and self.spool is not None:
+                # Shutdown: the row stays for the next start, free to replay at once.
+                with contextlib.suppress(SpoolUnavailable):
+                    await self.spool.release(event_id)
+            raise
         finally:
-            if event_id is not None:
-                self._claimed.discard(event_id)
+            self._claimed.discard(event_id)
 
     async def _settle(self, decision: Decision, spooled: bool) -> bool:
         """Carry out an in-process decision; False if nothing durable could take it."""
@@ -273,32 +300,41 @@ class Delivery:
             return 0
         replayed = 0
         while self.broker.available:
-            items = [
-                item
-                for item in await self.spool.pending(batch + len(self._claimed))
-                if item.envelope.event_id not in self._claimed
-            ][:batch]
+            items = await self.spool.claim(batch, lease=self.claim_lease)
             if not items:
                 break
-            results = await asyncio.gather(
-                *(self._replay_one(item.envelope, item.dead_reason) for item in items)
-            )
-            done = sum(results)
+            mine: list[SpooledItem] = []
+            for item in items:
+                if item.envelope.event_id in self._claimed:
+                    # Its in-process handler outlived the claim: hold it again.
+                    await self.spool.release(item.envelope.event_id, hold=IN_PROCESS_CLAIM)
+                else:
+                    mine.append(item)
+            done = sum(await asyncio.gather(*(self._replay_one(item) for item in mine)))
             replayed += done
-            if done < len(items):
+            if done < len(mine):
                 break
         if replayed:
             get_logger().info("lark.callback.spool_replayed", count=replayed)
         return replayed
 
-    async def _replay_one(self, envelope: Envelope, dead_reason: str | None) -> bool:
+    async def _replay_one(self, item: SpooledItem) -> bool:
+        """Publish one claimed row; delete it once confirmed, else give it back."""
         assert self.spool is not None
+        envelope, dead_reason = item.envelope, item.dead_reason
         try:
             if dead_reason is not None:
                 await self.broker.dead_letter(envelope, dead_reason, timeout=self._publish_timeout)
             else:
                 await self.broker.publish(envelope, timeout=self._publish_timeout)
-        except QueueUnavailable:
+        except PublishUnconfirmed:
+            # It may still land: keep it claimed a lease longer, so this copy is
+            # settled (confirmed, or its connection gone) before another is sent.
+            self.replay_unconfirmed += 1
+            await self.spool.release(envelope.event_id, hold=self.claim_lease, unconfirmed=True)
+            return False
+        except QueueUnavailable:  # not sent: free to replay as soon as the broker is back
+            await self.spool.release(envelope.event_id)
             return False
         await self.spool.remove(envelope.event_id)
         # Counted as each leaves the spool, so the stats never lag the spool.
@@ -325,11 +361,13 @@ class Delivery:
 
     # -- helpers ----------------------------------------------------------------------
 
-    async def _try_spool(self, envelope: Envelope) -> bool:
+    async def _try_spool(
+        self, envelope: Envelope, *, claim: float = 0.0, unconfirmed: bool = False
+    ) -> bool:
         if self.spool is None:
             return False
         try:
-            await self.spool.put(envelope)
+            await self.spool.put(envelope, claim=claim, unconfirmed=unconfirmed)
         except SpoolUnavailable as exc:
             get_logger().error(
                 "lark.callback.spool_failed", event_id=envelope.event_id, error=exc.message

@@ -52,6 +52,14 @@ class QueueUnavailable(LarkError):
         super().__init__(message, retryable=True, hint=hint)
 
 
+class PublishUnconfirmed(QueueUnavailable):
+    """Sent, but not confirmed in time: the message may still have landed.
+
+    Whoever keeps it to send again must expect a second copy in the queue; the
+    copies share the event id (the AMQP ``message_id``), and consumers dedupe on it.
+    """
+
+
 @dataclass(frozen=True, slots=True)
 class Envelope:
     """An event and where it is in its delivery.

@@ -16,6 +16,15 @@ Every message is persistent and published with publisher confirms and
 ``message_id`` is the event id. The broker connects in the background and
 reconnects after a loss; while it is down, :meth:`publish` fails at once with
 :class:`QueueUnavailable` (the ingress then uses its degraded mode).
+
+**Partitions.** A link that silently drops packets keeps its TCP connection open.
+AMQP heartbeats (``heartbeat``, 5 s) close such a connection on both sides. Sooner
+than that, a publish whose confirm does not come within its timeout marks the
+broker down at once (:class:`PublishUnconfirmed`; later publishes fail fast), and
+the broker sends a *probe*: a confirmed publish of an empty message that no queue
+receives. The broker is available again only once a probe is confirmed, on this
+connection or, if the probe times out too, on a new one; ``on_available``
+listeners (the spool replay) run only then.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ from lark_async.callbacks.queue import (
     MAX_ERROR_CHARS,
     ConsumeFn,
     Envelope,
+    PublishUnconfirmed,
     QueueUnavailable,
 )
 from lark_async.core.checks import check_int, check_number, check_text
@@ -41,6 +51,10 @@ if TYPE_CHECKING:
 
 DEFAULT_NAME = "lark.callbacks"
 CONTENT_TYPE = "application/json"
+DEFAULT_HEARTBEAT = 5
+# "amq." queue names are reserved to the server: no client can declare one, so a
+# probe sent to it through the default exchange reaches no queue, and is confirmed.
+PROBE_ROUTING_KEY = "amq.lark-async.probe"
 
 
 def _safe_url(url: str) -> str:
@@ -66,6 +80,8 @@ class RabbitBroker:
         connect_timeout: float = 3.0,
         reconnect_interval: float = 1.0,
         start_timeout: float = 3.0,
+        heartbeat: int = DEFAULT_HEARTBEAT,
+        probe_timeout: float = 2.0,
     ) -> None:
         if not isinstance(url, str) or not url.startswith(("amqp://", "amqps://")):
             raise ConfigError(
@@ -76,10 +92,12 @@ class RabbitBroker:
         if not isinstance(queue, str) or not queue or len(queue) > 200:
             raise InvalidParameter("queue must be a non-empty name of at most 200 characters")
         check_int(prefetch, "prefetch", min=1, max=65_535)  # AMQP's prefetch-count is 16-bit
+        check_int(heartbeat, "heartbeat", min=0, max=600)  # seconds; 0 turns them off
         for name, seconds in (
             ("connect_timeout", connect_timeout),
             ("reconnect_interval", reconnect_interval),
             ("start_timeout", start_timeout),
+            ("probe_timeout", probe_timeout),
         ):
             check_number(seconds, name, positive=True)
         self._url = url
@@ -90,6 +108,8 @@ class RabbitBroker:
         self._connect_timeout = connect_timeout
         self._reconnect_interval = reconnect_interval
         self._start_timeout = start_timeout
+        self._heartbeat = heartbeat
+        self._probe_timeout = probe_timeout
         self._connection: aio_pika.abc.AbstractConnection | None = None
         self._channel: aio_pika.abc.AbstractChannel | None = None
         self._exchange: aio_pika.abc.AbstractExchange | None = None
@@ -97,6 +117,7 @@ class RabbitBroker:
         self._declared: set[str] = set()  # every queue this broker declared, ever
         self._ready: asyncio.Event | None = None
         self._lost: asyncio.Event | None = None
+        self._attention: asyncio.Event | None = None  # lost, or a publish went unconfirmed
         self._stopping: asyncio.Event | None = None
         self._supervisor: asyncio.Task[None] | None = None
         # One line per state change (amqp_logs): only the first failed connect of a
@@ -105,6 +126,8 @@ class RabbitBroker:
         self._listeners: list[Callable[[], None]] = [self._log_limit.up]
         quiet_amqp_loggers()
         self.connects = 0  # successful connections so far (tests, metrics)
+        self.unconfirmed = 0  # publishes that timed out (tests, metrics)
+        self.probes = 0  # probes confirmed (tests, metrics)
 
     def __repr__(self) -> str:
         return f"RabbitBroker({_safe_url(self._url)!r}, queue={self.queue_name!r})"
@@ -131,6 +154,7 @@ class RabbitBroker:
         if self._supervisor is not None:
             return
         self._ready, self._lost, self._stopping = asyncio.Event(), asyncio.Event(), asyncio.Event()
+        self._attention = asyncio.Event()
         self._supervisor = asyncio.create_task(self._supervise())
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._ready.wait(), self._start_timeout)
@@ -142,6 +166,8 @@ class RabbitBroker:
             self._ready.clear()
         if self._lost is not None:
             self._lost.set()
+        if self._attention is not None:
+            self._attention.set()
         task, self._supervisor = self._supervisor, None
         if task is not None:
             task.cancel()
@@ -177,12 +203,9 @@ class RabbitBroker:
             else:
                 self.connects += 1
                 log.info("lark.callback.rabbitmq_connected", url=_safe_url(self._url))
-                self._lost.clear()
-                self._ready.set()
-                for callback in self._listeners:
-                    callback()
-                await self._lost.wait()
+                await self._while_connected()
                 self._ready.clear()
+                self._lost.set()  # consumers resubscribe on the next connection
                 await self._disconnect()
                 if self._stopping.is_set():
                     return
@@ -190,14 +213,68 @@ class RabbitBroker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self._reconnect_interval)
 
+    async def _while_connected(self) -> None:
+        """Available until the connection is lost, or a publish and then a probe time out."""
+        assert self._ready is not None and self._lost is not None
+        assert self._attention is not None
+        self._lost.clear()
+        self._attention.clear()
+        self._mark_available()
+        while True:
+            await self._attention.wait()
+            self._attention.clear()
+            if self._lost.is_set():
+                return
+            # A publish went unconfirmed: publishes fail fast until a probe is confirmed.
+            get_logger().warning("lark.callback.rabbitmq_unconfirmed", url=_safe_url(self._url))
+            try:
+                await self._probe()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                return  # the link is gone, even if TCP does not know yet: reconnect
+            if self._lost.is_set():
+                return
+            get_logger().info("lark.callback.rabbitmq_confirmed", url=_safe_url(self._url))
+            self._mark_available()
+
+    def _mark_available(self) -> None:
+        assert self._ready is not None
+        self._ready.set()
+        for callback in self._listeners:
+            callback()
+
+    async def _probe(self) -> None:
+        """A confirmed publish that reaches no queue; raises if it is not confirmed in time."""
+        import aio_pika
+
+        channel = self._channel
+        if channel is None:
+            raise QueueUnavailable("RabbitMQ is not connected")
+        message = aio_pika.Message(b"", delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT)
+        async with asyncio.timeout(self._probe_timeout):
+            await channel.default_exchange.publish(
+                message, routing_key=PROBE_ROUTING_KEY, mandatory=False
+            )
+        self.probes += 1
+
+    def _suspect(self) -> None:
+        """A publish timed out: unavailable until a probe is confirmed."""
+        if self._ready is not None and self._ready.is_set():
+            self._ready.clear()
+            if self._attention is not None:
+                self._attention.set()
+
     async def _connect(self) -> None:
         import aio_pika
 
-        connection = await aio_pika.connect(self._url, timeout=self._connect_timeout)
+        connection = await aio_pika.connect(
+            self._url, timeout=self._connect_timeout, heartbeat=self._heartbeat
+        )
         self._connection = connection
-        connection.close_callbacks.add(self._on_close)
+        connection.close_callbacks.add(self._closed_callback(connection))
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-        channel.close_callbacks.add(self._on_close)
+        channel.close_callbacks.add(self._closed_callback(connection))
         self._channel = channel
         self._retry_queues.clear()
         exchange = await channel.declare_exchange(
@@ -208,12 +285,25 @@ class RabbitBroker:
         await channel.declare_queue(self.dead_queue_name, durable=True)
         self._declared.update((self.queue_name, self.dead_queue_name))
         self._exchange = exchange
+        await self._probe()  # available only once a publish is confirmed
+
+    def _closed_callback(self, connection: aio_pika.abc.AbstractConnection) -> Callable[..., None]:
+        """``_on_close`` for this connection only: a late one from an old connection
+        (its close can finish after the next one is up) must not take the new one down."""
+
+        def closed(*_: Any) -> None:
+            if connection is self._connection:
+                self._on_close()
+
+        return closed
 
     def _on_close(self, *_: Any) -> None:
         if self._ready is not None:
             self._ready.clear()
         if self._lost is not None:
             self._lost.set()
+        if self._attention is not None:
+            self._attention.set()
 
     async def _disconnect(self) -> None:
         connection, self._connection = self._connection, None
@@ -266,7 +356,16 @@ class RabbitBroker:
             async with asyncio.timeout(timeout):
                 await target.publish(message, routing_key=key)
         except TimeoutError:
-            raise QueueUnavailable(f"RabbitMQ did not confirm within {timeout:.2f} s") from None
+            # A partition looks like this: mark the broker down, so the next
+            # publishes fail fast instead of each waiting out its timeout. (A
+            # budget of a few ms, a request that arrived late, proves nothing.)
+            self.unconfirmed += 1
+            if timeout >= 0.1:
+                self._suspect()
+            raise PublishUnconfirmed(
+                f"RabbitMQ did not confirm within {timeout:.2f} s",
+                hint="it may still land: consumers dedupe on the event id",
+            ) from None
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # aio-pika/aiormq/OS errors: all mean "not stored"
@@ -336,7 +435,7 @@ class RabbitBroker:
                     continue
                 try:
                     channel = await connection.channel()
-                    channel.close_callbacks.add(self._on_close)
+                    channel.close_callbacks.add(self._closed_callback(connection))
                     await channel.set_qos(prefetch_count=min(self._prefetch, concurrency))
                     queue = await channel.get_queue(self.queue_name, ensure=False)
 

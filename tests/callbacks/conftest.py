@@ -168,10 +168,12 @@ async def rabbit_names(amqp_url: str) -> AsyncIterator[Callable[..., RabbitBroke
     name = f"lark.test.{uuid.uuid4().hex[:12]}"
     made: list[RabbitBroker] = []
 
-    def make(url: str | None = None, **kwargs: Any) -> RabbitBroker:
+    def make(
+        url: str | None = None, *, cls: type[RabbitBroker] = RabbitBroker, **kwargs: Any
+    ) -> RabbitBroker:
         kwargs.setdefault("reconnect_interval", 0.05)
         kwargs.setdefault("start_timeout", 3.0)
-        broker = RabbitBroker(url or amqp_url, queue=name, **kwargs)
+        broker = cls(url or amqp_url, queue=name, **kwargs)
         made.append(broker)
         return broker
 

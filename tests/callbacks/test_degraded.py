@@ -203,7 +203,7 @@ async def test_handler_failure_in_degraded_mode_is_kept_for_retry(tmp_path: Path
 
 async def test_spool_failure_and_no_handler_answers_503(tmp_path: Path) -> None:
     class BrokenSpool(SqliteSpool):
-        async def put(self, envelope: Envelope, *, dead_reason: str | None = None) -> None:
+        async def put(self, envelope: Envelope, **options: object) -> None:
             raise SpoolUnavailable("disk full")
 
     broker = SwitchableBroker()

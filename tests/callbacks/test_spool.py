@@ -62,7 +62,7 @@ async def test_a_corrupt_row_is_reported_and_kept(tmp_path: Path, log_lines: lis
     async with SqliteSpool(path) as spool:
         await spool.put(envelope(1))
     with sqlite3.connect(path) as db:
-        db.execute("INSERT INTO spool VALUES ('bad', x'00ff', NULL, 0)")
+        db.execute("INSERT INTO spool (event_id, envelope, spooled_at) VALUES ('bad', x'00ff', 0)")
     async with SqliteSpool(path) as spool:
         assert [i.envelope.event_id for i in await spool.pending()] == ["ev-1"]
         assert await spool.count() == 2  # never deleted behind an operator's back
