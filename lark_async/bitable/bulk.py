@@ -105,6 +105,7 @@ class _Job:
     split_budget: int = 0
     batch_cap: int = checks.MAX_BATCH_WRITE  # lowered if Feishu says a batch is too large
     chunks_done: int = 0
+    first_token: str | None = None  # options.client_token, for the first create chunk
     stopped: bool = False
     crash: Exception | None = None
 
@@ -279,6 +280,7 @@ class BulkWriter:
             key=key,
             lookup=lookup,
             split_budget=opts.max_split_calls,
+            first_token=opts.client_token,
         )
         log = get_logger()
         log.info(
@@ -529,7 +531,9 @@ class BulkWriter:
             for start in range(0, len(rows), job.batch_cap):
                 await self._deliver(job, op, rows[start : start + job.batch_cap])
             return
-        token = str(uuid.uuid4()) if op == "create" else None
+        token = None
+        if op == "create":
+            token, job.first_token = job.first_token or str(uuid.uuid4()), None
         attempts = waits = conflicts = settles = 0
         retried = False
         while True:
