@@ -66,6 +66,7 @@ from lark_async.bitable.rows import (
     update_parts,
 )
 from lark_async.bitable.schema import Schema
+from lark_async.core import telemetry as _tm
 from lark_async.core.clock import Clock
 from lark_async.core.errors import ErrorKind, InvalidParameter, LarkError
 from lark_async.core.logging import get_logger
@@ -298,6 +299,9 @@ class BulkWriter:
             finished = True
         finally:
             report.elapsed = self._clock.monotonic() - job.started
+            _tm.recorder.bulk_rows(
+                operation, report.written, report.failed_count, report.unknown_rows, report.skipped
+            )
             log.info(
                 "lark.bitable.bulk",
                 operation=operation,

@@ -23,6 +23,7 @@ from lark_async.callbacks.queue import Broker, Decision, Envelope, QueueUnavaila
 from lark_async.callbacks.replies import Reply
 from lark_async.callbacks.router import Registration
 from lark_async.callbacks.spool import Spool, SpoolUnavailable
+from lark_async.core import telemetry as _tm
 from lark_async.core.clock import Clock
 from lark_async.core.logging import RateLimitedLog, get_logger
 
@@ -116,6 +117,7 @@ class Delivery:
             )
             return await self._degraded(inbound, registration)
         self.stats.published += 1
+        _tm.recorder.callback_published(event.event_type)
         self._log_accepted(inbound, "queue")
         return inbound.ack()
 
@@ -157,7 +159,9 @@ class Delivery:
         if spooled:
             self._claimed.add(event.event_id)
         task = asyncio.create_task(
-            self.dispatcher.handle(envelope, answered=inbound.answered, on_reply=on_reply)
+            _tm.counted_handle(
+                self.dispatcher.handle(envelope, answered=inbound.answered, on_reply=on_reply)
+            )
         )
         budget = inbound.remaining(self._clock.monotonic())
         if registration.sync:
