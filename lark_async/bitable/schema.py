@@ -71,6 +71,7 @@ class Schema:
         """
         _check_row(row)
         _check_sep(list_sep)
+        _check_tz(tz)
         out: dict[str, Any] = {}
         for name, raw in row.items():
             if raw is None or raw == "":
@@ -92,6 +93,12 @@ class Schema:
 
         Raises ``ValueError`` saying why, quoting the value.
         """
+        if not isinstance(name, str):
+            raise InvalidParameter(f"name must be a field name, got {type(name).__name__}")
+        if not isinstance(raw, str):
+            raise InvalidParameter(f"raw must be the cell's text, got {type(raw).__name__}")
+        _check_sep(list_sep)
+        _check_tz(tz)
         spec = self.fields.get(name)
         if spec is None:
             return raw  # the row check reports it
@@ -102,6 +109,14 @@ def _check_row(row: object) -> None:
     if not isinstance(row, Mapping):
         raise InvalidParameter(
             f"row must be a mapping of field name to value, got {type(row).__name__}"
+        )
+
+
+def _check_tz(tz: object) -> None:
+    if tz is not None and not isinstance(tz, _dt.tzinfo):
+        raise InvalidParameter(
+            f"tz must be a datetime.tzinfo or None, got {type(tz).__name__}",
+            hint="e.g. zoneinfo.ZoneInfo('Asia/Shanghai')",
         )
 
 
