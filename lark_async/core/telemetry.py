@@ -104,7 +104,7 @@ class Recorder:
         """The transport will send the call again (``reason``: an error kind or ``token``)."""
 
     def token_refreshed(self, app_id: str, kind: str, reason: str) -> None:
-        """An app or tenant token is being fetched (``reason``: missing, refresh-ahead, ...)."""
+        """An app or tenant token is being fetched (``reason``: first use, refresh-ahead, ...)."""
 
     def limiter_waited(self, app_id: str, family: str, seconds: float) -> None:
         """The client's limiter held a call back this long."""
