@@ -184,6 +184,7 @@ def import_rows(
     job = _ImportJob(
         file, fmt, app_token, table, mode, key, size, check, zone, restart, console, domain, app_id
     )
+    job.tz_name = tz
     try:
         report = run(job.run())
     except KeyboardInterrupt:
@@ -238,6 +239,7 @@ class _ImportJob:
         self.domain, self.app_id = domain, app_id
         self.journal: ImportJournal | None = None
         self.total = 0
+        self.tz_name: str | None = None  # --tz as given, for the resume command
 
     async def run(self) -> BulkReport | None:
         from lark_async.bitable import Schema
@@ -374,8 +376,22 @@ class _ImportJob:
             return await svc.bulk_update(self.app_token, self.table, rows, **options)
 
     def resume_command(self) -> str:
-        args = [a for a in sys.argv[1:] if a != "--restart"]
-        return shlex.join(["lark-async", *args])
+        """The same import, without --restart: with the journal, it goes on."""
+        from lark_async.bitable import checks
+
+        args = ["lark-async", "bitable", "import", str(self.file)]
+        args += ["--app-token", self.app_token, "--table", self.table]
+        if self.size != checks.MAX_BATCH_WRITE:
+            args += ["--chunk-size", str(self.size)]
+        if not self.check:
+            args.append("--no-check")
+        if self.tz_name:
+            args += ["--tz", self.tz_name]
+        if self.domain:
+            args += ["--domain", self.domain]
+        if self.app_id:
+            args += ["--app-id", self.app_id]
+        return shlex.join(args)
 
     def interrupted(self) -> None:
         """Ctrl-C: what is in the table, what is left, and how to go on."""

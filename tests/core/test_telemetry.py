@@ -253,3 +253,30 @@ def test_the_noop_recorder_takes_every_hook() -> None:
     rec.bulk_rows("create", 1, 0, 0, 0)
     assert handle is None and not rec.enabled
     assert asyncio.iscoroutinefunction(telemetry.counted_handle)
+
+
+async def test_a_worker_counts_each_handled_callback(otel: Otel) -> None:
+    from lark_async.callbacks import CallbackRouter, Dispatcher
+    from lark_async.callbacks.queue import Envelope, MemoryBroker
+    from lark_async.callbacks.worker import Worker
+    from tests.callbacks.test_dispatch import world
+
+    async with world() as w:
+        message_id = await w.send_card()
+        router = CallbackRouter()
+        seen: list[str] = []
+
+        @router.card_action("approve")
+        async def approve(event: Any) -> None:
+            seen.append(event.event_id)
+
+        broker = MemoryBroker(clock=w.clock)
+        async with Worker(broker, Dispatcher(router, lark=w.lark, clock=w.clock)):
+            await broker.publish(Envelope(w.event(message_id)), timeout=1)
+            await broker.publish(Envelope(w.event(message_id)), timeout=1)  # a duplicate
+            await broker.drain()
+    assert len(seen) == 1
+    handled = otel.total(
+        "lark.callbacks.handled", outcome="ack", **{"lark.event_type": "card.action.trigger"}
+    )
+    assert handled == 2  # the run, and the duplicate acked without running
