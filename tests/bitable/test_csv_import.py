@@ -305,7 +305,8 @@ def test_sigint_mid_import_then_resume_writes_every_row_once(
     base: tuple[Hosted, Any, str, str], tmp_path: Path
 ) -> None:
     h, bt, app_token, table_id = base
-    h.call(lambda: bt.set_write_latency(0.03))  # ~40 batches: long enough to interrupt
+    # 40 batches of at least 0.1 s each: the run is interrupted after its third
+    h.call(lambda: bt.set_write_latency(0.1))
     rows = 2000
     src = tmp_path / "big.csv"
     src.write_text("Name,Score\n" + "".join(f"n{i},{i}\n" for i in range(rows)), encoding="utf-8")
@@ -335,15 +336,16 @@ def test_sigint_between_the_write_and_its_answer_resends_with_the_same_token(
     base: tuple[Hosted, Any, str, str], tmp_path: Path
 ) -> None:
     h, bt, app_token, table_id = base
-    rows = 500
+    rows = 1000
     src = tmp_path / "lost.csv"
     src.write_text("Name,Score\n" + "".join(f"n{i},{i}\n" for i in range(rows)), encoding="utf-8")
-    h.call(lambda: bt.set_write_latency(0.05))
+    h.call(lambda: bt.set_write_latency(0.1))  # 20 batches: time to add the fault after 2
     spec = f"POST /open-apis/bitable/v1/apps/{app_token}/tables/{table_id}/records/batch_create"
 
     proc = _start(h, src, app_token, table_id)
     _wait("2 confirmed batches", lambda: _confirmed(src) >= 2, proc)
-    # From now on each batch is written but its answer is lost (the connection drops).
+    # From now on each batch is written but its answer is lost (the connection drops);
+    # the client resends it with its token for ~30 s of backoff, then would give up.
     drop = h.call(lambda: h.fake.faults.drop(spec, times=None, after_processing=True))
     _wait("a write whose answer was lost", lambda: drop.hits >= 1, proc)
     proc.send_signal(signal.SIGINT)
