@@ -165,8 +165,12 @@ def check_csv(
     return result
 
 
-def check_jsonl(path: Path, *, max_problems: int = 20) -> CsvCheck:
-    """Read a whole JSON Lines file as :func:`read_rows` would; list up to ``max_problems``."""
+def check_jsonl(path: Path, *, schema: Schema | None = None, max_problems: int = 20) -> CsvCheck:
+    """Read a whole JSON Lines file as :func:`read_rows` would; list up to ``max_problems``.
+
+    With a ``schema``, each row's fields are checked against the table's fields too
+    (unknown names, values of the wrong type), as the bulk engine would.
+    """
     if not path.is_file():
         raise InvalidParameter(f"no such file: {path}", hint="check the path")
     result = CsvCheck(header=[])
@@ -175,20 +179,34 @@ def check_jsonl(path: Path, *, max_problems: int = 20) -> CsvCheck:
             for number, line in enumerate(fh, 1):
                 if not line.strip():
                     continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    result.problems.append(CsvProblem(number, f"not JSON: {exc.msg}"))
+                problem = _jsonl_problem(line, schema)
+                if problem is None:
+                    result.rows += 1
                 else:
-                    if isinstance(row, dict):
-                        result.rows += 1
-                    else:
-                        result.problems.append(CsvProblem(number, "not a JSON object"))
-                if len(result.problems) >= max_problems:
-                    break
+                    result.problems.append(CsvProblem(number, problem))
+                    if len(result.problems) >= max_problems:
+                        break
         except UnicodeDecodeError as exc:
             result.problems.append(CsvProblem(0, f"is not UTF-8 text ({exc.reason})"))
     return result
+
+
+def _jsonl_problem(line: str, schema: Schema | None) -> str | None:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return f"not JSON: {exc.msg}"
+    if not isinstance(row, dict):
+        return "not a JSON object"
+    if schema is None:
+        return None
+    fields = _shape(row, keep_record_id=True)["fields"]
+    if not isinstance(fields, dict) or not fields:
+        return "has no fields"
+    try:
+        return schema.problem(fields)
+    except InvalidParameter as exc:
+        return exc.message
 
 
 def _csv_rows(

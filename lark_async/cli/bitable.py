@@ -247,12 +247,12 @@ class _ImportJob:
         lark, svc = _service(self.domain, self.app_id)
         async with lark:
             schema = None
-            if self.fmt == "csv":  # CSV cells are text: type them from the table's fields
+            if self.fmt == "csv" or self.check:  # CSV cells are typed from the table's fields
                 schema = Schema([f async for f in svc.list_fields(self.app_token, self.table)])
+            if self.fmt == "csv":
+                assert schema is not None
                 self.zone = self.zone or await _base_zone(svc, self.app_token, schema, self.file)
-                self.total = self._preflight(schema)
-            else:
-                self.total = self._preflight(None)
+            self.total = self._preflight(schema)
             if self.mode is Mode.create:
                 return await self._create(svc, schema)
             return await self._other(svc, schema)
@@ -265,7 +265,7 @@ class _ImportJob:
         if self.fmt == "csv":
             found = check_csv(self.file, schema=schema, tz=self.zone)
         else:
-            found = check_jsonl(self.file)
+            found = check_jsonl(self.file, schema=schema if self.check else None)
         if found.ok:
             return found.rows
         for problem in found.problems:
@@ -281,7 +281,10 @@ class _ImportJob:
         from lark_async.bitable.files import read_rows
 
         return read_rows(
-            self.file, schema=schema, keep_record_id=self.mode is Mode.update, tz=self.zone
+            self.file,
+            schema=schema if self.fmt == "csv" else None,  # JSON values are typed already
+            keep_record_id=self.mode is Mode.update,
+            tz=self.zone,
         )
 
     async def _create(self, svc: Bitable, schema: Schema | None) -> BulkReport | None:
@@ -333,8 +336,7 @@ class _ImportJob:
                     chunk_size=len(rows),
                     client_token=token,
                     collect_record_ids=True,
-                    # CSV rows were checked against the fields before the first batch
-                    validate=self.check and schema is None,
+                    validate=False,  # every row was checked before the first batch
                     on_progress=on_progress,
                 )
                 _merge(total, report, start)
@@ -366,7 +368,7 @@ class _ImportJob:
             options: dict[str, Any] = {
                 "on_progress": on_progress,
                 "chunk_size": self.size,
-                "validate": self.check and schema is None,
+                "validate": self.check,  # also checks that --key names a field
             }
             if self.mode is Mode.upsert:
                 assert self.key is not None

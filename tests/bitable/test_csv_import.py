@@ -375,3 +375,21 @@ def test_sigint_between_the_write_and_its_answer_resends_with_the_same_token(
         if e.path.endswith("/batch_create") and e.outcome != "dropped"
     ]
     assert tokens[-1] in str(sent)  # the batch in flight went again with its first token
+
+
+def test_jsonl_rows_are_checked_against_the_fields_with_their_line(
+    base: tuple[Hosted, Any, str, str], tmp_path: Path
+) -> None:
+    h, bt, app_token, table_id = base
+    src = tmp_path / "people.jsonl"
+    src.write_text(
+        '{"Name": "Ada", "Score": 1}\n\n{"Name": "Bob", "Score": "7"}\n{"Nope": 1}\n{}\n',
+        encoding="utf-8",
+    )
+    result = cli(h, "import", str(src), "--app-token", app_token, "--table", table_id)
+    assert result.exit_code == 2, result.output
+    said = result.output
+    assert "people.jsonl line 3: 'Score': expects a number, got '7'" in said
+    assert "people.jsonl line 4: no field named 'Nope' in the table" in said
+    assert "people.jsonl line 5: has no fields" in said
+    assert stored(h, bt, app_token, table_id) == []
