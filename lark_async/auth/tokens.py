@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from lark_async.auth.models import AppConfig, StoredToken, TokenKind
 from lark_async.auth.singleflight import SingleFlight
 from lark_async.auth.stores.base import LockTimeout, StoreUnavailable, TokenStore
+from lark_async.core import telemetry as _tm
 from lark_async.core.clock import SYSTEM_CLOCK, Clock
 from lark_async.core.errors import (
     BAD_CREDENTIAL_CODES,
@@ -266,6 +267,7 @@ class TokenManager:
             raise _disabled(app_id)
         body = {"app_id": app_id, "app_secret": config.app_secret.get_secret_value()}
         self.fetch_count += 1
+        _tm.recorder.token_refreshed(app_id, kind.value, reason)
         opts = RequestOptions.build("POST", _PATHS[kind], json=body, auth="none", idempotent=True)
         resp = await self._transport.request(opts, app_id=app_id)
         duration_ms = round((self.clock.monotonic() - started) * 1000, 2)

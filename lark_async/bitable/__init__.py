@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from lark_async.bitable.filters import Op as Op
     from lark_async.bitable.filters import Sort as Sort
     from lark_async.bitable.filters import where as where
+    from lark_async.bitable.models import App as App
     from lark_async.bitable.models import BatchGetResult as BatchGetResult
     from lark_async.bitable.models import DeletedBatch as DeletedBatch
     from lark_async.bitable.models import DeletedRecord as DeletedRecord
@@ -69,6 +70,7 @@ _LAZY: dict[str, str] = {
     "Record": "lark_async.bitable.models",
     "RecordBatch": "lark_async.bitable.models",
     "RecordPage": "lark_async.bitable.models",
+    "App": "lark_async.bitable.models",
     "Table": "lark_async.bitable.models",
     "TableField": "lark_async.bitable.models",
     "plain_text": "lark_async.bitable.models",
@@ -89,6 +91,7 @@ _LAZY: dict[str, str] = {
 __all__ = [
     "BITABLE_CODES",
     "SPLIT_CODES",
+    "App",
     "BatchGetResult",
     "Bitable",
     "BulkOptions",

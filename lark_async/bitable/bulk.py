@@ -66,6 +66,7 @@ from lark_async.bitable.rows import (
     update_parts,
 )
 from lark_async.bitable.schema import Schema
+from lark_async.core import telemetry as _tm
 from lark_async.core.clock import Clock
 from lark_async.core.errors import ErrorKind, InvalidParameter, LarkError
 from lark_async.core.logging import get_logger
@@ -105,6 +106,7 @@ class _Job:
     split_budget: int = 0
     batch_cap: int = checks.MAX_BATCH_WRITE  # lowered if Feishu says a batch is too large
     chunks_done: int = 0
+    first_token: str | None = None  # options.client_token, for the first create chunk
     stopped: bool = False
     crash: Exception | None = None
 
@@ -279,6 +281,7 @@ class BulkWriter:
             key=key,
             lookup=lookup,
             split_budget=opts.max_split_calls,
+            first_token=opts.client_token,
         )
         log = get_logger()
         log.info(
@@ -296,6 +299,9 @@ class BulkWriter:
             finished = True
         finally:
             report.elapsed = self._clock.monotonic() - job.started
+            _tm.recorder.bulk_rows(
+                operation, report.written, report.failed_count, report.unknown_rows, report.skipped
+            )
             log.info(
                 "lark.bitable.bulk",
                 operation=operation,
@@ -529,7 +535,9 @@ class BulkWriter:
             for start in range(0, len(rows), job.batch_cap):
                 await self._deliver(job, op, rows[start : start + job.batch_cap])
             return
-        token = str(uuid.uuid4()) if op == "create" else None
+        token = None
+        if op == "create":
+            token, job.first_token = job.first_token or str(uuid.uuid4()), None
         attempts = waits = conflicts = settles = 0
         retried = False
         while True:

@@ -119,6 +119,20 @@ class BatchGetResult(_Model):
     absent_record_ids: list[str] = Field(default_factory=list)
 
 
+class App(_Model):
+    """A base's metadata: ``time_zone`` is the zone its dates are shown and filtered in."""
+
+    app_token: str = ""
+    name: str = ""
+    revision: int | None = None
+    is_advanced: bool | None = None
+    time_zone: str | None = None
+
+
+class AppEnvelope(_Model):
+    app: App
+
+
 class Table(_Model):
     table_id: str
     name: str = ""

@@ -43,6 +43,11 @@ class BulkOptions:
       they are reported as failed.
     - ``timeout``: seconds per call (default: the client's).
     - ``on_progress``: called (sync or async) after each chunk settles.
+    - ``client_token`` (create only): the idempotency token of the first chunk (a
+      UUIDv4; later chunks get fresh ones). A caller that journals its batches
+      sends one batch per run (``chunk_size`` rows or fewer) and, after a crash,
+      sends that batch again with the same token: Feishu answers with the records
+      the first send made instead of making them twice.
     """
 
     chunk_size: int | None = None
@@ -61,6 +66,7 @@ class BulkOptions:
     timeout: float | None = None
     on_progress: ProgressFn | None = None
     failed_rows_kept: int = 10_000
+    client_token: str | None = None
 
     def checked(self, limit: int) -> BulkOptions:
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
@@ -110,6 +116,8 @@ class BulkOptions:
                 hint="a function (sync or async) taking a BulkProgress",
             )
         checks.user_id_type(self.user_id_type)
+        if self.client_token is not None:
+            checks.client_token(self.client_token)
         return replace(self, chunk_size=size)
 
 

@@ -61,14 +61,17 @@ class Schema:
                 return f"{name!r}: {issue}"
         return None
 
-    def coerce_text(self, row: Mapping[str, str], *, list_sep: str = ",") -> dict[str, Any]:
+    def coerce_text(
+        self, row: Mapping[str, str], *, list_sep: str = ",", tz: _dt.tzinfo | None = None
+    ) -> dict[str, Any]:
         """CSV cells (strings) → values of each field's type; empty cells are left out.
 
         Raises ``InvalidParameter`` (a ValueError) naming the field when a cell
-        cannot be converted.
+        cannot be converted. Dates without a zone are read in ``tz`` (default UTC).
         """
         _check_row(row)
         _check_sep(list_sep)
+        _check_tz(tz)
         out: dict[str, Any] = {}
         for name, raw in row.items():
             if raw is None or raw == "":
@@ -77,21 +80,43 @@ class Schema:
                 raise InvalidParameter(
                     f"row: {name!r:.40} holds a {type(raw).__name__}; CSV cells are text"
                 )
-            spec = self.fields.get(name)
-            if spec is None:
-                out[name] = raw  # the row check reports it
-                continue
             try:
-                out[name] = _from_text(spec.type, raw, list_sep)
+                out[name] = self.coerce_cell(name, raw, list_sep=list_sep, tz=tz)
             except ValueError as exc:
                 raise InvalidParameter(f"row: {name!r:.40}: {exc}") from None
         return out
+
+    def coerce_cell(
+        self, name: str, raw: str, *, list_sep: str = ",", tz: _dt.tzinfo | None = None
+    ) -> Any:
+        """One CSV cell as a value of field ``name``'s type (text if the field is unknown).
+
+        Raises ``ValueError`` saying why, quoting the value.
+        """
+        if not isinstance(name, str):
+            raise InvalidParameter(f"name must be a field name, got {type(name).__name__}")
+        if not isinstance(raw, str):
+            raise InvalidParameter(f"raw must be the cell's text, got {type(raw).__name__}")
+        _check_sep(list_sep)
+        _check_tz(tz)
+        spec = self.fields.get(name)
+        if spec is None:
+            return raw  # the row check reports it
+        return _from_text(spec.type, raw, list_sep, tz)
 
 
 def _check_row(row: object) -> None:
     if not isinstance(row, Mapping):
         raise InvalidParameter(
             f"row must be a mapping of field name to value, got {type(row).__name__}"
+        )
+
+
+def _check_tz(tz: object) -> None:
+    if tz is not None and not isinstance(tz, _dt.tzinfo):
+        raise InvalidParameter(
+            f"tz must be a datetime.tzinfo or None, got {type(tz).__name__}",
+            hint="e.g. zoneinfo.ZoneInfo('Asia/Shanghai')",
         )
 
 
@@ -148,7 +173,7 @@ def _type_problem(ftype: int, value: Any) -> str | None:
     return None  # location and types this library does not know: let Feishu decide
 
 
-def _from_text(ftype: int, raw: str, sep: str) -> Any:
+def _from_text(ftype: int, raw: str, sep: str, tz: _dt.tzinfo | None = None) -> Any:
     t = ftype
     text = raw.strip()
     if t == FieldType.NUMBER:
@@ -169,7 +194,7 @@ def _from_text(ftype: int, raw: str, sep: str) -> Any:
             return False
         raise ValueError(f"{raw!r:.40} is not a yes/no value")
     if t == FieldType.DATE:
-        return _date_ms(text)
+        return _date_ms(text, tz)
     if text.startswith(("[", "{")) and t not in (FieldType.TEXT, FieldType.SINGLE_SELECT):
         try:
             return json.loads(text)  # a JSON cell, as `export` writes rich values
@@ -187,7 +212,7 @@ def _from_text(ftype: int, raw: str, sep: str) -> Any:
     return raw
 
 
-def _date_ms(text: str) -> int:
+def _date_ms(text: str, tz: _dt.tzinfo | None = None) -> int:
     if text.lstrip("-").isdigit():
         return int(text)
     try:
@@ -195,7 +220,7 @@ def _date_ms(text: str) -> int:
     except ValueError:
         raise ValueError(f"{text!r:.40} is neither epoch ms nor an ISO date") from None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=_dt.UTC)
+        when = when.replace(tzinfo=tz or _dt.UTC)  # a local time: the base's zone
     return int(when.timestamp() * 1000)
 
 

@@ -14,6 +14,8 @@ from lark_async.bitable import checks
 from lark_async.bitable.bulk import BulkWriter, Lookup
 from lark_async.bitable.filters import Condition, F, Filter, Sort, sort_spec
 from lark_async.bitable.models import (
+    App,
+    AppEnvelope,
     BatchGetResult,
     DeletedBatch,
     DeletedRecord,
@@ -436,6 +438,13 @@ class Bitable(Service):
         return fetch
 
     # -- schema ----------------------------------------------------------------------
+    async def get_app(self, app_token: str) -> LarkResponse[App]:
+        """A base's metadata: its name, revision and ``time_zone`` (open.feishu.cn:
+        bitable-v1/app/get)."""
+        path = f"{BASE}/{checks.app_token(app_token)}"
+        parsed = await self._call(AppEnvelope, "GET", path)
+        return parsed.with_data(parsed.data.app if parsed.data is not None else None)
+
     def list_tables(self, app_token: str, *, page_size: int = 100) -> Pages[Table]:
         """The tables of a base."""
         path = f"{BASE}/{checks.app_token(app_token)}/tables"

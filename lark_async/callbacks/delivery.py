@@ -36,6 +36,7 @@ from lark_async.callbacks.queue import (
 from lark_async.callbacks.replies import Reply
 from lark_async.callbacks.router import UNKNOWN_ACTION_TOAST, Registration, unknown_action
 from lark_async.callbacks.spool import Spool, SpooledItem, SpoolUnavailable
+from lark_async.core import telemetry as _tm
 from lark_async.core.clock import Clock
 from lark_async.core.logging import RateLimitedLog, get_logger
 
@@ -142,6 +143,7 @@ class Delivery:
             unconfirmed = isinstance(exc, PublishUnconfirmed)
             return await self._degraded(inbound, registration, unconfirmed=unconfirmed)
         self.stats.published += 1
+        _tm.recorder.callback_published(event.event_type)
         self._log_accepted(inbound, "queue")
         return inbound.ack()
 
@@ -186,7 +188,9 @@ class Delivery:
         if spooled:
             self._claimed.add(event.event_id)
         task = asyncio.create_task(
-            self.dispatcher.handle(envelope, answered=inbound.answered, on_reply=on_reply)
+            _tm.counted_handle(
+                self.dispatcher.handle(envelope, answered=inbound.answered, on_reply=on_reply)
+            )
         )
         budget = inbound.remaining(self._clock.monotonic())
         if registration.sync:
@@ -337,6 +341,8 @@ class Delivery:
             await self.spool.release(envelope.event_id)
             return False
         await self.spool.remove(envelope.event_id)
+        if dead_reason is None:
+            _tm.recorder.callback_published(envelope.event.event_type)
         # Counted as each leaves the spool, so the stats never lag the spool.
         self.stats.replayed += 1
         return True

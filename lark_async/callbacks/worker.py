@@ -12,6 +12,7 @@ from types import TracebackType
 
 from lark_async.callbacks.dispatch import Dispatcher
 from lark_async.callbacks.queue import Broker, Decision, Envelope
+from lark_async.core import telemetry as _tm
 from lark_async.core.errors import InvalidParameter
 from lark_async.core.logging import get_logger
 
@@ -44,7 +45,7 @@ class Worker:
         await self.broker.consume(self._consume, concurrency=self.concurrency)
 
     async def _consume(self, envelope: Envelope) -> Decision:
-        return await self.dispatcher.handle(envelope)
+        return await _tm.counted_handle(self.dispatcher.handle(envelope))
 
     async def start(self) -> None:
         """Start the broker and consume in a background task."""

@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Iterator
+from datetime import tzinfo
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -37,7 +41,8 @@ from rich.table import Table
 from lark_async.cli import run
 
 if TYPE_CHECKING:
-    from lark_async.bitable import Bitable, BulkProgress, BulkReport, Record
+    from lark_async.bitable import Bitable, BulkProgress, BulkReport, Record, Schema
+    from lark_async.bitable.journal import ImportJournal
 
 bitable_app = typer.Typer(
     name="bitable",
@@ -52,6 +57,11 @@ class Mode(StrEnum):
     create = "create"
     upsert = "upsert"
     update = "update"
+
+
+class Dates(StrEnum):
+    iso = "iso"
+    ms = "ms"
 
 
 class Format(StrEnum):
@@ -116,11 +126,32 @@ def import_rows(
         Path | None,
         typer.Option("--failed", metavar="PATH", help="Write the rows that failed, as JSONL."),
     ] = None,
+    tz: Annotated[
+        str | None,
+        typer.Option(
+            "--tz",
+            metavar="ZONE",
+            help="Zone of dates written without one (default: the base's time zone).",
+        ),
+    ] = None,
+    restart: Annotated[
+        bool,
+        typer.Option(
+            "--restart",
+            help="Create mode: discard FILE's import journal and import from the first row.",
+        ),
+    ] = False,
     domain: Domain = None,
     app_id: AppIdOpt = None,
 ) -> None:
-    """Import FILE into a table: streamed, chunked, retried, nothing written twice."""
-    from lark_async.bitable.files import count_rows, format_of
+    """Import FILE into a table: streamed, chunked, retried, nothing written twice.
+
+    In create mode a journal beside FILE (FILE.lark-import.jsonl) records each
+    batch written; running the same command again after an interruption resumes
+    where it stopped.
+    """
+    from lark_async.bitable import checks
+    from lark_async.bitable.files import RECORD_ID, format_of, read_header, time_zone
     from lark_async.core.errors import InvalidParameter
 
     fmt = format_of(file)
@@ -128,82 +159,353 @@ def import_rows(
         raise InvalidParameter(f"no such file: {file}", hint="check the path")
     if mode is Mode.upsert and not key:
         raise InvalidParameter("--mode upsert needs --key FIELD", hint="e.g. --key Email")
-    total = count_rows(file)
-    console = Console(stderr=True, highlight=False)
-    try:
-        report = run(
-            _import(
-                file,
-                fmt,
-                app_token,
-                table,
-                mode,
-                key,
-                chunk_size,
-                check,
-                total,
-                console,
-                domain,
-                app_id,
-            )
+    if restart and mode is not Mode.create:
+        raise InvalidParameter(
+            "--restart is an option of --mode create",
+            hint="upsert and update keep no journal: running them again is safe",
         )
+    size = chunk_size if chunk_size is not None else checks.MAX_BATCH_WRITE
+    if not 1 <= size <= checks.MAX_BATCH_WRITE:
+        raise InvalidParameter(
+            f"--chunk-size must be 1..{checks.MAX_BATCH_WRITE}, got {size}",
+            hint="Feishu takes at most 1000 records per call",
+        )
+    zone = time_zone(tz) if tz is not None else None
+    if fmt == "csv":
+        header = read_header(file)
+        if mode is Mode.update and RECORD_ID not in header:
+            shown = ", ".join(header[:8]) or "no columns"
+            raise InvalidParameter(
+                f"--mode update needs a {RECORD_ID} column; {file.name} line 1 has {shown}",
+                hint=f"export the table to get each row's {RECORD_ID}, "
+                "or use --mode upsert --key FIELD",
+            )
+    console = Console(stderr=True, highlight=False)
+    job = _ImportJob(
+        file, fmt, app_token, table, mode, key, size, check, zone, restart, console, domain, app_id
+    )
+    job.tz_name = tz
+    try:
+        report = run(job.run())
+    except KeyboardInterrupt:
+        job.interrupted()
+        raise typer.Exit(130) from None
     except Exception as exc:
-        # A file that breaks half way: say how far the import got, since running it
-        # again in create mode would write those rows a second time.
-        notes = getattr(exc, "__notes__", [])
-        for note in notes:
+        # Stopped half way (a file changed under us, a bug): say how far the import got.
+        for note in getattr(exc, "__notes__", []):
             console.print(f"[yellow]{escape(note)}[/]")
-        if notes:
-            console.print("to go on without doubling rows, re-run with --mode upsert --key FIELD")
+        job.stopped()
         raise
+    job.close()
+    if report is None:
+        return
     _print_report(console, report)
     if failed_out is not None and (report.failed or report.unknown):
         _write_failures(failed_out, report)
         console.print(f"failed rows written to {failed_out}")
+    if job.journal is not None and job.journal.complete:
+        console.print(
+            f"journal: {job.journal.path.name} (running this command again does nothing; "
+            "--restart imports the file again)"
+        )
     if not report.ok:
+        if job.journal is not None and not job.journal.complete:
+            console.print(f"to finish, run again: {job.resume_command()}")
         raise typer.Exit(1)
 
 
-async def _import(
-    file: Path,
-    fmt: str,
-    app_token: str,
-    table: str,
-    mode: Mode,
-    key: str | None,
-    chunk_size: int | None,
-    check: bool,
-    total: int,
-    console: Console,
-    domain: str | None,
-    app_id: str | None,
-) -> BulkReport:
-    from lark_async.bitable import Schema
-    from lark_async.bitable.files import read_rows
+class _ImportJob:
+    """One ``bitable import``: the pre-flight checks, the journal, the batches."""
 
-    lark, svc = _service(domain, app_id)
-    async with lark:
-        schema = None
-        if fmt == "csv":  # CSV cells are text: type them from the table's fields
-            schema = Schema([f async for f in svc.list_fields(app_token, table)])
-        rows = read_rows(file, schema=schema, keep_record_id=mode is Mode.update)
-        with _progress(console) as progress:
-            task = progress.add_task(f"{mode.value} → {table}", total=total or None)
+    def __init__(
+        self,
+        file: Path,
+        fmt: str,
+        app_token: str,
+        table: str,
+        mode: Mode,
+        key: str | None,
+        size: int,
+        check: bool,
+        zone: tzinfo | None,
+        restart: bool,
+        console: Console,
+        domain: str | None,
+        app_id: str | None,
+    ) -> None:
+        self.file, self.fmt, self.app_token, self.table = file, fmt, app_token, table
+        self.mode, self.key, self.size, self.check = mode, key, size, check
+        self.zone, self.restart, self.console = zone, restart, console
+        self.domain, self.app_id = domain, app_id
+        self.journal: ImportJournal | None = None
+        self.total = 0
+        self.tz_name: str | None = None  # --tz as given, for the resume command
+
+    async def run(self) -> BulkReport | None:
+        from lark_async.bitable import Schema
+
+        lark, svc = _service(self.domain, self.app_id)
+        async with lark:
+            schema = None
+            if self.fmt == "csv" or self.check:  # CSV cells are typed from the table's fields
+                schema = Schema([f async for f in svc.list_fields(self.app_token, self.table)])
+            if self.fmt == "csv":
+                assert schema is not None
+                self.zone = self.zone or await _base_zone(svc, self.app_token, schema, self.file)
+            self.total = self._preflight(schema)
+            if self.mode is Mode.create:
+                return await self._create(svc, schema)
+            return await self._other(svc, schema)
+
+    def _preflight(self, schema: Schema | None) -> int:
+        """Read the whole file first: a bad line is reported before any row is written."""
+        from lark_async.bitable.files import check_csv, check_jsonl
+        from lark_async.core.errors import InvalidParameter
+
+        if self.fmt == "csv":
+            found = check_csv(self.file, schema=schema, tz=self.zone)
+        else:
+            found = check_jsonl(self.file, schema=schema if self.check else None)
+        if found.ok:
+            return found.rows
+        for problem in found.problems:
+            self.console.print(f"[red]{escape(self.file.name)} {escape(str(problem))}[/]")
+        more = " (the first 20)" if len(found.problems) >= 20 else ""
+        raise InvalidParameter(
+            f"{self.file.name}: {_count(len(found.problems), 'problem')}{more}; "
+            "nothing was imported",
+            hint="fix the lines listed above, then run the import again",
+        )
+
+    def _rows(self, schema: Schema | None) -> Iterator[dict[str, Any]]:
+        from lark_async.bitable.files import read_rows
+
+        return read_rows(
+            self.file,
+            schema=schema if self.fmt == "csv" else None,  # JSON values are typed already
+            keep_record_id=self.mode is Mode.update,
+            tz=self.zone,
+        )
+
+    async def _create(self, svc: Bitable, schema: Schema | None) -> BulkReport | None:
+        import uuid
+
+        from lark_async.bitable import BulkReport
+        from lark_async.bitable.journal import Batch, ImportJournal, file_identity
+
+        journal = self.journal = ImportJournal.open(
+            self.file,
+            identity=file_identity(self.file),
+            target={"app_token": self.app_token, "table_id": self.table},
+            batch_size=self.size,
+            restart=self.restart,
+        )
+        if journal.complete:
+            self.console.print(
+                f"{self.file.name} is already imported into {self.table} "
+                f"({journal.written} records, journal {journal.path.name}); nothing to do. "
+                "--restart imports it again."
+            )
+            return None
+        size = journal.batch_size  # a resumed import keeps the batches it started with
+        if journal.done or journal.in_flight:
+            self.console.print(
+                f"resuming: {journal.rows_done} of {self.total} rows already imported "
+                f"(journal {journal.path.name})"
+            )
+        total = BulkReport("create", self.app_token, self.table)
+        started = time.monotonic()
+        with _progress(self.console) as progress:
+            task = progress.add_task(f"create → {self.table}", total=self.total or None)
+            progress.update(task, completed=journal.rows_done)
+            for number, start, rows in _batches(self._rows(schema), size):
+                if number in journal.done:
+                    continue
+                token = journal.token_for(number) or str(uuid.uuid4())
+                journal.begin(number, start, start + len(rows), token)
+                before = journal.rows_done
+
+                def on_progress(p: BulkProgress, before: int = before) -> None:
+                    done = p.rows_written + p.rows_failed + p.rows_unknown
+                    progress.update(task, completed=before + done)
+
+                report = await svc.bulk_create(
+                    self.app_token,
+                    self.table,
+                    rows,
+                    chunk_size=len(rows),
+                    client_token=token,
+                    collect_record_ids=True,
+                    validate=False,  # every row was checked before the first batch
+                    on_progress=on_progress,
+                )
+                _merge(total, report, start)
+                if report.unknown or report.aborted is not None:
+                    break  # not confirmed: a re-run sends it again with the same token
+                journal.confirm(
+                    Batch(
+                        number,
+                        start,
+                        start + len(rows),
+                        report.written,
+                        report.failed_count,
+                        tuple(report.record_ids or ()),
+                    )
+                )
+            else:
+                journal.finish()
+        total.elapsed = time.monotonic() - started
+        return total
+
+    async def _other(self, svc: Bitable, schema: Schema | None) -> BulkReport:
+        rows = self._rows(schema)
+        with _progress(self.console) as progress:
+            task = progress.add_task(f"{self.mode.value} → {self.table}", total=self.total or None)
 
             def on_progress(p: BulkProgress) -> None:
                 progress.update(task, completed=p.rows_written + p.rows_failed + p.rows_unknown)
 
             options: dict[str, Any] = {
                 "on_progress": on_progress,
-                "chunk_size": chunk_size,
-                "validate": check,
+                "chunk_size": self.size,
+                "validate": self.check,  # also checks that --key names a field
             }
-            if mode is Mode.upsert:
-                assert key is not None
-                return await svc.bulk_upsert(app_token, table, rows, key=key, **options)
-            if mode is Mode.update:
-                return await svc.bulk_update(app_token, table, rows, **options)
-            return await svc.bulk_create(app_token, table, rows, **options)
+            if self.mode is Mode.upsert:
+                assert self.key is not None
+                return await svc.bulk_upsert(
+                    self.app_token, self.table, rows, key=self.key, **options
+                )
+            return await svc.bulk_update(self.app_token, self.table, rows, **options)
+
+    def resume_command(self) -> str:
+        """The same import, without --restart: with the journal, it goes on."""
+        from lark_async.bitable import checks
+
+        args = ["lark-async", "bitable", "import", str(self.file)]
+        args += ["--app-token", self.app_token, "--table", self.table]
+        if self.size != checks.MAX_BATCH_WRITE:
+            args += ["--chunk-size", str(self.size)]
+        if not self.check:
+            args.append("--no-check")
+        if self.tz_name:
+            args += ["--tz", self.tz_name]
+        if self.domain:
+            args += ["--domain", self.domain]
+        if self.app_id:
+            args += ["--app-id", self.app_id]
+        return shlex.join(args)
+
+    def interrupted(self) -> None:
+        """Ctrl-C: what is in the table, what is left, and how to go on."""
+        console = self.console
+        journal = self.journal
+        if journal is None:
+            if self.mode is Mode.create:
+                console.print("[yellow]interrupted[/] before the first batch: nothing was written")
+            else:
+                console.print(
+                    f"[yellow]interrupted.[/] --mode {self.mode.value} writes the same values "
+                    "again when run again, so running the same command again is safe"
+                )
+            return
+        done = journal.rows_done
+        left = max(0, self.total - done)
+        sent = f"; {len(journal.in_flight)} batch in flight" if journal.in_flight else ""
+        console.print(
+            f"[yellow]interrupted:[/] {done} rows imported, {left} rows left{sent} "
+            f"(journal {journal.path.name})"
+        )
+        console.print(f"to resume: {self.resume_command()}")
+        self.close()
+
+    def stopped(self) -> None:
+        """An error ended the run: what the journal holds, and how to go on."""
+        journal = self.journal
+        if journal is not None and (journal.done or journal.in_flight):
+            self.console.print(
+                f"[yellow]stopped:[/] {journal.rows_done} rows imported, "
+                f"{max(0, self.total - journal.rows_done)} rows left "
+                f"(journal {journal.path.name})"
+            )
+            self.console.print(f"to resume: {self.resume_command()}")
+        self.close()
+
+    def close(self) -> None:
+        if self.journal is not None:
+            self.journal.close()
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" if n == 1 else f"{n} {what}s"
+
+
+def _batches(
+    rows: Iterator[dict[str, Any]], size: int
+) -> Iterator[tuple[int, int, list[dict[str, Any]]]]:
+    """(batch number, index of its first row, its rows): fixed boundaries, so a resumed
+    import sends each batch with the same rows as before."""
+    batch: list[dict[str, Any]] = []
+    number = start = 0
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield number, start, batch
+            number, start, batch = number + 1, start + size, []
+    if batch:
+        yield number, start, batch
+
+
+def _merge(total: BulkReport, part: BulkReport, offset: int) -> None:
+    """Add one batch's report to the run's, with row indexes counted from the file's start."""
+    from dataclasses import replace
+
+    for name in (
+        "rows_read",
+        "written",
+        "created",
+        "failed_count",
+        "skipped",
+        "chunks",
+        "calls",
+        "retries",
+        "chunks_retried",
+        "chunks_split",
+        "conflicts",
+        "rate_limited",
+        "settled_written",
+        "settled_not_written",
+    ):
+        setattr(total, name, getattr(total, name) + getattr(part, name))
+    total.failed.extend(replace(f, index=f.index + offset) for f in part.failed)
+    total.unknown.extend(
+        replace(u, indexes=tuple(i + offset for i in u.indexes)) for u in part.unknown
+    )
+    total.aborted = total.aborted or part.aborted
+
+
+async def _app_zone(svc: Bitable, app_token: str, why: str = "its dates") -> tzinfo:
+    """The base's time zone (its metadata's ``time_zone``)."""
+    from lark_async.bitable.files import time_zone
+    from lark_async.core.errors import LarkError
+
+    resp = await svc.get_app(app_token)
+    if not resp.ok or resp.data is None or not resp.data.time_zone:
+        err = resp.error
+        raise LarkError(
+            f"cannot read the base's time zone for {why}" + (f": {err.message}" if err else ""),
+            hint="pass --tz ZONE (e.g. --tz Asia/Shanghai)",
+        )
+    return time_zone(resp.data.time_zone)
+
+
+async def _base_zone(svc: Bitable, app_token: str, schema: Schema, file: Path) -> tzinfo:
+    """The base's time zone, read only if the file has a date column."""
+    from lark_async.bitable.files import DATE_TYPES, read_header, time_zone
+
+    header = read_header(file)
+    if not any(schema.fields[c].type in DATE_TYPES for c in header if c in schema.fields):
+        return time_zone("UTC")  # no dates to read
+    return await _app_zone(svc, app_token, f"the dates in {file.name}")
 
 
 @bitable_app.command("export")
@@ -231,12 +533,24 @@ def export_rows(
     view: Annotated[
         str | None, typer.Option("--view", metavar="VIEW_ID", help="A view (vew...).")
     ] = None,
+    dates: Annotated[
+        Dates,
+        typer.Option("--dates", help="CSV date cells: ISO dates in the base's zone, or epoch ms."),
+    ] = Dates.iso,
+    tz: Annotated[
+        str | None,
+        typer.Option(
+            "--tz", metavar="ZONE", help="Zone of ISO dates (default: the base's time zone)."
+        ),
+    ] = None,
     domain: Domain = None,
     app_id: AppIdOpt = None,
 ) -> None:
     """Export a table's records (all, or those matching --where) to CSV or JSONL."""
-    from lark_async.bitable.files import format_of
+    from lark_async.bitable.files import format_of, time_zone
     from lark_async.core.errors import InvalidParameter
+
+    zone = time_zone(tz) if tz is not None else None
 
     kind = fmt.value if fmt else (format_of(out) if out else "csv")
     conditions: dict[str, str] = {}
@@ -247,7 +561,19 @@ def export_rows(
         conditions[name] = value
     console = Console(stderr=True, highlight=False)
     count = run(
-        _export(app_token, table, out, kind, conditions, fields, view, console, domain, app_id)
+        _export(
+            app_token,
+            table,
+            out,
+            kind,
+            conditions,
+            fields,
+            view,
+            (dates.value, zone),
+            console,
+            domain,
+            app_id,
+        )
     )
     console.print(f"exported {count} records" + (f" to {out}" if out else ""))
 
@@ -260,15 +586,32 @@ async def _export(
     conditions: dict[str, str],
     fields: list[str] | None,
     view: str | None,
+    date_style: tuple[str, tzinfo | None],
     console: Console,
     domain: str | None,
     app_id: str | None,
 ) -> int:
-    from lark_async.bitable.files import write_rows
+    from lark_async.bitable import Schema
+    from lark_async.bitable.files import DATE_TYPES, write_rows
 
+    style, zone = date_style
     lark, svc = _service(domain, app_id)
     async with lark:
-        columns = fields or [f.field_name async for f in svc.list_fields(app_token, table)]
+        schema = Schema([f async for f in svc.list_fields(app_token, table)])
+        columns = fields or list(schema.fields)
+        date_columns = [
+            c for c in columns if c in schema.fields and schema.fields[c].type in DATE_TYPES
+        ]
+        if kind == "csv" and style == "iso" and date_columns and zone is None:
+            zone = await _app_zone(svc, app_token)
+        write = partial(
+            write_rows,
+            fmt=kind,
+            columns=columns,
+            date_columns=date_columns,
+            dates="ms" if style == "ms" else "iso",
+            tz=zone,
+        )
         records = svc.search_records(
             app_token,
             table,
@@ -285,9 +628,9 @@ async def _export(
                     yield record
 
             if out is None:
-                return await write_rows(counted(), sys.stdout, fmt=kind, columns=columns)
+                return await write(counted(), sys.stdout)
             with out.open("w", newline="", encoding="utf-8") as fh:
-                return await write_rows(counted(), fh, fmt=kind, columns=columns)
+                return await write(counted(), fh)
 
 
 def _progress(console: Console) -> Progress:

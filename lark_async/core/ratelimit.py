@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Protocol
 
+from lark_async.core import telemetry as _tm
 from lark_async.core.checks import (
     bad_argument,
     check_bool,
@@ -257,6 +258,7 @@ class ClientRateLimiter:
             return
         wait = self.reserve(app_id, family)
         if wait > 0:
+            _tm.recorder.limiter_waited(app_id, family, wait)
             await self.clock.sleep(wait)
 
     def _spacing(self, app_id: str, key: str) -> _Spacing:
@@ -275,7 +277,7 @@ class ClientRateLimiter:
     async def _acquire_paced(self, app_id: str, family: str, pace: Pace) -> None:
         clock = self.clock
         spacing = self._spacing(app_id, pace.key)
-        now = clock.monotonic()
+        now = started = clock.monotonic()
         # Turns spread the wake-ups of calls queued on one key; what decides is
         # the check below, against the slot the previous call actually took.
         ready = max(now, spacing.next_turn, spacing.last + pace.interval)
@@ -286,5 +288,7 @@ class ClientRateLimiter:
             ready = spacing.last + pace.interval
         slot = self._lane(app_id, family).reserve(now) if self.enabled else now
         spacing.last = slot
+        if slot > started:
+            _tm.recorder.limiter_waited(app_id, family, slot - started)
         if slot > now:
             await clock.sleep(slot - now)

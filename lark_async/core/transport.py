@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
+from lark_async.core import telemetry as _tm
 from lark_async.core.clock import SYSTEM_CLOCK, Clock
 from lark_async.core.codes import CORE_CODES, CodeTable
 from lark_async.core.errors import (
@@ -154,6 +155,7 @@ class _Call:
     refetches: int = 0
     sending: bool = False  # an attempt is on the wire
     maybe_applied: bool = False  # an attempt of this write may have been applied
+    span: Any = None  # the telemetry recorder's handle (None when it records nothing)
 
 
 class Transport:
@@ -184,6 +186,7 @@ class Transport:
         self._inflight: dict[asyncio.Task[Any], int] = {}
         self._evicted: set[asyncio.Task[Any]] = set()  # ... that aclose() ended
         self._drained: asyncio.Event | None = None
+        self._host = _host_of(config.base_url)  # server.address of spans and metrics
         self.wire: Wire = Wire(
             config.base_url,
             timeouts=config.timeouts,
@@ -229,6 +232,7 @@ class Transport:
                 idempotent=opts.idempotent,
             ),
         )
+        call.span = _tm.recorder.call_started(opts.method, opts.path, app_id, self._host)
         task = asyncio.current_task()
         if task is not None:  # a task may nest calls (a token fetch inside a call)
             self._inflight[task] = self._inflight.get(task, 0) + 1
@@ -256,6 +260,7 @@ class Transport:
                         headers["Authorization"] = f"Bearer {token}"
                 if self.limiter.enabled or opts.pace is not None:
                     await self.limiter.acquire(app_id, family, opts.pace)
+                sent_at = _tm.now()
                 if opts.slot is None:
                     call.sending = True
                     attempt = await self._send(opts, headers, timeout, sink)
@@ -269,6 +274,8 @@ class Transport:
                         attempt = await self._send(opts, headers, timeout, sink)
                 call.sending = False
                 err = attempt.error or self._error_from_body(attempt, call.request_id)
+                if call.span is not None:
+                    self._record_attempt(call, attempt, err, _tm.now() - sent_at)
                 if err is None:
                     return self._succeeded(attempt, call)
                 failed = await self._after_failure(call, err, attempt, token, auth)
@@ -276,6 +283,8 @@ class Transport:
                     return failed
         except asyncio.CancelledError:
             if task is None or task not in self._evicted:
+                if call.span is not None:
+                    _tm.recorder.call_ended(call.span, call.attempt, None, None, None, "cancelled")
                 raise
             # aclose() ended this call after its grace: answer it instead of raising.
             self._evicted.discard(task)
@@ -308,6 +317,8 @@ class Transport:
         )
         if decision.invalidate_token and auth is not None and token is not None:
             await auth.rejected(call.app_id, opts, token)
+        if decision.action in (Action.REFETCH, Action.RETRY) and call.span is not None:
+            _tm.recorder.retry(call.span, err.kind.value)
         if decision.action is Action.REFETCH:
             call.refetches += 1
             self._log_retry(call, f"token invalid (code {err.code})", 0.0, "refetching token")
@@ -481,6 +492,8 @@ class Transport:
         body: dict[str, Any] = attempt.body if isinstance(attempt.body, dict) else {}
         log_id = attempt.headers.get("X-Tt-Logid") if attempt.headers else None
         data = body.get("data")
+        if call.span is not None:
+            _tm.recorder.call_ended(call.span, call.attempt, attempt.status, 0, log_id, None)
         if data is None:
             # auth/v3 and OAuth answers put their fields at the top level.
             data = {k: v for k, v in body.items() if k not in ("code", "msg")}
@@ -516,6 +529,10 @@ class Transport:
         err.request_id = call.request_id
         if err.idempotency_key is None:
             err.idempotency_key = call.opts.idempotency_key
+        if call.span is not None:
+            _tm.recorder.call_ended(
+                call.span, call.attempt, err.http_status, err.code, err.log_id, err.kind.value
+            )
         level = (
             logging.ERROR if err.retryable or isinstance(err, OutcomeUnknown) else logging.WARNING
         )
@@ -557,8 +574,19 @@ class Transport:
             **extra,
         )
 
+    @staticmethod
+    def _record_attempt(call: _Call, attempt: Attempt, err: LarkError | None, took: float) -> None:
+        error = None if err is None else err.kind.value
+        _tm.recorder.attempt(call.span, call.attempt, took, attempt.status, error)
+
     def _elapsed_ms(self, call: _Call) -> float:
         return round((self.clock.monotonic() - call.started) * 1000, 2)
+
+
+def _host_of(base_url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(base_url).hostname or ""
 
 
 def _closed_error() -> LarkError:

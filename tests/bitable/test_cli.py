@@ -67,7 +67,7 @@ def stored(h: Hosted, bt: Any, app_token: str, table_id: str) -> list[dict[str, 
     return [{k: plain_text(v) for k, v in r["fields"].items()} for r in records]
 
 
-def test_import_csv_types_cells_and_reports_the_bad_row(
+def test_import_csv_types_cells_and_refuses_a_bad_file_before_writing(
     hosted: tuple[Hosted, Any, str, str], tmp_path: Path
 ) -> None:
     h, bt, app_token, table_id = hosted
@@ -76,28 +76,23 @@ def test_import_csv_types_cells_and_reports_the_bad_row(
         "Name,Age,Active,Team\nAda,36,true,Core\nBob,25,no,Ops\nCy,old,yes,Ops\nDi,30,1,Core\n",
         encoding="utf-8",
     )
-    failed = tmp_path / "failed.jsonl"
-    result = cli(
-        h,
-        "import",
-        str(src),
-        "--app-token",
-        app_token,
-        "--table",
-        table_id,
-        "--failed",
-        str(failed),
+    result = cli(h, "import", str(src), "--app-token", app_token, "--table", table_id)
+    assert result.exit_code == 2, result.output
+    assert "people.csv line 4, column 'Age': 'old' is not a number" in result.output
+    assert "1 problem; nothing was imported" in result.output
+    assert stored(h, bt, app_token, table_id) == []
+
+    src.write_text(
+        "Name,Age,Active,Team\nAda,36,true,Core\nBob,25,no,Ops\nDi,30,1,Core\n",
+        encoding="utf-8",
     )
-    assert result.exit_code == 1, result.output
-    assert "written" in result.output and "row 2:" in result.output
+    result = cli(h, "import", str(src), "--app-token", app_token, "--table", table_id)
+    assert result.exit_code == 0, result.output
     rows = {r["Name"]: r for r in stored(h, bt, app_token, table_id)}
     assert sorted(rows) == ["Ada", "Bob", "Di"]
     assert (
         rows["Ada"]["Age"] == 36 and rows["Bob"]["Active"] is False and rows["Di"]["Active"] is True
     )
-    line = json.loads(failed.read_text().splitlines()[0])
-    assert line["index"] == 2 and line["error"]["kind"] == "InvalidParameter"
-    assert "Age" in line["error"]["message"]
 
 
 def test_import_jsonl_then_upsert_then_export(
@@ -220,7 +215,7 @@ def test_a_missing_table_is_a_typed_error(
     assert result.exit_code == 2 and "error" in result.output and SECRET not in result.output
 
 
-def test_a_file_broken_half_way_says_how_far_it_got(
+def test_a_broken_jsonl_file_is_refused_before_any_write(
     hosted: tuple[Hosted, Any, str, str], tmp_path: Path
 ) -> None:
     h, bt, app_token, table_id = hosted
@@ -232,6 +227,6 @@ def test_a_file_broken_half_way_says_how_far_it_got(
     )
     assert result.exit_code == 2
     said = " ".join(result.output.split())  # the console wraps long lines
-    assert "line 31 is not JSON" in said
-    assert "30/30 rows written" in said and "--mode upsert" in said
-    assert len(stored(h, bt, app_token, table_id)) == 30
+    assert "broken.jsonl line 31: not JSON" in said
+    assert "1 problem; nothing was imported" in said
+    assert stored(h, bt, app_token, table_id) == []

@@ -45,6 +45,7 @@ from tests.fuzz.service_surface import (
 
 #: Exports callers do not build: constants, enums, response models, reports, the service.
 NOT_BUILDERS = {
+    "App",
     "BITABLE_CODES",
     "SPLIT_CODES",
     "BatchGetResult",
@@ -108,6 +109,7 @@ BASES: dict[str, Any] = {
     "table_id": "tbl",
     "fields": [TableField(field_name="Name", type=1)],
     "row": {"Name": "Ada"},
+    "raw": "Ada",
     "request": _request,
     "clock": FakeClock(),
 }

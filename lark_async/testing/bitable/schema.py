@@ -1,4 +1,4 @@
-"""Schema endpoints of the Bitable emulator: list tables, list fields (CONTRACT §9.8).
+"""Schema endpoints of the Bitable emulator: the base's metadata, list tables, list fields.
 
 Both are reads (``bitable.read``, 20/s per app), page with ``page_size``
 (1..100, default 20) and an opaque ``page_token``, and answer ``total``.
@@ -39,6 +39,22 @@ def _paged(req: FakeRequest, items: Sequence[dict[str, Any]], scope: str) -> dic
     if has_more:
         data["page_token"] = encode_page_token(scope, "o", start + size)
     return data
+
+
+@routes.get(BASE_PATH)
+def get_app(req: FakeRequest) -> dict[str, Any]:
+    """A base's metadata (open.feishu.cn: bitable-v1/app/get)."""
+    base = find_base(req)
+    revision = sum(t.revision for t in base.tables.values())
+    return {
+        "app": {
+            "app_token": base.app_token,
+            "name": base.name,
+            "revision": revision,
+            "is_advanced": False,
+            "time_zone": base.time_zone,
+        }
+    }
 
 
 @routes.get(BASE_PATH + "/tables")
