@@ -10,15 +10,22 @@ not in ``main.py``, so ``python -m lark_async.cli.main`` (which runs main as
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import typer
+from lark_async.core.errors import ConfigError, LarkError
+from lark_async.core.extras import require
 
-from lark_async.core.errors import LarkError
+if TYPE_CHECKING:
+    import typer
 
-__all__ = ["CliState", "print_error", "run", "state"]
+__all__ = ["CliState", "main", "print_error", "run", "state"]
+
+# The packages of the "cli" extra; this package itself imports neither at load
+# time, so that main() can say which extra is missing instead of a traceback.
+_CLI_PACKAGES = ("typer", "rich")
 
 T = TypeVar("T")
 
@@ -39,6 +46,19 @@ def state(ctx: typer.Context) -> CliState:
 def run(coro: Coroutine[Any, Any, T]) -> T:
     """Run one coroutine to completion: each CLI command is a short async job."""
     return asyncio.run(coro)
+
+
+def main() -> None:
+    """Console-script entry point (``lark-async``): one line, not a traceback, without [cli]."""
+    try:
+        for module in _CLI_PACKAGES:
+            require(module, extra="cli", feature="the lark-async command line")
+    except ConfigError as err:
+        sys.stderr.write(f"lark-async: {err.message}; install it with: {err.hint}\n")
+        raise SystemExit(1) from None
+    from lark_async.cli.main import main as run_cli
+
+    run_cli()
 
 
 def print_error(err: LarkError) -> None:
