@@ -106,7 +106,8 @@ def import_rows(
         typer.Option("--key", metavar="FIELD", help="Upsert: the field that identifies a row."),
     ] = None,
     chunk_size: Annotated[
-        int | None, typer.Option("--chunk-size", help="Rows per call (max 1000).")
+        int | None,
+        typer.Option("--chunk-size", min=1, max=1000, help="Rows per call (max 1000)."),
     ] = None,
     check: Annotated[
         bool,
@@ -128,6 +129,7 @@ def import_rows(
         raise InvalidParameter(f"no such file: {file}", hint="check the path")
     if mode is Mode.upsert and not key:
         raise InvalidParameter("--mode upsert needs --key FIELD", hint="e.g. --key Email")
+    _check_writable("--failed", failed_out)  # now, not after the whole import
     total = count_rows(file)
     console = Console(stderr=True, highlight=False)
     try:
@@ -239,6 +241,7 @@ def export_rows(
     from lark_async.core.errors import InvalidParameter
 
     kind = fmt.value if fmt else (format_of(out) if out else "csv")
+    _check_writable("--out", out)
     conditions: dict[str, str] = {}
     for item in where or []:
         name, sep, value = item.partition("=")
@@ -288,6 +291,20 @@ async def _export(
                 return await write_rows(counted(), sys.stdout, fmt=kind, columns=columns)
             with out.open("w", newline="", encoding="utf-8") as fh:
                 return await write_rows(counted(), fh, fmt=kind, columns=columns)
+
+
+def _check_writable(option: str, path: Path | None) -> None:
+    """A file the command will write: its folder exists and it is not a folder."""
+    from lark_async.core.errors import InvalidParameter
+
+    if path is None:
+        return
+    if path.is_dir():
+        raise InvalidParameter(f"{option}: {path} is a directory", hint="give a file path")
+    if not path.parent.is_dir():
+        raise InvalidParameter(
+            f"{option}: the folder {path.parent} does not exist", hint="create it first"
+        )
 
 
 def _progress(console: Console) -> Progress:
