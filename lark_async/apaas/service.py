@@ -1,4 +1,4 @@
-"""``lark.apaas``: aPaaS workspace tables, workflows and Aily skills (CONTRACT §12).
+"""``lark.apaas``: aPaaS workspace tables, workflows and Aily skills (Feishu aPaaS docs).
 
 What the service does for you:
 
@@ -53,7 +53,7 @@ from lark_async.core.transport import new_request_id
 WORKSPACES = "/open-apis/apaas/v1/workspaces"
 APPLICATIONS = "/open-apis/apaas/v1/applications"
 AILY_APPS = "/open-apis/aily/v1/apps"
-MAX_PAGE = 500  # tables and records: page_size 1..500 (CONTRACT §12.1)
+MAX_PAGE = 500  # tables and records: page_size 1..500 (Feishu aPaaS docs)
 
 
 def _ok(data: Any, request_id: str | None = None) -> LarkResponse[Any]:

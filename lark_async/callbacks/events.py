@@ -20,13 +20,13 @@ EventKind = Literal["event", "card_action"]
 VerifiedBy = Literal["signature", "token"]
 
 LEGACY_CARD_TYPE = "card.action.trigger_v1"
-CARD_TOKEN_LIFETIME = 30 * 60.0  # CONTRACT §4.8
+CARD_TOKEN_LIFETIME = 30 * 60.0  # Feishu callback docs
 CARD_TOKEN_USES = 2
 
 
 @dataclass(frozen=True, slots=True)
 class CardAction:
-    """``event.action`` of a card callback (CONTRACT §4.6/§4.7); absent fields are None."""
+    """``event.action`` of a card callback (Feishu callback docs); absent fields are None."""
 
     value: Any = None
     tag: str | None = None

@@ -59,7 +59,7 @@ from lark_async.core.logging import RateLimitedLog, get_logger
 
 FEISHU_DEADLINE = 3.0
 DEFAULT_ANSWER_BUDGET = 2.5
-DEFAULT_EVENT_ID_TTL = 8 * 3600.0  # Feishu retries for ~7 h (CONTRACT §4.1)
+DEFAULT_EVENT_ID_TTL = 8 * 3600.0  # Feishu retries for ~7 h (Feishu callback docs)
 DEFAULT_PREFIX = "/lark"
 _PUBLIC_MESSAGE = {
     400: "bad request",
@@ -357,7 +357,7 @@ class CallbackIngress:
 async def _answer(
     request: web.Request, inbound: InboundCallback, answer: Answer
 ) -> web.StreamResponse:
-    """The HTTP answer; a flushed one is sent before card updates may go (CONTRACT §4.8)."""
+    """The HTTP answer; a flushed one is sent before card updates may go (Feishu callback docs)."""
     response = web.json_response(answer.body, status=answer.status)
     if not answer.flush:
         return response

@@ -30,7 +30,7 @@ from lark_async.core.errors import InvalidParameter
 Handler = Callable[[CallbackEvent], Awaitable[HandlerResult]]
 F = TypeVar("F", bound=Handler)
 
-# Feishu waits 3 s for a card callback answer (CONTRACT §4.6); leave room for the
+# Feishu waits 3 s for a card callback answer (Feishu callback docs); leave room for the
 # verification before and the network after.
 MAX_SYNC_BUDGET = 2.5
 DEFAULT_SYNC_BUDGET = 2.0

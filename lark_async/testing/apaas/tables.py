@@ -1,4 +1,4 @@
-"""apaas/v1 workspace tables: list, query, update by filter, delete by filter (§12.1).
+"""apaas/v1 workspace tables: list, query, update by filter, delete by filter (Feishu aPaaS docs).
 
 User tokens only (a tenant token is refused by the router). Record bodies
 travel as JSON strings, as in the API.

@@ -1,4 +1,4 @@
-"""Schema endpoints of the Bitable emulator: list tables, list fields (CONTRACT §9.8).
+"""Schema endpoints of the Bitable emulator: list tables, list fields (Feishu Bitable docs).
 
 Both are reads (``bitable.read``, 20/s per app), page with ``page_size``
 (1..100, default 20) and an opaque ``page_token``, and answer ``total``.
