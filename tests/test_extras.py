@@ -176,7 +176,7 @@ def test_require_names_the_extra_and_the_package(monkeypatch: pytest.MonkeyPatch
     assert caught.value.hint == install_hint("postgres") == "pip install 'lark-async[postgres]'"
     assert (
         caught.value.message
-        == "PostgreSQL stores needs the 'asyncpg' package, which is not installed"
+        == "the 'asyncpg' package is not installed (needed for PostgreSQL stores)"
     )
     assert caught.value.details == {"extra": "postgres", "package": "asyncpg"}
 

@@ -125,6 +125,6 @@ def test_the_core_install_sends_a_message_to_the_emulator(tmp_path: Path) -> Non
     )
     assert proc.returncode == 1
     assert proc.stderr.strip() == (
-        "lark-async: the lark-async command line needs the 'typer' package, which is not "
-        "installed; install it with: pip install 'lark-async[cli]'"
+        "lark-async: the 'typer' package is not installed (needed for the lark-async "
+        "command line); install it with: pip install 'lark-async[cli]'"
     )

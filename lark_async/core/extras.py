@@ -38,8 +38,8 @@ def install_hint(extra: str) -> str:
 def require(module: str, *, extra: str, feature: str) -> ModuleType:
     """Import ``module``, or raise ConfigError naming the extra that provides it.
 
-    ``feature`` reads as the subject of "needs": "PostgreSQL stores",
-    "the lark-async command line".
+    ``feature`` completes "needed for ...": "PostgreSQL stores", "the lark-async
+    command line".
     """
     try:
         return importlib.import_module(module)
@@ -50,7 +50,7 @@ def require(module: str, *, extra: str, feature: str) -> ModuleType:
         if exc.name is None or exc.name.partition(".")[0] != top:
             raise
         raise ConfigError(
-            f"{feature} needs the {top!r} package, which is not installed",
+            f"the {top!r} package is not installed (needed for {feature})",
             hint=install_hint(extra),
             details={"extra": extra, "package": top},
         ) from None
