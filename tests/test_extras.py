@@ -198,3 +198,29 @@ def test_require_keeps_the_error_of_a_broken_install(
         require("lark_broken_pkg", extra="x", feature="y")
     assert not isinstance(caught.value, ConfigError)
     assert caught.value.name == "lark_no_such_dependency"
+
+
+def test_a_cli_command_without_its_extra_is_one_error_line() -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['asyncpg'] = None\n"
+        "sys.argv = ['lark-async', 'db', 'upgrade', '--dsn', 'postgresql://u@127.0.0.1:1/x']\n"
+        "from lark_async.cli import main\n"
+        "main()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [
+        "error: the 'asyncpg' package is not installed (needed for PostgreSQL stores) "
+        "(hint: pip install 'lark-async[postgres]')"
+    ]
