@@ -42,10 +42,10 @@ def test_tools() -> list[str]:
 
 
 def lowest_constraints() -> list[str]:
-    """``name==lower bound`` for every direct requirement with a ``>=`` bound."""
+    """``name==lower bound`` for the library's requirements (core and extras) with a ``>=`` bound."""
     requirements = [*PROJECT["dependencies"]]
     for extra, items in PROJECT["optional-dependencies"].items():
-        if extra != "docs":  # the site's tools are not part of the library
+        if extra not in {"dev", "docs"}:  # the tools are not part of the library
             requirements += items
     pins: dict[str, str] = {}
     for requirement in requirements:
