@@ -182,6 +182,8 @@ def test_require_names_the_extra_and_the_package(monkeypatch: pytest.MonkeyPatch
 
 
 def test_require_of_a_submodule_names_the_top_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [n for n in sys.modules if n.split(".")[0] == "sqlalchemy"]:
+        monkeypatch.delitem(sys.modules, name)  # loaded by other tests: forget them here
     monkeypatch.setitem(sys.modules, "sqlalchemy", None)
     with pytest.raises(ConfigError, match="'sqlalchemy' package") as caught:
         require("sqlalchemy.ext.asyncio", extra="postgres", feature="PostgreSQL migrations")
