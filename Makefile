@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint format typecheck layers pytest bench clean
+.PHONY: venv demo test lint format typecheck layers pytest docs docs-serve bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --upgrade pip
-	@$(BIN)/python -m pip install -q -e '.[dev,fast]'
+	@$(BIN)/python -m pip install -q -e '.[dev]'  # every extra, the docs tools, the test tools
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -17,7 +17,7 @@ venv: $(STAMP)
 demo: venv
 	$(BIN)/python -m lark_async.demos
 
-test: venv lint typecheck layers pytest
+test: venv lint typecheck layers docs pytest
 
 lint: venv
 	$(BIN)/ruff check lark_async tests benchmarks
@@ -36,6 +36,13 @@ layers: venv
 pytest: venv
 	$(BIN)/pytest -q
 
+# The docs site (mkdocs-material + mkdocstrings), strict: a broken link or reference fails.
+docs: venv
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+docs-serve: venv
+	$(BIN)/mkdocs serve
+
 # Every benchmark prints its figures beside bare aiohttp's (or the theoretical maximum).
 bench: venv
 	@for b in transport messaging callbacks bulk; do \
@@ -43,4 +50,4 @@ bench: venv
 	done
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .demo
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .demo site

@@ -9,9 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lark_async._domains import FEISHU, LARK
+from lark_async._version import __version__
 from lark_async.core.lazy import lazy_exports
-
-__version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from lark_async.client import (

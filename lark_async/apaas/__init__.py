@@ -1,4 +1,4 @@
-"""aPaaS workspace tables, workflows and Aily skills: ``lark.apaas`` (CONTRACT §12; FR-059..FR-068).
+"""aPaaS workspace tables, workflows and Aily skills: ``lark.apaas`` (Feishu aPaaS docs).
 
     tables = (await lark.apaas.list_workspace_tables(ws, as_user=open_id)).unwrap()
     page = (await lark.apaas.query_table_records(ws, "orders", {"qty": ("gt", 1)},

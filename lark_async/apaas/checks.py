@@ -8,7 +8,7 @@ from typing import Any
 from lark_async.core.checks import bad_argument, check_json, check_str
 from lark_async.core.errors import PermissionDenied
 
-#: Scopes each workspace-table call needs of the user token (CONTRACT §12.1).
+#: Scopes each workspace-table call needs of the user token (Feishu aPaaS docs).
 SCOPE_TABLE_READ = "app_engine:workspace.table:read"
 SCOPE_RECORD_READ = "app_engine:workspace.table.record:read"
 SCOPE_RECORD_WRITE = "app_engine:workspace.table.record:write"

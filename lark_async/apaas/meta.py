@@ -13,8 +13,8 @@ from lark_async.core.errors import CodeInfo, ErrorKind
 from lark_async.core.ratelimit import TIER4, Limit
 from lark_async.core.service import ServiceInfo
 
-PARAM_INVALID = 2320001  # the only code apaas/v1 documents (CONTRACT §12)
-AILY_PARAM_INVALID = 2700001  # the only code aily/v1 documents (CONTRACT §12.6)
+PARAM_INVALID = 2320001  # the only code apaas/v1 documents (Feishu aPaaS docs)
+AILY_PARAM_INVALID = 2700001  # the only code aily/v1 documents (Feishu aPaaS docs)
 
 _CODES: dict[int, CodeInfo] = {
     PARAM_INVALID: CodeInfo(
@@ -28,10 +28,10 @@ _CODES: dict[int, CodeInfo] = {
     ),
 }
 
-#: aPaaS and Aily error codes (CONTRACT §12), read-only.
+#: aPaaS and Aily error codes (Feishu aPaaS docs), read-only.
 APAAS_CODES: Mapping[int, CodeInfo] = MappingProxyType(_CODES)
 
-# Per app (CONTRACT §12): workspace tables 10/s; flow execute 100/min; Aily 1000/min & 50/s,
+# Per app (Feishu aPaaS docs): workspace tables 10/s; flow execute 100/min; Aily 1000/min & 50/s,
 # creating a run (or starting a skill) 100/min.
 LIMITS = {
     "apaas": (Limit(10),),

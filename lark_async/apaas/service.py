@@ -1,4 +1,4 @@
-"""``lark.apaas``: aPaaS workspace tables, workflows and Aily skills (CONTRACT §12).
+"""``lark.apaas``: aPaaS workspace tables, workflows and Aily skills (Feishu aPaaS docs).
 
 What the service does for you:
 
@@ -59,12 +59,12 @@ from lark_async.core.transport import new_request_id
 WORKSPACES = "/open-apis/apaas/v1/workspaces"
 APPLICATIONS = "/open-apis/apaas/v1/applications"
 AILY_SESSIONS = "/open-apis/aily/v1/sessions"
-MAX_AILY_CONTENT = 61_440  # a message's content (CONTRACT §12.6)
+MAX_AILY_CONTENT = 61_440  # a message's content (Feishu Aily docs)
 RUN_ENDED = ("COMPLETED", "FAILED", "CANCELLED", "EXPIRED")
 POLL_FIRST, POLL_CAP = 0.25, 2.0  # run polling: 0.25 s, doubling, at most 2 s between polls
 CANCEL_TIMEOUT = 5.0
 HANG_GRACE = 1.0  # real seconds past the timeout before a hung request is abandoned
-MAX_PAGE = 500  # tables and records: page_size 1..500 (CONTRACT §12.1)
+MAX_PAGE = 500  # tables and records: page_size 1..500 (Feishu aPaaS docs)
 
 
 def _ok(data: Any, request_id: str | None = None) -> LarkResponse[Any]:

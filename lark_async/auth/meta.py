@@ -1,4 +1,4 @@
-"""The OAuth v2 token endpoint's codes (CONTRACT §2.3): data only, read by the catalogue."""
+"""The OAuth v2 token endpoint's codes (Feishu authentication docs): data only."""
 
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ from lark_async.auth.stores.pg_connection import (
     validate_schema,
 )
 from lark_async.core.errors import ConfigError
+from lark_async.core.extras import require
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent  # .../lark_async
 _ALEMBIC_LOCK = threading.Lock()
+# SQLAlchemy's asyncio support also needs greenlet; the postgres extra brings all three.
+_MIGRATION_PACKAGES = ("sqlalchemy.ext.asyncio", "greenlet", "alembic")
 
 
 def script_location() -> Path:
@@ -47,15 +50,12 @@ def make_engine(dsn: str, connect_timeout: float = 10.0) -> AsyncEngine:
     Handing asyncpg the DSN (rather than letting SQLAlchemy parse it) keeps
     every option the store accepts (``sslmode``, unix sockets, ...) valid here.
     """
-    try:
-        import asyncpg  # type: ignore[import-untyped]
-        from sqlalchemy.ext.asyncio import create_async_engine
-        from sqlalchemy.pool import NullPool
-    except ImportError as exc:
-        raise ConfigError(
-            f"PostgreSQL migrations need SQLAlchemy's asyncio support ({exc})",
-            hint="pip install 'sqlalchemy[asyncio]' (it brings greenlet)",
-        ) from None
+    asyncpg = require("asyncpg", extra="postgres", feature="PostgreSQL migrations")
+    for module in _MIGRATION_PACKAGES:
+        require(module, extra="postgres", feature="PostgreSQL migrations")
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
     clean, _ = parse_postgres_url(dsn)
 
     async def connect() -> object:
@@ -89,6 +89,7 @@ def prepare_schema(connection: Connection, schema: str) -> None:
 def _run_alembic(connection: Connection, schema: str, revision: str) -> None:
     # Imported from submodules: ruff takes a bare `alembic` for the repo's own
     # alembic/ directory and would sort it as first-party.
+    require("alembic", extra="postgres", feature="PostgreSQL migrations")
     from alembic.command import upgrade as alembic_upgrade
     from alembic.config import Config
 
@@ -110,6 +111,8 @@ async def upgrade(dsn: str, schema: str = "public", revision: str = "head") -> N
     """
     schema = validate_schema(schema)
     parse_postgres_url(dsn)  # a bad URL is a ConfigError here, not in the thread
+    for module in _MIGRATION_PACKAGES:  # and so is a missing extra
+        require(module, extra="postgres", feature="PostgreSQL migrations")
     await asyncio.to_thread(_upgrade_in_thread, dsn, schema, revision)
 
 
@@ -119,6 +122,7 @@ def _upgrade_in_thread(dsn: str, schema: str, revision: str) -> None:
 
 
 async def _upgrade(dsn: str, schema: str, revision: str) -> None:
+    require("sqlalchemy", extra="postgres", feature="PostgreSQL migrations")
     from sqlalchemy import exc as sa_exc
 
     # SQLAlchemy wraps driver errors raised mid-statement; asyncpg's own
@@ -143,7 +147,7 @@ async def _upgrade(dsn: str, schema: str, revision: str) -> None:
 
 async def current_revision(dsn: str, schema: str = "public") -> str | None:
     """The schema's alembic revision, or ``None`` before the first upgrade."""
-    import asyncpg
+    asyncpg = require("asyncpg", extra="postgres", feature="PostgreSQL migrations")
 
     clean, _ = parse_postgres_url(dsn)
     schema = validate_schema(schema)

@@ -661,7 +661,7 @@ class AppRegistry:
         return await self._set_status(app_id, AppStatus.ACTIVE, by)
 
     async def disable(self, app_id: str, *, by: str) -> AppConfig:
-        """Mark the app disabled: token fetches for it are refused (FR-004)."""
+        """Mark the app disabled: token fetches for it are refused."""
         return await self._set_status(app_id, AppStatus.DISABLED, by)
 
     async def remove(self, app_id: str, *, by: str) -> None:

@@ -1,7 +1,7 @@
 """The bulk-sync engine: stream rows into Bitable at the rate Feishu allows, losing none
 and writing none twice.
 
-How it keeps that promise (CONTRACT §9, §14):
+How it keeps that promise (Feishu Bitable and rate-limit docs):
 
 - **Streaming.** Input (any iterable or async iterable) is read lazily into chunks
   that go through a small bounded queue, so a million-row import holds a few

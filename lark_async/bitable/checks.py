@@ -1,4 +1,4 @@
-"""Argument checks run before any request: ids, sizes, tokens (CONTRACT §9)."""
+"""Argument checks run before any request: ids, sizes, tokens (Feishu Bitable docs)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from typing import Any
 from lark_async.core.checks import check_json
 from lark_async.core.errors import InvalidParameter
 
-MAX_BATCH_WRITE = 1000  # batch_create / batch_update (CONTRACT §9.3, §9.4)
-MAX_BATCH_DELETE = 500  # batch_delete (§9.5)
-MAX_BATCH_GET = 100  # batch_get (§9.7)
-MAX_PAGE_SIZE = 500  # search / list records (§9.6)
-MAX_SCHEMA_PAGE_SIZE = 100  # tables / fields listing (§9.8)
-MAX_FIELDS = 300  # fields per table (§9)
-MAX_FIELD_NAMES = 200  # field_names in a search (§9.6)
+MAX_BATCH_WRITE = 1000  # batch_create / batch_update (Feishu Bitable docs)
+MAX_BATCH_DELETE = 500  # batch_delete (Feishu Bitable docs)
+MAX_BATCH_GET = 100  # batch_get (Feishu Bitable docs)
+MAX_PAGE_SIZE = 500  # search / list records (Feishu Bitable docs)
+MAX_SCHEMA_PAGE_SIZE = 100  # tables / fields listing (Feishu Bitable docs)
+MAX_FIELDS = 300  # fields per table (Feishu Bitable docs)
+MAX_FIELD_NAMES = 200  # field_names in a search (Feishu Bitable docs)
 USER_ID_TYPES = ("open_id", "union_id", "user_id")
 
 _ID = re.compile(r"^[A-Za-z0-9_-]+\Z")

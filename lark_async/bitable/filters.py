@@ -6,7 +6,7 @@
     flt = Filter.any(F("Owner").is_empty(), F("Due").before(DateValue.today()))
     flt = Filter.all(F("Team").is_("Core"), Filter.any(F("P").is_("P0"), F("P").is_("P1")))
 
-What it enforces (CONTRACT §9.6): operators ``is, isNot, contains,
+What it enforces (Feishu Bitable docs): operators ``is, isNot, contains,
 doesNotContain, isEmpty, isNotEmpty, isGreater, isGreaterEqual, isLess,
 isLessEqual``; values are strings (numbers and booleans converted), 1..10 per
 condition, none for isEmpty/isNotEmpty; date values are ``["ExactDate", ms]``

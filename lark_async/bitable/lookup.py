@@ -17,7 +17,7 @@ from lark_async.core.service import parse_model
 
 RequestFn = Callable[..., Awaitable[LarkResponse[dict[str, Any]]]]
 
-# Feishu: at most 50 conditions and 2,000 characters per filter (CONTRACT §9.6);
+# Feishu: at most 50 conditions and 2,000 characters per filter (Feishu Bitable docs);
 # stay a little under both.
 _KEYS_PER_SEARCH = 40
 _FILTER_BUDGET = 1800

@@ -15,7 +15,7 @@ from lark_async.core.service import ServiceInfo
 
 _K = ErrorKind
 
-# CONTRACT §9.9
+# Feishu Bitable docs
 RECORD_NOT_FOUND = 1254043
 BATCH_TOO_LARGE = 1254104
 TOO_LARGE_CELL = 1254130
@@ -24,7 +24,7 @@ WRITE_CONFLICT = 1254291
 TOO_MANY_REQUESTS = 1254290
 
 _FIELD_CONVERSION = (
-    "a value does not fit its field's type; see the Bitable record format (CONTRACT §9.1)"
+    "a value does not fit its field's type; see the Bitable record format (Feishu Bitable docs)"
 )
 
 _CODES: dict[int, CodeInfo] = {
@@ -132,10 +132,10 @@ for _code in (*range(1254060, 1254070), 1254072, 1254074):
     _CODES[_code] = CodeInfo(_K.INVALID_PARAMETER, False, _FIELD_CONVERSION)
 
 
-#: Bitable error codes (CONTRACT §9.9), read-only.
+#: Bitable error codes (Feishu Bitable docs), read-only.
 BITABLE_CODES: Mapping[int, CodeInfo] = MappingProxyType(_CODES)
 
-# Per app (CONTRACT §14): record writes 50/s, reads 20/s, schema changes 10/s.
+# Per app (Feishu rate-limit docs): record writes 50/s, reads 20/s, schema changes 10/s.
 LIMITS = {
     "bitable.write": (Limit(50),),
     "bitable.read": (Limit(20),),

@@ -1,4 +1,4 @@
-"""Typed views of Bitable answers (CONTRACT §9). Unknown server fields are kept, not rejected."""
+"""Typed views of Bitable answers (Feishu Bitable docs). Unknown server fields are kept."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ class _Model(BaseModel):
 
 
 class FieldType(IntEnum):
-    """Field ``type`` numbers (CONTRACT §9.1)."""
+    """Field ``type`` numbers (Feishu Bitable docs)."""
 
     TEXT = 1
     NUMBER = 2
@@ -67,7 +67,7 @@ def plain_text(value: Any) -> Any:
 
 
 class Record(_Model):
-    """One row: ``fields`` maps field name to value (CONTRACT §9.1 formats)."""
+    """One row: ``fields`` maps field name to value (the Feishu Bitable record format)."""
 
     record_id: str
     fields: dict[str, Any] = Field(default_factory=dict)

@@ -23,7 +23,7 @@ _FALSE = frozenset({"false", "0", "no", "n", "f", "off", "unchecked", ""})
 
 
 class Schema:
-    """Field name → :class:`TableField`, with row checks per field type (CONTRACT §9.1)."""
+    """Field name → :class:`TableField`, with row checks per field type (Feishu Bitable docs)."""
 
     def __init__(self, fields: Iterable[TableField]) -> None:
         if isinstance(fields, str | bytes | Mapping) or not isinstance(fields, Iterable):

@@ -1,6 +1,6 @@
 """Apply a handler's :class:`CardUpdate` to the clicked card.
 
-Two ways (CONTRACT §4.8, §3.6): the delayed-update API with the callback's token
+Two ways (Feishu callback and IM docs): the delayed-update API with the callback's token
 (``c-…``, 30 minutes, 2 uses, only after the callback was answered), or a PATCH of
 the message (shared cards, ``update_multi: true``). ``via="auto"`` uses the token
 while it is valid and falls back to PATCH when Feishu says it is spent or expired.

@@ -47,7 +47,7 @@ from lark_async.core.retry import backoff
 DEFAULT_RETRY_DELAYS: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0)
 DEFAULT_MAX_ATTEMPTS = 5
 # After publishing, the ingress answers Feishu within milliseconds; a token update
-# sent before that answer arrives is refused or reverted (CONTRACT §4.8).
+# sent before that answer arrives is refused or reverted (Feishu callback docs).
 DEFAULT_ANSWER_GRACE = 0.5
 
 # Called with the handler's reply as soon as it is known; returns True when the
@@ -335,7 +335,7 @@ def _describe(exc: BaseException) -> str:
 
 
 # The worker's policy was called RetryPolicy, like the client's; the old name
-# still works, with a DeprecationWarning (DESIGN.md: add, never rename).
+# still works, with a DeprecationWarning (add, never rename).
 def deprecated_retry_policy(module: str) -> type[HandlerRetry]:
     """``HandlerRetry``, warning the code that asked for ``<module>.RetryPolicy``."""
     warnings.warn(

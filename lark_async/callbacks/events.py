@@ -21,13 +21,13 @@ EventKind = Literal["event", "card_action"]
 VerifiedBy = Literal["signature", "token", "connection"]  # connection: long-connection mode
 
 LEGACY_CARD_TYPE = "card.action.trigger_v1"
-CARD_TOKEN_LIFETIME = 30 * 60.0  # CONTRACT §4.8
+CARD_TOKEN_LIFETIME = 30 * 60.0  # Feishu callback docs
 CARD_TOKEN_USES = 2
 
 
 @dataclass(frozen=True, slots=True)
 class CardAction:
-    """``event.action`` of a card callback (CONTRACT §4.6/§4.7); absent fields are None.
+    """``event.action`` of a card callback (Feishu callback docs); absent fields are None.
 
     ``routed_to`` is the handler name the card was sent with (``on_action=``),
     read from the value's reserved key ``__lark_async_action``; ``value`` is the

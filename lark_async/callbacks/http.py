@@ -68,7 +68,7 @@ DEFAULT_ANSWER_BUDGET = 2.5
 # Feishu sends a callback's few KB at once; a body still coming after 1 s is a
 # slow or stuck client, and the rest of the budget is for verifying and queueing.
 DEFAULT_BODY_TIMEOUT = 1.0
-DEFAULT_EVENT_ID_TTL = 8 * 3600.0  # Feishu retries for ~7 h (CONTRACT §4.1)
+DEFAULT_EVENT_ID_TTL = 8 * 3600.0  # Feishu retries for ~7 h (Feishu callback docs)
 DEFAULT_PREFIX = "/lark"
 _PUBLIC_MESSAGE = {
     400: "bad request",
@@ -497,7 +497,7 @@ class HttpAnswer:
 
 
 async def _write(request: web.Request, answer: HttpAnswer) -> web.StreamResponse:
-    """Write the answer now, so a card update made after it finds Feishu answered (§4.8).
+    """Write the answer now, so a card update made after it finds Feishu answered.
 
     Written here rather than after the handler returns, so the answer is in the
     socket's buffer before the connection counts as idle (see :mod:`.limits`).

@@ -6,7 +6,7 @@ The HTTP side (:mod:`~lark_async.callbacks.http`, with
 takes it to the queue, the spool or an in-process handler and says how to answer
 (:class:`Answer`). The HTTP side writes that answer, then sets
 :attr:`InboundCallback.answered`: a card update made in-process waits for it, since
-Feishu refuses or reverts an update sent before it has its answer (CONTRACT §4.8).
+Feishu refuses or reverts an update sent before it has its answer (Feishu callback docs).
 """
 
 from __future__ import annotations

@@ -44,6 +44,7 @@ from lark_async.callbacks.queue import (
 )
 from lark_async.core.checks import check_int, check_number, check_text
 from lark_async.core.errors import ConfigError, InvalidParameter
+from lark_async.core.extras import require
 from lark_async.core.logging import get_logger
 
 if TYPE_CHECKING:
@@ -100,6 +101,8 @@ class RabbitBroker:
             ("probe_timeout", probe_timeout),
         ):
             check_number(seconds, name, positive=True)
+        # Checked here so that the methods' own `import aio_pika` always succeeds.
+        require("aio_pika", extra="rabbitmq", feature="RabbitBroker")
         self._url = url
         self.exchange_name = queue
         self.queue_name = queue

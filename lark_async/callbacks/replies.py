@@ -1,8 +1,8 @@
 """What a handler may return: a toast, a card update, or both (:class:`Reply`).
 
-A synchronous handler's reply goes back inline in the HTTP answer (CONTRACT §4.6:
+A synchronous handler's reply goes back inline in the HTTP answer (Feishu callback docs:
 ``toast`` and ``card``). An asynchronous handler's card update is applied after the
-answer, through the delayed-update API or a PATCH of the message (§4.8, §3.6); its
+answer, through the delayed-update API or a PATCH of the message (Feishu callback and IM docs); its
 toast cannot reach the user any more (the click was answered), so it is logged and
 dropped. Everything is validated when built, before any request is sent.
 """
@@ -21,7 +21,7 @@ from lark_async.core.errors import InvalidParameter
 ToastType = Literal["info", "success", "error", "warning"]
 UpdateVia = Literal["auto", "token", "patch"]
 
-MAX_CARD_BYTES = 30 * 1024  # CONTRACT §4.8 / §3.6
+MAX_CARD_BYTES = 30 * 1024  # Feishu callback and IM docs
 MAX_TOAST_CHARS = 500
 MAX_OPEN_IDS = 200
 TOAST_TYPES: tuple[str, ...] = ("info", "success", "error", "warning")
@@ -166,7 +166,7 @@ class Reply:
         return self.toast is None and self.card is None
 
     def inline_body(self, *, legacy: bool) -> dict[str, Any]:
-        """The HTTP answer to a card callback (CONTRACT §4.6, legacy §4.7)."""
+        """The HTTP answer to a card callback (Feishu callback docs)."""
         body: dict[str, Any] = {}
         if self.toast is not None:
             body["toast"] = self.toast.to_json()

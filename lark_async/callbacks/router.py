@@ -47,7 +47,7 @@ UNKNOWN_ACTION_TOAST = Toast(
     i18n={"zh_cn": "该按钮的处理程序不存在", "en_us": "This button is no longer handled"},
 )
 
-# Feishu waits 3 s for a card callback answer (CONTRACT §4.6); leave room for the
+# Feishu waits 3 s for a card callback answer (Feishu callback docs); leave room for the
 # verification before and the network after.
 MAX_SYNC_BUDGET = 2.5
 DEFAULT_SYNC_BUDGET = 2.0

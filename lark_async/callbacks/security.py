@@ -2,7 +2,7 @@
 
 Pure code, no I/O: the aiohttp ingress hands over headers and the raw body and gets
 back a :class:`VerifiedCallback` or a :class:`CallbackRejected` saying which HTTP
-status to answer. The algorithms are those of CONTRACT §4.4/§4.5; the order of checks
+status to answer. The algorithms are those of the Feishu callback docs; the order of checks
 and the policy choices are explained in ``docs/callbacks-security.md``.
 """
 
@@ -469,7 +469,7 @@ class CallbackVerifier:
         """Accept a url_verification that failed the header checks, on its token alone.
 
         The official SDK never checks signatures on url_verification, and Feishu may
-        send it unsigned (CONTRACT §4.2). Anything else re-raises the header failure.
+        send it unsigned (Feishu callback docs). Anything else re-raises the header failure.
         Every failure here gives that same reason, so this path can't serve as a
         padding or parsing oracle for attacker-supplied ciphertext.
         """
@@ -493,8 +493,8 @@ class CallbackVerifier:
         outer = _parse_object(body)
         if "encrypt" not in outer:
             # Feishu encrypts every event and new-style callback once a key is set
-            # (§4.4); plaintext then means someone else sent it. Legacy card callbacks
-            # are never encrypted, so card_v1 accepts plaintext.
+            # (Feishu callback docs); plaintext then means someone else sent it. Legacy
+            # card callbacks are never encrypted, so card_v1 accepts plaintext.
             if scheme == "event" and self._encrypt_key is not None:
                 raise _reject("encryption_required")
             return outer

@@ -116,7 +116,8 @@ def import_rows(
         typer.Option("--key", metavar="FIELD", help="Upsert: the field that identifies a row."),
     ] = None,
     chunk_size: Annotated[
-        int | None, typer.Option("--chunk-size", help="Rows per call (max 1000).")
+        int | None,
+        typer.Option("--chunk-size", min=1, max=1000, help="Rows per call (max 1000)."),
     ] = None,
     check: Annotated[
         bool,
@@ -159,6 +160,7 @@ def import_rows(
         raise InvalidParameter(f"no such file: {file}", hint="check the path")
     if mode is Mode.upsert and not key:
         raise InvalidParameter("--mode upsert needs --key FIELD", hint="e.g. --key Email")
+    _check_writable("--failed", failed_out)  # now, not after the whole import
     if restart and mode is not Mode.create:
         raise InvalidParameter(
             "--restart is an option of --mode create",
@@ -553,6 +555,7 @@ def export_rows(
     zone = time_zone(tz) if tz is not None else None
 
     kind = fmt.value if fmt else (format_of(out) if out else "csv")
+    _check_writable("--out", out)
     conditions: dict[str, str] = {}
     for item in where or []:
         name, sep, value = item.partition("=")
@@ -631,6 +634,20 @@ async def _export(
                 return await write(counted(), sys.stdout)
             with out.open("w", newline="", encoding="utf-8") as fh:
                 return await write(counted(), fh)
+
+
+def _check_writable(option: str, path: Path | None) -> None:
+    """A file the command will write: its folder exists and it is not a folder."""
+    from lark_async.core.errors import InvalidParameter
+
+    if path is None:
+        return
+    if path.is_dir():
+        raise InvalidParameter(f"{option}: {path} is a directory", hint="give a file path")
+    if not path.parent.is_dir():
+        raise InvalidParameter(
+            f"{option}: the folder {path.parent} does not exist", hint="create it first"
+        )
 
 
 def _progress(console: Console) -> Progress:

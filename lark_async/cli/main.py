@@ -29,6 +29,7 @@ SUBCOMMANDS: dict[str, str] = {
     "apps": "lark_async.cli.apps:app",
     "bitable": "lark_async.cli.bitable:bitable_app",
     "db": "lark_async.cli.db:db_app",
+    "send": "lark_async.cli.send:send_app",
     "serve": "lark_async.cli.serve:serve_app",
     "worker": "lark_async.cli.serve:worker_app",
 }
@@ -61,6 +62,7 @@ class _LazyGroup(TyperGroup):
 def _load_subcommand(name: str) -> Any:
     module_name, _, attribute = SUBCOMMANDS[name].partition(":")
     sub_app = getattr(importlib.import_module(module_name), attribute)
+    # A Typer with one command and no callback becomes that command (`send`).
     command = typer.main.get_command(sub_app)
     command.name = name
     return command
@@ -69,16 +71,37 @@ def _load_subcommand(name: str) -> Any:
 app = typer.Typer(
     name="lark-async",
     cls=_LazyGroup,
-    help="lark-async: manage the Feishu/Lark app registry and friends.",
+    help="lark-async: send messages, import and export Bitable tables, manage the "
+    "Feishu/Lark app registry, run the callback server.",
     no_args_is_help=True,
+    # -h everywhere: sub-commands inherit the root context's help option names.
+    context_settings={"help_option_names": ["-h", "--help"]},
     # Locals in a traceback could include a secret just typed at a prompt.
     pretty_exceptions_show_locals=False,
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from lark_async import __version__
+
+        typer.echo(f"lark-async {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
     registry: Annotated[
         str | None,
         typer.Option(

@@ -1,4 +1,4 @@
-"""Contacts, chats and departments: ``lark.contact`` (CONTRACT §5, §11; FR-050..FR-058).
+"""Contacts, chats and departments: ``lark.contact`` (Feishu chat and contact docs).
 
     user = (await lark.contact.get_user_by_email("ann@example.com")).unwrap()  # User | None
     chat = (await lark.contact.get_chat_by_name("报销审批群")).unwrap()

@@ -29,7 +29,7 @@ _VISIBILITY = (
     "contact data scope in the developer console, then publish a new version"
 )
 
-# CONTRACT §11 (contact/v3) and §5 (chats)
+# Feishu contact and chat docs
 _CODES: dict[int, CodeInfo] = {
     NO_USER_AUTHORITY: CodeInfo(_K.PERMISSION_DENIED, False, _VISIBILITY),
     USER_ID_INVALID: CodeInfo(
@@ -61,7 +61,7 @@ _CODES: dict[int, CodeInfo] = {
         False,
         "recursive reads of a big department are refused; go level by level",
     ),
-    # chats (CONTRACT §5)
+    # chats (Feishu chat docs)
     232001: CodeInfo(_K.INVALID_PARAMETER, False, "invalid chat parameter"),
     232004: CodeInfo(_K.CONFIG_ERROR, False, "the app does not exist"),
     CHAT_ID_INVALID: CodeInfo(_K.NOT_FOUND, False, "no such chat: chat_id is unknown or invalid"),
@@ -76,10 +76,10 @@ _CODES: dict[int, CodeInfo] = {
     11237: CodeInfo(_K.NOT_FOUND, False, "the chat was dissolved"),
 }
 
-#: Contact and chat error codes (CONTRACT §5, §11), read-only.
+#: Contact and chat error codes (Feishu chat and contact docs), read-only.
 CONTACT_CODES: Mapping[int, CodeInfo] = MappingProxyType(_CODES)
 
-# Per app (CONTRACT §14): users, find_by_department, batch_get_id, department
+# Per app (Feishu rate-limit docs): users, find_by_department, batch_get_id, department
 # children: 1000/min & 50/s. Department get is "special": the same budget here.
 LIMITS = {"contact": TIER4}
 

@@ -1,4 +1,4 @@
-"""Typed views of contact and chat answers (CONTRACT §5, §11). Unknown fields are kept."""
+"""Typed views of contact and chat answers (Feishu contact docs). Unknown fields are kept."""
 
 from __future__ import annotations
 

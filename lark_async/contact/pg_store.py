@@ -12,11 +12,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import asyncpg  # type: ignore[import-untyped]
-
 from lark_async.contact.store import Row
 from lark_async.core.errors import ConfigError
+from lark_async.core.extras import require
 from lark_async.core.perloop import PerLoop
+
+asyncpg = require("asyncpg", extra="postgres", feature="the PostgreSQL contact cache")
 
 _SCHEMA_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 

@@ -1,4 +1,4 @@
-"""``lark.contact``: people, chats and departments, with a per-app user cache (CONTRACT §5, §11).
+"""``lark.contact``: people, chats and departments, with a per-app user cache (Feishu contact docs).
 
 What the service does for you:
 
@@ -47,13 +47,13 @@ T = TypeVar("T")
 USERS = "/open-apis/contact/v3/users"
 DEPARTMENTS = "/open-apis/contact/v3/departments"
 CHATS = "/open-apis/im/v1/chats"
-ID_CHUNK = 50  # batch_get_id: at most 50 emails and 50 mobiles a request (CONTRACT §11.1)
+ID_CHUNK = 50  # batch_get_id: at most 50 emails and 50 mobiles a request (Feishu contact docs)
 USER_PAGE = 50  # find_by_department, department children: page_size max 50
 CHAT_PAGE = 100  # chat search: page_size max 100
 CONCURRENCY = 8  # detail reads and department levels in flight at once
 DISSOLVED = ("dissolved", "dissolved_save")
 
-#: Fields Feishu leaves out when the app lacks their scope (CONTRACT §11).
+#: Fields Feishu leaves out when the app lacks their scope (Feishu contact docs).
 FIELD_SCOPES: Mapping[str, str] = {
     "name": "contact:user.base:readonly",
     "email": "contact:user.email:readonly",

@@ -155,7 +155,7 @@ class CodeTable(Mapping[int, CodeInfo]):
         )
 
 
-# Codes any endpoint may answer (CONTRACT §2). Service codes live with their services.
+# Codes any endpoint may answer (Feishu authentication docs). Service codes live with their services.
 _CORE: dict[int, CodeInfo] = {
     # token / gateway
     99991661: CodeInfo(

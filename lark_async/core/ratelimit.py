@@ -1,4 +1,4 @@
-"""Client-side rate limiting per app and endpoint family (CONTRACT §14).
+"""Client-side rate limiting per app and endpoint family (Feishu rate-limit docs).
 
 Staying under Feishu's documented limits means a well-behaved client rarely
 sees a 429. Limits are per app (Feishu counts per app per tenant) and per

@@ -39,7 +39,7 @@ from lark_async.docs.media import MediaCalls, MediaFile, media_block_id, media_f
 from lark_async.docs.models import AppendResult
 
 MAX_CHILDREN = 50
-#: per-request resource caps (CONTRACT §6.5, code 1770035)
+#: per-request resource caps (Feishu docx docs, code 1770035)
 BLOCK_CAPS = {
     18: ("bitable", 5),
     20: ("chat_card", 200),

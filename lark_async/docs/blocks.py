@@ -1,4 +1,4 @@
-"""Builders for docx blocks (CONTRACT §6.1): text with styles, links, mentions and
+"""Builders for docx blocks (Feishu docx docs): text with styles, links, mentions and
 equations; headings 1-9; bullet, ordered and todo lists; code, quote, callout,
 divider, image, file and table.
 
@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 from lark_async.core.errors import InvalidParameter
 
-# block_type -> payload key (CONTRACT §6.1)
+# block_type -> payload key (Feishu docx docs)
 BLOCK_KEYS: dict[int, str] = {
     1: "page",
     2: "text",
@@ -62,7 +62,7 @@ TEXT_TYPES = frozenset({1, 2, *range(3, 12), 12, 13, 14, 15, 17})
 TEXT, BULLET, ORDERED, CODE, QUOTE, TODO = 2, 12, 13, 14, 15, 17
 CALLOUT, DIVIDER, FILE, IMAGE, TABLE, TABLE_CELL, VIEW = 19, 22, 23, 27, 31, 32, 33
 
-#: Code block languages by name (CONTRACT §6.1); an int 1..75 is accepted too.
+#: Code block languages by name (Feishu docx docs); an int 1..75 is accepted too.
 LANGUAGES: dict[str, int] = {
     "plaintext": 1,
     "go": 22,
@@ -355,7 +355,7 @@ class Divider(BlockBuilder):
 
 class Image(BlockBuilder):
     """An image: created empty, then ``source`` (bytes, a path or a binary file) is
-    uploaded to it and bound (CONTRACT §6.7)."""
+    uploaded to it and bound (Feishu docx docs)."""
 
     def __init__(
         self,

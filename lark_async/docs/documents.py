@@ -1,5 +1,5 @@
 """Documents: create, read (every page of blocks, in document order), raw text,
-and block updates (single and batch) (CONTRACT §6.2-§6.4, §6.6)."""
+and block updates (single and batch) (Feishu docx docs)."""
 
 from __future__ import annotations
 

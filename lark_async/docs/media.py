@@ -1,5 +1,5 @@
 """Images and files in documents: upload (single or multipart), bind, download
-(CONTRACT §6.7, §7).
+(Feishu docx and drive media docs).
 
 An upload names its image or file block as parent (``parent_node``), so the
 block exists first: without ``block_id`` the service creates one at the end of
@@ -27,7 +27,7 @@ from lark_async.docs.blocks import FILE, IMAGE, VIEW, MediaSource
 from lark_async.docs.models import UploadedMedia
 
 MediaType = Literal["image", "file"]
-SINGLE_UPLOAD_MAX = 20 * 1024 * 1024  # 20,971,520 bytes (CONTRACT §7.1)
+SINGLE_UPLOAD_MAX = 20 * 1024 * 1024  # 20,971,520 bytes (Feishu drive media docs)
 FILE_NAME_MAX = 250
 _PARENT_TYPE = {"image": "docx_image", "file": "docx_file"}
 _IMAGE_MAGIC = (

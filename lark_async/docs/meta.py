@@ -2,7 +2,8 @@
 
 Data only, and cheap to import (core only, no pydantic): the client reads it to
 build its code table and limiter without importing the service. Covers the
-docx documents (CONTRACT §6), drive media (§7) and drive permissions (§8).
+docx documents, drive media and drive permissions (Feishu docx, drive media and
+permission docs).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ REVISION_TOO_OLD = 1770021
 RESOURCE_CAP = 1770035
 
 _CODES: dict[int, CodeInfo] = {
-    # docx (CONTRACT §6.8)
+    # docx (Feishu docx docs)
     1770001: CodeInfo(_K.INVALID_PARAMETER, False, "invalid parameter; see the msg for details"),
     1770002: CodeInfo(_K.NOT_FOUND, False, "document or block not found"),
     1770003: CodeInfo(_K.NOT_FOUND, False, "the document or block was deleted"),
@@ -81,7 +82,7 @@ _CODES: dict[int, CodeInfo] = {
         c: CodeInfo(_K.SERVER, True, "Docx internal error; retried")
         for c in range(1771001, 1771007)
     },
-    # drive media (CONTRACT §7)
+    # drive media (Feishu drive media docs)
     1061001: CodeInfo(_K.SERVER, True, _RETRIED),
     1061002: CodeInfo(_K.INVALID_PARAMETER, False, "invalid upload/download parameter"),
     1061003: CodeInfo(_K.NOT_FOUND, False, "file_token: not found"),
@@ -101,7 +102,7 @@ _CODES: dict[int, CodeInfo] = {
     1062009: CodeInfo(_K.INVALID_PARAMETER, False, "the bytes sent differ from the declared size"),
     1062010: CodeInfo(_K.INVALID_PARAMETER, False, "a part of the multipart upload is missing"),
     1062011: CodeInfo(_K.INVALID_PARAMETER, False, "part number out of bounds"),
-    # drive permissions (CONTRACT §8)
+    # drive permissions (Feishu permission docs)
     1063001: CodeInfo(
         _K.INVALID_PARAMETER,
         False,
@@ -132,8 +133,8 @@ MEDIA = "drive.media"
 PERM_READ = "drive.permission_read"
 PERM_WRITE = "drive.permission_write"
 
-# CONTRACT §6, §7, §8, §14 (per app). The 3 edits/s per document is paced by
-# the service itself (a Pace per document id).
+# Per app (Feishu docx, drive and rate-limit docs). The 3 edits/s per document is
+# paced by the service itself (a Pace per document id).
 LIMITS = {
     DOCX_CREATE: (Limit(3),),
     DOCX_READ: (Limit(5),),

@@ -1,4 +1,4 @@
-"""Typed views of docx, drive media and permission answers (CONTRACT §6-§8)."""
+"""Typed views of docx, drive media and permission answers (Feishu docx and permission docs)."""
 
 from __future__ import annotations
 

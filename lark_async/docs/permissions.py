@@ -1,4 +1,4 @@
-"""Who may open a document: collaborators and public (link) settings (CONTRACT §8).
+"""Who may open a document: collaborators and public (link) settings (Feishu permission docs).
 
 ``perm`` is view, edit or full_access. Commenting is not a collaborator
 permission but a public setting (``update_public_settings(comment_entity=...)``).
@@ -50,7 +50,7 @@ _PREFIXES = (
     ("od-", "opendepartmentid"),
 )
 
-#: public setting -> allowed values (CONTRACT §8.2)
+#: public setting -> allowed values (Feishu permission docs)
 PUBLIC_SETTINGS: dict[str, tuple[str, ...]] = {
     "external_access_entity": ("open", "closed", "allow_share_partner_tenant"),
     "security_entity": ("anyone_can_view", "anyone_can_edit", "only_full_access"),

@@ -1,4 +1,4 @@
-"""Legacy ``message/v4/batch_send`` for large audiences (CONTRACT §3.7).
+"""Legacy ``message/v4/batch_send`` for large audiences (Feishu IM docs).
 
 One request carries up to 200 ids per list (open_ids, user_ids, union_ids,
 department_ids); longer lists are cut into chunks. Feishu reports invalid ids

@@ -14,7 +14,7 @@ Schema 2.0 cards are always shared (``config.update_multi = true``), so a card
 sent from the builder can be updated later with ``update_card`` or through a
 callback token. Everything is checked before sending: structure (known tags,
 forms with named fields and a submit button, at most 200 elements) and size
-(30 KB, CONTRACT §3.1).
+(30 KB, Feishu IM docs).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The codes themselves (``IM_CODES``) are in :mod:`lark_async.messaging.meta`,
 from which the client builds its code table. A few numbers mean different things
-on different endpoints (230071, 230075, 10002, 10003; CONTRACT §15.9), so the
+on different endpoints (230071, 230075, 10002, 10003), so the
 service re-reads those with :func:`refine` once it knows which endpoint answered.
 """
 
@@ -23,7 +23,7 @@ Endpoint = Literal[
 ]
 
 
-# Numbers that mean something else on one endpoint (CONTRACT §3.5, §3.7, §4.8, §15.9).
+# Numbers that mean something else on one endpoint (Feishu IM and callback docs).
 ENDPOINT_CODES: dict[Endpoint, dict[int, CodeInfo]] = {
     "reply": {
         230071: CodeInfo(

@@ -1,7 +1,7 @@
 """``MessageContent``: a ``msg_type`` and its ``content``, checked once, sent many times.
 
 Every constructor validates shape and size (text 150 KB, post and card 30 KB,
-CONTRACT §3.1) so a bad message fails before the first request, including in
+the Feishu IM docs) so a bad message fails before the first request, including in
 a fan-out to thousands of recipients.
 """
 

@@ -16,7 +16,7 @@ from lark_async.core.service import ServiceInfo
 
 _K = ErrorKind
 
-# CONTRACT §3, §4.8
+# Feishu IM and callback docs
 _CODES: dict[int, CodeInfo] = {
     230001: CodeInfo(_K.INVALID_PARAMETER, False, "invalid parameter; see the msg for details"),
     230002: CodeInfo(
@@ -216,10 +216,10 @@ _CODES: dict[int, CodeInfo] = {
     ),
 }
 
-#: IM error codes (CONTRACT §3, §4.8), read-only.
+#: IM error codes (Feishu IM and callback docs), read-only.
 IM_CODES: Mapping[int, CodeInfo] = MappingProxyType(_CODES)
 
-# Per app: "1000/min & 50/s" for messages, chats and card updates (CONTRACT §14).
+# Per app: "1000/min & 50/s" for messages, chats and card updates (Feishu rate-limit docs).
 # The 5 QPS per recipient is paced by the service itself (pacing.py).
 LIMITS = {"im": TIER4, "im.chat": TIER4, "card.update": TIER4}
 

@@ -1,4 +1,4 @@
-"""Typed views of IM answers (CONTRACT §3). Unknown fields are kept, never fatal."""
+"""Typed views of IM answers (Feishu IM docs). Unknown fields are kept, never fatal."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Per-recipient spacing for sends, so a well-behaved caller never sees 230020.
 
 Feishu limits IM sends per recipient (5 QPS to one user, 5 QPS per group shared
-by all bots; CONTRACT §3) and per app (50/s and 1000/min). The app's windows are
+by all bots; Feishu IM docs) and per app (50/s and 1000/min). The app's windows are
 the client's rate limiter's ``im`` family, which every IM call passes through;
 messaging adds only what the client cannot know from a path: who a send is for.
 Each send carries a :class:`~lark_async.core.ratelimit.Pace` naming its

@@ -1,4 +1,4 @@
-"""Rich text (``post``) messages: a small builder for every tag in CONTRACT §3.2.
+"""Rich text (``post``) messages: a small builder for every tag in the Feishu IM docs.
 
     post = RichText("Release 1.4")                       # zh_cn unless told
     post.paragraph("Shipped by ", At("ou_1"), ": ", Text("all green", style=["bold"]))

@@ -1,4 +1,4 @@
-"""Who a message goes to: ``receive_id`` + ``receive_id_type`` (CONTRACT §3.1).
+"""Who a message goes to: ``receive_id`` + ``receive_id_type`` (Feishu IM docs).
 
 The type is inferred from the id's shape where that is unambiguous
 (``ou_`` open_id, ``on_`` union_id, ``oc_`` chat_id, an e-mail address);

@@ -536,7 +536,7 @@ class Messaging(Service):
         open_ids: Sequence[str] | None = None,
         on_action: ActionTarget | None = None,
     ) -> LarkResponse[dict[str, Any]]:
-        """Update a card with the ``c-...`` token of its callback (CONTRACT §4.8).
+        """Update a card with the ``c-...`` token of its callback (Feishu callback docs).
 
         Call it after answering the callback. A token lasts 30 minutes and two
         uses, so this is never retried after sending. ``open_ids`` is only for

@@ -1,4 +1,4 @@
-"""Inline formatting for ``text`` messages (CONTRACT §3.2).
+"""Inline formatting for ``text`` messages (Feishu IM docs).
 
 Each helper returns a plain string, so they compose with f-strings::
 

@@ -1,4 +1,4 @@
-"""Checks for image and file uploads (CONTRACT §3.8, §3.9), done before any request.
+"""Checks for image and file uploads (Feishu IM docs), done before any request.
 
 The type is read from the content (the ``filetype`` package, first 8 KB), not
 taken from the name: ``chart.png`` holding a PDF is refused. Files are streamed

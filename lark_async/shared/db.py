@@ -15,11 +15,12 @@ import time
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import asyncpg  # type: ignore[import-untyped]
-
 from lark_async.core.errors import ConfigError
+from lark_async.core.extras import require
 from lark_async.core.logging import RateLimitedLog, get_logger
 from lark_async.core.perloop import PerLoop
+
+asyncpg = require("asyncpg", extra="postgres", feature="state shared through PostgreSQL")
 
 _log = get_logger()
 _SCHEMA_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")

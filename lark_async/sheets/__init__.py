@@ -1,4 +1,4 @@
-"""Feishu spreadsheets: ``lark.sheets`` (CONTRACT §10; FR-047..FR-049).
+"""Feishu spreadsheets: ``lark.sheets`` (Feishu Sheets docs).
 
     resp = await lark.sheets.get_sheet_data("shtcn...", "0bdf12!A1:C3")
     await lark.sheets.update_sheet_data("shtcn...", "0bdf12!A1", rows)

@@ -1,7 +1,7 @@
 """Cutting a big range into blocks one request may carry.
 
 Writes (values, styles, merges) take at most 5,000 rows × 100 columns per
-request, and border styles at most 30,000 cells (CONTRACT §10.2, §10.3).
+request, and border styles at most 30,000 cells (Feishu Sheets docs).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from lark_async.sheets.values import Cell, Grid, slice_grid
 MAX_WRITE_ROWS = 5_000
 MAX_WRITE_COLS = 100
 MAX_BORDER_CELLS = 30_000
-#: Rows or columns one dimension update may cover (CONTRACT §10.5).
+#: Rows or columns one dimension update may cover (Feishu Sheets docs).
 MAX_DIMENSION_SPAN = 5_000
 
 

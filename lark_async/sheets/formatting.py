@@ -1,5 +1,5 @@
-"""Formatting (FR-049): cell styles, merges, row heights and column widths,
-frozen panes (CONTRACT §10.3-§10.6).
+"""Formatting: cell styles, merges, row heights and column widths,
+frozen panes (Feishu Sheets docs).
 
 Each of these sets a state, so sending one twice changes nothing: they are
 marked idempotent and the transport may retry them.

@@ -1,7 +1,7 @@
 """One asyncio lock per key, dropped when nobody holds or waits for it, and how
 a write takes its spreadsheet's (:class:`WriteSlot`).
 
-Feishu wants writes to one spreadsheet made one at a time (CONTRACT §10,
+Feishu wants writes to one spreadsheet made one at a time (Feishu Sheets docs,
 "单个文档只能串行调用"). A write made of one request holds the spreadsheet's
 lock only while that request is on the wire (the transport takes it per
 attempt), so a write waiting out a 429 or a backoff holds up nobody. A write

@@ -15,7 +15,7 @@ from lark_async.core.service import ServiceInfo
 
 _K = ErrorKind
 
-# CONTRACT §10
+# Feishu Sheets docs
 TOO_LARGE_RESPONSE = 90221
 TOO_LARGE_CELL = 90222
 TOO_LARGE_REQUEST = 90227
@@ -91,10 +91,10 @@ _CODES: dict[int, CodeInfo] = {
 for _code in (1315201, 1315203, 1315210):  # v3 server errors
     _CODES[_code] = CodeInfo(_K.SERVER, True, "Feishu internal error; retried")
 
-#: Sheets error codes (CONTRACT §10), read-only.
+#: Sheets error codes (Feishu Sheets docs), read-only.
 SHEETS_CODES: Mapping[int, CodeInfo] = MappingProxyType(_CODES)
 
-# Per app (CONTRACT §14): v2 values 100/s; v3 spreadsheets 100/min, creating or
+# Per app (Feishu rate-limit docs): v2 values 100/s; v3 spreadsheets 100/min, creating or
 # patching one 20/min.
 LIMITS = {
     "sheets": (Limit(100),),

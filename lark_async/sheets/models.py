@@ -1,4 +1,4 @@
-"""Typed ``data`` of Sheets answers (CONTRACT §10), and the enums calls take.
+"""Typed ``data`` of Sheets answers (Feishu Sheets docs), and the enums calls take.
 
 v2 answers use camelCase keys and v3 snake_case; every model exposes
 snake_case attributes and keeps unknown server fields (``extra="allow"``).
@@ -17,7 +17,7 @@ from pydantic.alias_generators import to_camel
 
 
 class MergeType(StrEnum):
-    """How ``merge_cells`` joins a range (CONTRACT §10.4)."""
+    """How ``merge_cells`` joins a range (Feishu Sheets docs)."""
 
     MERGE_ALL = "MERGE_ALL"  # one cell
     MERGE_ROWS = "MERGE_ROWS"  # one cell per row

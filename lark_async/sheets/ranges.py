@@ -1,6 +1,6 @@
 """A1 ranges: ``<sheetId>!A1:C3`` as a typed, validated value.
 
-Feishu accepts four range forms (CONTRACT §10): ``sheet!A1:B5`` (cells),
+Feishu accepts four range forms (Feishu Sheets docs): ``sheet!A1:B5`` (cells),
 ``sheet!A:B`` (whole columns), ``sheet!A2:B`` (from row 2 to the end) and
 ``sheet`` (the whole sheet). :class:`SheetRange` models all four; rows and
 columns are 1-based, as in the A1 notation, and every instance is checked
@@ -15,7 +15,7 @@ from typing import TypeAlias
 
 from lark_async.core.errors import InvalidParameter
 
-#: Columns a sheet may have (CONTRACT §10 global limits).
+#: Columns a sheet may have (Feishu Sheets docs global limits).
 MAX_COLUMNS = 13_000
 #: Cells a sheet may hold; with one column that is also the highest row.
 MAX_CELLS = 5_000_000

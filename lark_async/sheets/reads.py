@@ -1,4 +1,4 @@
-"""Reading values: one range, several ranges, or a stream of row blocks (CONTRACT §10.1).
+"""Reading values: one range, several ranges, or a stream of row blocks (Feishu Sheets docs).
 
 A range Feishu finds too large to answer (90221, over 10 MB) is read again
 in row blocks, halving until they fit, and joined.

@@ -1,4 +1,4 @@
-"""``lark.sheets``: read, write and format Feishu spreadsheets (CONTRACT §10).
+"""``lark.sheets``: read, write and format Feishu spreadsheets (Feishu Sheets docs).
 
 What the service does for you:
 

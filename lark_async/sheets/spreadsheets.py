@@ -1,4 +1,4 @@
-"""Spreadsheets and their sheets (v3): create, get, list (CONTRACT §10.7)."""
+"""Spreadsheets and their sheets (v3): create, get, list (Feishu Sheets docs)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Cell styles: a validated, immutable description of fonts, colours, alignment,
-borders and number formats, turned into Feishu's ``style`` object (CONTRACT §10.3).
+borders and number formats, turned into Feishu's ``style`` object (Feishu Sheets docs).
 
     header = CellStyle(bold=True, back_color="#1f4e79", fore_color="#ffffff",
                        h_align="center", border=BorderType.FULL_BORDER)

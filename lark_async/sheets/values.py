@@ -15,7 +15,7 @@ from lark_async.core.checks import check_json, has_surrogates
 from lark_async.core.errors import InvalidParameter
 from lark_async.sheets.ranges import MAX_CELLS, MAX_COLUMNS, column_letter
 
-#: Characters a cell may hold (CONTRACT §10: ≤ 50,000; 40,000 recommended).
+#: Characters a cell may hold (Feishu Sheets docs: ≤ 50,000; 40,000 recommended).
 MAX_CELL_CHARS = 50_000
 # What the JSON encoder can carry as an int.
 _MIN_INT = -(2**63)

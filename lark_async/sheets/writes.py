@@ -1,4 +1,4 @@
-"""Writing values: update, batch update, append, prepend (CONTRACT §10.2).
+"""Writing values: update, batch update, append, prepend (Feishu Sheets docs).
 
 Writes go in blocks of at most 5,000 rows × 100 columns, one at a time per
 spreadsheet; a block Feishu still finds too large (90227) is halved and

@@ -1,4 +1,4 @@
-"""User authorisation (``lark.user_auth``): card and link flows, user tokens (FR-014, FR-006).
+"""User authorisation (``lark.user_auth``): card and link flows, user tokens.
 
     session = await lark.user_auth.start_session("ou_...", method="card",
                                                   redirect_uri="https://app.example/oauth")

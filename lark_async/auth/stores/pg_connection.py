@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import asyncpg  # type: ignore[import-untyped]
-
 from lark_async.core.errors import ConfigError
+from lark_async.core.extras import require
+
+asyncpg = require("asyncpg", extra="postgres", feature="PostgreSQL stores")
 
 _SCHEMES = ("postgresql", "postgres", "postgresql+asyncpg")
 _SCHEMA_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")

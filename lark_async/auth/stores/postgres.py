@@ -11,8 +11,6 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-import asyncpg  # type: ignore[import-untyped]
-
 from lark_async.auth.crypto import SecretBox
 from lark_async.auth.models import StoredToken, TokenKind
 from lark_async.auth.stores.base import (
@@ -30,8 +28,11 @@ from lark_async.auth.stores.pg_connection import (
 )
 from lark_async.core.checks import check_int, check_number, check_text
 from lark_async.core.errors import ConfigError
+from lark_async.core.extras import require
 from lark_async.core.logging import get_logger
 from lark_async.core.perloop import PerLoop
+
+asyncpg = require("asyncpg", extra="postgres", feature="the PostgreSQL token store")
 
 # The URL helpers live in pg_connection (shared with the migrations); kept
 # importable from here, where they were first published.

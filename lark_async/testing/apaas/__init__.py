@@ -1,4 +1,4 @@
-"""The aPaaS emulator: workspace tables, flows and Aily skills (CONTRACT §12).
+"""The aPaaS emulator: workspace tables, flows and Aily skills (Feishu aPaaS docs).
 
 Modules: ``state`` (the shared route table, ``ApaasState``, filters), the routes
 of ``tables``, ``flows`` and ``aily``, and ``emulator`` (``ApaasEmulator``).

@@ -1,4 +1,4 @@
-"""apaas/v1 flow execute (§12.3) and Aily skill start (§12.6).
+"""apaas/v1 flow execute (Feishu aPaaS docs) and Aily skill start (Feishu aPaaS docs).
 
 Flows run synchronously (status ``end`` and the flow's outputs in the answer)
 or asynchronously (an execution id only). A repeated ``idempotent_key`` is an

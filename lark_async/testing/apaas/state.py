@@ -1,4 +1,4 @@
-"""aPaaS emulator state: workspaces of tables by name, flows, Aily skills (CONTRACT §12).
+"""aPaaS emulator state: workspaces of tables by name, flows, Aily skills (Feishu aPaaS docs).
 
 Rows carry ``_id`` and ``_updated_at`` (ms, strictly increasing per row). Errors
 use the API's only documented code, 2320001, with a message saying what is
@@ -32,7 +32,7 @@ SCOPE_RECORD_WRITE = "app_engine:workspace.table.record:write"
 
 
 def require_grant(req: FakeRequest, scope: str) -> None:
-    """A user token whose grant lacks ``scope``: 99991679 naming it (CONTRACT §1.4).
+    """A user token whose grant lacks ``scope``: 99991679 naming it (Feishu API-call docs).
 
     A grant made without any scope list (the emulator's default page) holds every scope.
     """

@@ -1,4 +1,4 @@
-"""apaas/v1 workspace tables: list, query, insert/upsert, update and delete by filter (§12.1).
+"""apaas/v1 workspace tables: list, query, insert/upsert, update and delete by filter.
 
 User tokens only (a tenant token is refused by the router). Record bodies
 travel as JSON strings, as in the API.

@@ -1,4 +1,4 @@
-"""The Bitable emulator: bases, tables, typed fields and records (CONTRACT §9, §14).
+"""The Bitable emulator: bases, tables, typed fields and records (Feishu Bitable docs).
 
 Routes live in the modules of this package and share one table, installed by
 every ``FakeLark``. Tests seed and inspect the state through ``BitableEmulator``:

@@ -53,7 +53,7 @@ class BitableEmulator:
     ) -> str:
         """A table with ``fields`` (``{"field_name", "type", "property"?}``; the first is primary).
 
-        Types follow CONTRACT §9.1 (1 text, 2 number, 3 single select, 4 multi
+        Types follow the Feishu Bitable docs (1 text, 2 number, 3 single select, 4 multi
         select, 5 date, 7 checkbox, 11 person, 13 phone, 15 url, 17 attachment,
         18/21 link with ``property={"table_id": ...}``, 1001-1005 automatic…).
         The table gets one grid view. Returns the ``tbl`` id.

@@ -1,4 +1,4 @@
-"""Search semantics: the ``filter`` and ``sort`` of ``records/search`` (CONTRACT §9.6).
+"""Search semantics: the ``filter`` and ``sort`` of ``records/search`` (Feishu Bitable docs).
 
 A filter is ``{conjunction, conditions[{field_name, operator, value[]}], children}``
 with one level of children. Each condition is checked against its field's type

@@ -1,4 +1,4 @@
-"""The formula ``filter`` of the legacy ``GET .../records`` list (CONTRACT §9.7), a useful subset.
+"""The formula ``filter`` of the legacy ``GET .../records`` list (Feishu Bitable docs): a subset.
 
 Supported: ``CurrentValue.[Field] <op> literal`` with ``= != <> > >= < <=``,
 ``CurrentValue.[Field].contains("x")``, literals ``"text"``, numbers,

@@ -1,4 +1,4 @@
-"""Bitable record endpoints: writes, reads, search and the legacy list (CONTRACT §9.2-9.7).
+"""Bitable record endpoints: writes, reads, search and the legacy list (Feishu Bitable docs).
 
 Writes (create, batch_create, update, batch_update, delete, batch_delete) are
 in the ``bitable.write`` family (50/s per app) and hold their table's write

@@ -1,7 +1,7 @@
 """What the Bitable emulator modules share: the route table, the state, ids and error answers.
 
 The state holds bases, tables, fields and records for one ``FakeLark``
-(``fake.state(BitableState)``). Codes and HTTP statuses follow CONTRACT §9.9:
+(``fake.state(BitableState)``). Codes and HTTP statuses follow the Feishu Bitable docs:
 Bitable's own 1254xxx codes answer HTTP 200 unless the contract notes another
 status; request-schema violations (page_size out of range, an operator outside
 the enum…) answer HTTP 400 code 99992402 with ``field_violations``, as the
@@ -22,8 +22,8 @@ from lark_async.testing.server.envelope import FakeError
 from lark_async.testing.server.request import FakeRequest
 from lark_async.testing.server.routing import RouteTable
 
-#: Every Bitable route accepts tenant and user tokens (CONTRACT §9); handlers name
-#: their rate-limit family: record writes 50/s, reads 20/s per app (CONTRACT §14).
+#: Every Bitable route accepts tenant and user tokens (Feishu Bitable docs); handlers name
+#: their rate-limit family: record writes 50/s, reads 20/s per app (Feishu rate-limit docs).
 routes = RouteTable("bitable", family="bitable.read")
 WRITE_FAMILY = "bitable.write"
 READ_FAMILY = "bitable.read"
@@ -32,7 +32,7 @@ BASE_PATH = "/open-apis/bitable/v1/apps/{app_token}"
 TABLE_PATH = BASE_PATH + "/tables/{table_id}"
 RECORDS_PATH = TABLE_PATH + "/records"
 
-MAX_BATCH_WRITE = 1000  # batch_create / batch_update (CONTRACT §9.3, §15.4)
+MAX_BATCH_WRITE = 1000  # batch_create / batch_update (Feishu Bitable docs)
 MAX_BATCH_DELETE = 500
 MAX_BATCH_GET = 100
 MAX_RECORD_PAGE = 500  # search and legacy list
@@ -44,7 +44,7 @@ CLIENT_TOKEN_WINDOW = 24 * 3600.0  # long enough for any retry loop a client run
 RESPONSE_LIMIT = 10 * 1024 * 1024  # bytes of records in one answer before 1254030
 SEARCH_CACHE_SIZE = 16
 
-# --- codes (CONTRACT §9.9) --------------------------------------------------------------
+# --- codes (Feishu Bitable docs) --------------------------------------------------------------
 WRONG_REQUEST_JSON = 1254000
 WRONG_REQUEST_BODY = 1254001
 WRONG_BASE_TOKEN = 1254003
@@ -116,7 +116,7 @@ _NAMES: dict[int, str] = {
     CLIENT_TOKEN_CONFLICT: "client token conflict",
 }
 
-#: Codes whose pages document a status other than HTTP 200 (CONTRACT §9.9).
+#: Codes whose pages document a status other than HTTP 200 (Feishu Bitable docs).
 _STATUS: dict[int, int] = {
     FIELD_TYPE_MISMATCH: 400,
     INVALID_CLIENT_TOKEN: 400,
@@ -204,7 +204,7 @@ class Table:
     version: int = 0
     next_seq: int = 1
     next_auto_number: int = 1
-    #: held by one record write at a time (CONTRACT §14: else 1254291)
+    #: held by one record write at a time (Feishu rate-limit docs: else 1254291)
     busy: bool = False
     client_tokens: OrderedDict[str, TokenUse] = field(default_factory=OrderedDict)
     search_cache: OrderedDict[str, tuple[int, list[str], list[int]]] = field(

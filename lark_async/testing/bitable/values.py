@@ -1,4 +1,4 @@
-"""Bitable field types: checking written values and shaping them for each answer (CONTRACT §9.1).
+"""Bitable field types: checking written values and shaping them per answer (Feishu Bitable docs).
 
 A value is stored in its write form (text as a string, a person as its id,
 a link as record ids). Answers shape it three ways:
@@ -151,7 +151,7 @@ def _option(raw: Any, index: int) -> dict[str, Any]:
 
 
 def field_json(f: Field) -> dict[str, Any]:
-    """The ``fields`` listing item of one field (CONTRACT §9.8)."""
+    """The ``fields`` listing item of one field (Feishu Bitable docs)."""
     return {
         "field_id": f.field_id,
         "field_name": f.name,

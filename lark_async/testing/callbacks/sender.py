@@ -1,6 +1,6 @@
 """CallbackSender: Feishu's side of events and card callbacks.
 
-It POSTs to a callback URL exactly as Feishu does (CONTRACT §4.1-§4.7): encrypted
+It POSTs to a callback URL exactly as Feishu does (Feishu callback docs): encrypted
 and SHA-256-signed events and ``card.action.trigger`` callbacks, plain
 SHA-1-signed legacy card callbacks, url_verification, and event retries after
 15 s, 5 min, 1 h and 6 h when the answer is not HTTP 200 within 3 s (the waits go
@@ -23,7 +23,7 @@ import aiohttp
 
 from lark_async.testing.callbacks import signing
 
-EVENT_RETRY_SCHEDULE: tuple[float, ...] = (15.0, 300.0, 3600.0, 21600.0)  # §4.1
+EVENT_RETRY_SCHEDULE: tuple[float, ...] = (15.0, 300.0, 3600.0, 21600.0)  # Feishu callback docs
 DEADLINE = 3.0  # Feishu waits this long for an answer
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -241,7 +241,7 @@ class CallbackSender:
         legacy: bool = False,
         url: str | None = None,
     ) -> Delivery:
-        """A user's click on a card button: one POST, never retried (§4.1)."""
+        """A user's click on a card button: one POST, never retried (Feishu callback docs)."""
         body = self.card_action_body(
             open_id=open_id,
             value=value,

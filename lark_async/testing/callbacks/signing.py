@@ -1,6 +1,6 @@
 """The sender side of Feishu webhook security, for the emulator and for tests.
 
-It builds requests exactly as Feishu sends them (CONTRACT §4.2-§4.7): encrypted
+It builds requests exactly as Feishu sends them (Feishu callback docs): encrypted
 ``{"encrypt": …}`` bodies and ``X-Lark-*`` headers. Written independently of
 ``lark_async.callbacks`` (stdlib and ``cryptography`` only), so a test that signs
 here and verifies there checks the client against the contract, not against itself.
@@ -54,7 +54,7 @@ def sign_card_v1(timestamp: str, nonce: str, verification_token: str, body: byte
 
 
 def _compact_json(value: dict[str, Any]) -> bytes:
-    # Feishu sends compact UTF-8 JSON (see the plaintexts in api/vectors.json).
+    # Feishu sends compact UTF-8 JSON (as in the encryption examples of Feishu's event docs).
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -88,7 +88,7 @@ def signed_request(
         return headers, raw
     if scheme == "card_v1":
         if encrypt_key is not None:
-            raise ValueError("legacy card callbacks are never encrypted (CONTRACT §4.4)")
+            raise ValueError("legacy card callbacks are never encrypted (Feishu callback docs)")
         if verification_token is not None:
             headers[SIGNATURE_HEADER] = sign_card_v1(
                 timestamp, nonce, verification_token, plaintext
@@ -126,7 +126,7 @@ def _v2_header(
 
 
 def url_verification(challenge: str, verification_token: str) -> dict[str, Any]:
-    """The body Feishu POSTs when a request URL is saved (§4.2)."""
+    """The body Feishu POSTs when a request URL is saved (Feishu callback docs)."""
     return {"challenge": challenge, "token": verification_token, "type": "url_verification"}
 
 
@@ -145,7 +145,7 @@ def card_action_event(
     form_value: dict[str, Any] | None = None,
     create_time: str | None = None,
 ) -> dict[str, Any]:
-    """A schema 2.0 ``card.action.trigger`` callback (§4.6); ``token`` is the card-update token.
+    """A schema 2.0 ``card.action.trigger`` callback; ``token`` is the card-update token.
 
     ``create_time`` (16-digit µs string) defaults to now.
     """
@@ -183,7 +183,7 @@ def legacy_card_action(
     tag: str = "button",
     tenant_key: str = DEFAULT_TENANT_KEY,
 ) -> dict[str, Any]:
-    """A flat legacy ``card.action.trigger_v1`` callback (§4.7); ``token`` is the card token."""
+    """A flat legacy ``card.action.trigger_v1`` callback; ``token`` is the card token."""
     body: dict[str, Any] = {
         "open_id": open_id,
         "open_message_id": message_id or _hex_id("om_"),

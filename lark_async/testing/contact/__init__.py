@@ -1,4 +1,4 @@
-"""The contact emulator: people, departments, chat search and chat details (CONTRACT §5, §11).
+"""The contact emulator: people, departments, chat search and details (Feishu contact docs).
 
 Routes live in the modules of this package and share one table, installed by
 every ``FakeLark``. People are the IM emulator's users plus a contact profile

@@ -1,12 +1,12 @@
-"""IM chats as contact reads them: search, get (CONTRACT §5.1, §5.3), over the IM emulator's chats.
+"""IM chats as contact reads them: search, get (Feishu chat docs), over the IM emulator's chats.
 
 The search lists the group chats whose name contains the query (case-
 insensitive) and that have the app's bot, dissolved ones included with
 ``chat_status: "dissolved"``; ``page_size`` 1..100 (default 20). ``GET chat``
 answers 232006 for an unknown chat and, for a dissolved one, 232009 (what
-Feishu's send endpoints answer for it; what GET answers is undocumented,
-CONTRACT §15.13). A caller whose bot is not in the chat gets the reduced
-view the docs describe (name, avatar, counts, status).
+Feishu's send endpoints answer for it; what GET answers is undocumented). A
+caller whose bot is not in the chat gets the reduced view the docs describe
+(name, avatar, counts, status).
 """
 
 from __future__ import annotations

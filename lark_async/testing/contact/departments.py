@@ -1,7 +1,7 @@
-"""contact/v3 departments: get one, list children (CONTRACT §11.4).
+"""contact/v3 departments: get one, list children (Feishu contact docs).
 
 An unknown or deleted department answers 40015 "department not exist" (the
-docs give no separate code for a deleted one, CONTRACT §15.13); one outside the
+docs give no separate code for a deleted one); one outside the
 app's contact scope 40004 (HTTP 403). The root ``0`` has no details of its own
 here; its children are the top-level departments. ``children`` pages with
 ``page_size`` 1..50 (default 10); ``fetch_child=true`` lists every descendant.

@@ -8,7 +8,7 @@ for that app and are refused for another (99992361), as on Feishu. A user the
 IM emulator added without an ``app_id`` keeps one open_id for every app.
 
 Scopes are per app; an app not configured has every scope. Without a field's
-scope the field is left out of user answers (CONTRACT §11); without an
+scope the field is left out of user answers (Feishu contact docs); without an
 endpoint's API scope the call answers 99991672 naming it.
 """
 
@@ -25,7 +25,8 @@ from lark_async.testing.server.envelope import FakeError
 from lark_async.testing.server.request import FakeRequest
 from lark_async.testing.server.routing import RouteTable
 
-#: users, find_by_department, batch_get_id, departments: 1000/min & 50/s per app (CONTRACT §14).
+#: users, find_by_department, batch_get_id, departments: 1000/min & 50/s per app
+#: (Feishu rate-limit docs).
 routes = RouteTable("contact", family="contact")
 
 USERS = "/open-apis/contact/v3/users"
@@ -33,7 +34,7 @@ DEPARTMENTS = "/open-apis/contact/v3/departments"
 CHATS = "/open-apis/im/v1/chats"
 ROOT = "0"
 
-# --- codes (CONTRACT §5, §11, §1.7) -----------------------------------------------------
+# --- codes (Feishu chat, contact and API-call docs) ------------------------------------
 MISSING_SCOPE = 99991672
 FIELD_VALIDATION = 99992402
 NO_DEPT_AUTHORITY = 40004
@@ -63,7 +64,7 @@ SCOPE_USER_ID_LOOKUP = "contact:user.id:readonly"  # batch_get_id
 SCOPE_USER_READ = "contact:user.base:readonly"  # users get, find_by_department
 SCOPE_DEPT_READ = "contact:department.base:readonly"  # departments get, children
 SCOPE_CHAT_READ = "im:chat:readonly"  # chat search, chat get
-#: user field -> the scope without which Feishu leaves it out (CONTRACT §11).
+#: user field -> the scope without which Feishu leaves it out (Feishu contact docs).
 FIELD_SCOPES: dict[str, str] = {
     "name": "contact:user.base:readonly",
     "en_name": "contact:user.base:readonly",
@@ -92,7 +93,7 @@ def contact_error(code: int, detail: str | None = None, status: int = 400) -> Fa
 
 
 def missing_scope(req: FakeRequest, scope: str) -> FakeError:
-    """99991672 in the documented shape (CONTRACT §1.4)."""
+    """99991672 in the documented shape (Feishu API-call docs)."""
     return FakeError(
         MISSING_SCOPE,
         f"Access denied. One of the following scopes is required: [{scope}]",

@@ -1,4 +1,4 @@
-"""contact/v3 users: batch_get_id, get, find_by_department (CONTRACT §11.1-§11.3).
+"""contact/v3 users: batch_get_id, get, find_by_department (Feishu contact docs).
 
 ``batch_get_id`` is tenant-only, takes at most 50 emails and 50 mobiles and
 leaves ``user_id`` out for anyone unknown, resigned (unless

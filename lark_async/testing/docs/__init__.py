@@ -1,4 +1,4 @@
-"""The docs emulator: docx documents and blocks, drive media, permissions (CONTRACT §6-§8).
+"""The docs emulator: docx documents and blocks, drive media, permissions (Feishu docx docs).
 
 Routes live in the modules of this package and share one table, installed by
 every ``FakeLark``. Tests seed and inspect through ``DocsEmulator``:

@@ -1,5 +1,5 @@
 """docx routes: documents, blocks (paged, pre-order), create children, updates,
-deletes, raw content (CONTRACT §6.2-§6.6)."""
+deletes, raw content (Feishu docx docs)."""
 
 from __future__ import annotations
 
@@ -189,7 +189,7 @@ def _new_block(doc: Document, parent_id: str, spec: dict[str, Any]) -> dict[str,
         payload.setdefault("align", 2)
         payload["token"] = ""
     elif kind == 23:
-        # A file comes back wrapped in a view block (CONTRACT §6.7).
+        # A file comes back wrapped in a view block (Feishu docx docs).
         payload.update(token="", name="")
         view: dict[str, Any] = {
             "block_id": new_id(),

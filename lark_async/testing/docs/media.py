@@ -1,4 +1,4 @@
-"""drive media routes: single and multipart upload, download with Range (CONTRACT §7).
+"""drive media routes: single and multipart upload, download with Range (Feishu drive media docs).
 
 Uploaded bytes are kept on disk (uploads are large); a download is a file
 response, which answers ``Range`` requests with 206 and the slice asked for.

@@ -1,4 +1,4 @@
-"""drive permission routes: collaborators and public settings (CONTRACT §8).
+"""drive permission routes: collaborators and public settings (Feishu permission docs).
 
 Tokens are the emulator's documents (``type=docx``); a member id must fit its
 member type (``ou_`` for openid, ``oc_`` for openchat …), else 1063001.

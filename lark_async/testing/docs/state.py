@@ -1,5 +1,5 @@
 """What the docs emulator modules share: the route table, documents with their
-block trees, drive media, permissions, and the error answers (CONTRACT §6-§8).
+block trees, drive media, permissions, and the error answers (Feishu docx and permission docs).
 
 A document is a tree of blocks kept by id; the page block (the root) has the
 document's id. Block writes bump the revision by one, remember their
@@ -28,7 +28,7 @@ DOCX_CREATE, DOCX_READ, DOCX_WRITE = "docx.create", "docx.read", "docx.write"
 MEDIA = "drive.media"
 PERM_READ, PERM_WRITE = "drive.permission_read", "drive.permission_write"
 
-# docx codes (CONTRACT §6.8)
+# docx codes (Feishu docx docs)
 INVALID_PARAM = 1770001
 NOT_FOUND = 1770002
 TOO_MANY_CHILDREN = 1770007
@@ -73,7 +73,7 @@ MAX_CHILDREN = 50
 MAX_PAGE = 500
 REVISION_WINDOW = 1000
 
-# drive codes (CONTRACT §7, §8)
+# drive codes (Feishu drive media and permission docs)
 MEDIA_PARAMS = 1061002
 MEDIA_NOT_FOUND = 1061003
 UPLOAD_EXPIRED = 1061021

@@ -1,4 +1,4 @@
-"""The IM emulator: messages, uploads, batch send and card updates (CONTRACT §3, §4.8).
+"""The IM emulator: messages, uploads, batch send and card updates (Feishu IM and callback docs).
 
 Routes live in the modules of this package and share one table, installed by every
 ``FakeLark``. Tests seed and inspect the state through ``ImEmulator``:

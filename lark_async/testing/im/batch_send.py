@@ -1,4 +1,4 @@
-"""Legacy batch send ``POST /open-apis/message/v4/batch_send/`` (CONTRACT §3.7).
+"""Legacy batch send ``POST /open-apis/message/v4/batch_send/`` (Feishu IM docs).
 
 ``content`` (or ``card`` for interactive) is a JSON *object* here. Every
 recipient id list holds at most 200 ids; ids that do not resolve to a reachable

@@ -1,4 +1,4 @@
-"""Delayed card update with a callback token (CONTRACT §4.8).
+"""Delayed card update with a callback token (Feishu callback docs).
 
 A card callback carries a ``c-`` token, valid 30 minutes (on the emulator's
 ``time_func``) for 2 successful updates of the card message it came from. The

@@ -1,9 +1,9 @@
-"""Checks of a message's ``content`` against its ``msg_type`` (CONTRACT §3.2).
+"""Checks of a message's ``content`` against its ``msg_type`` (Feishu IM docs).
 
 ``content`` arrives as a JSON *string*; each type has its own shape. Bad shape
 or values answer 230001 (``ext=`` says what), an oversized body 230025, a
 resource of another app 230017, a resource of the wrong kind 230055 and a bad
-card 230099 with a card sub-code. Batch send (CONTRACT §3.7) reuses these
+card 230099 with a card sub-code. Batch send (Feishu IM docs) reuses these
 checks and maps the codes to its own.
 """
 

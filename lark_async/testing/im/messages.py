@@ -1,4 +1,4 @@
-"""Message endpoints: send, reply, get, recall, edit, update card (CONTRACT §3.1-3.6).
+"""Message endpoints: send, reply, get, recall, edit, update card (Feishu IM docs).
 
 All answer HTTP 400 on failure. Argument shape errors (a required field
 missing or of the wrong JSON type, ``uuid`` over 50 characters) are 99992402

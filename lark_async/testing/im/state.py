@@ -2,8 +2,8 @@
 
 The state holds users, chats, messages, uploads, batch sends and card-update
 tokens for one ``FakeLark`` (``fake.state(ImState)``). Error codes and their
-messages follow CONTRACT §3 and §4.8; a code's meaning can differ per endpoint
-(CONTRACT §15.9), so handlers pick the code and these helpers only shape it.
+messages follow the Feishu IM and callback docs; a code's meaning can differ per
+endpoint, so handlers pick the code and these helpers only shape it.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from typing import Any, TypedDict
 from lark_async.testing.server.envelope import FakeError
 from lark_async.testing.server.routing import TENANT_ONLY, RouteTable
 
-#: Every IM route is tenant-only per the docs (CONTRACT §15.3) and in the "im" family
-#: (1000/min & 50/s per app, CONTRACT §14).
+#: Every IM route is tenant-only per the docs and in the "im" family
+#: (1000/min & 50/s per app, Feishu rate-limit docs).
 routes = RouteTable("im", family="im", auth=TENANT_ONLY)
 
 KB = 1024
 MB = 1024 * KB
-TEXT_LIMIT = 150 * KB  # text content (CONTRACT §3.1)
+TEXT_LIMIT = 150 * KB  # text content (Feishu IM docs)
 RICH_LIMIT = 30 * KB  # post and interactive content, card updates
 UUID_MAX = 50
 UUID_WINDOW = 3600.0  # same uuid within an hour: one message
@@ -35,7 +35,7 @@ CARD_TOKEN_USES = 2
 BATCH_ID_LIMIT = 200
 BATCH_DAILY_LIMIT = 500_000
 
-# --- codes (CONTRACT §3, §4.8, §1.7) -------------------------------------------------
+# --- codes (Feishu IM, callback and API-call docs) -------------------------------------
 INVALID_PARAM = 230001
 BOT_NOT_IN_CHAT = 230002
 RECALLED = 230011
@@ -111,7 +111,7 @@ def field_error(name: str, value: Any, description: str) -> FakeError:
 
 
 def card_error(sub_code: int, detail: str) -> FakeError:
-    """230099 with the card sub-code in ``msg`` (CONTRACT §3.1)."""
+    """230099 with the card sub-code in ``msg`` (Feishu IM docs)."""
     return FakeError(
         CARD_CONTENT_FAILED,
         f"Failed to create card content, ext=ErrCode: {sub_code}; ErrMsg: {detail}",
@@ -245,7 +245,7 @@ class Message:
 
 @dataclass
 class CardToken:
-    """A ``c-`` token a card callback carries: 30 minutes, 2 uses (CONTRACT §4.8)."""
+    """A ``c-`` token a card callback carries: 30 minutes, 2 uses (Feishu callback docs)."""
 
     message_id: str
     issued_at: float

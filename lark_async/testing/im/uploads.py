@@ -1,4 +1,4 @@
-"""Image and file uploads and downloads (CONTRACT §3.8-3.10).
+"""Image and file uploads and downloads (Feishu IM docs).
 
 Uploads are multipart forms. An image must be 1 byte .. 10 MB in a format
 recognised from its first bytes (JPEG, PNG, WEBP, GIF, TIFF, BMP, ICO, HEIC);

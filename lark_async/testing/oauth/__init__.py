@@ -1,4 +1,4 @@
-"""The user OAuth emulator: authorisation page, v2 token endpoint, user info (CONTRACT §2.2-§2.6).
+"""The user OAuth emulator: authorisation page, v2 token endpoint, user info (Feishu auth docs).
 
     oauth = OAuthEmulator.of(fake)          # or fake.oauth
     redirect = oauth.approve(session.url, "ou_...")   # the user says yes

@@ -1,4 +1,4 @@
-"""The OAuth endpoints: authorisation page, v2 token endpoint, user info (CONTRACT §2.2-§2.5)."""
+"""The OAuth endpoints: authorisation page, v2 token endpoint, user info (Feishu auth docs)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What the OAuth emulator keeps: codes, grants, refresh tokens (CONTRACT §2.2-§2.6)."""
+"""What the OAuth emulator keeps: codes, grants, refresh tokens (Feishu authentication docs)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Registered self-built apps and the tokens issued to them (CONTRACT §2.1, §2.6)."""
+"""Registered self-built apps and the tokens issued to them (Feishu authentication docs)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``auth/v3`` credential endpoints for self-built apps (CONTRACT §2.1, §1.7).
+"""``auth/v3`` credential endpoints for self-built apps (Feishu authentication and API-call docs).
 
 They answer HTTP 200 with top-level fields, never a ``data`` object, even on
 failure: 10003 for a missing/unknown app id, 10014 for a wrong secret, 99991662

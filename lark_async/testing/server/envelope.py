@@ -1,4 +1,4 @@
-"""Response bodies in the shape Feishu uses (CONTRACT §1.3-1.5), and the error handlers raise."""
+"""Response bodies in the shape Feishu uses (Feishu API-call docs), and the error handlers raise."""
 
 from __future__ import annotations
 

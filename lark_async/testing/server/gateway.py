@@ -1,6 +1,6 @@
-"""Gateway checks every OpenAPI call passes before its handler (CONTRACT §1.2, §1.7).
+"""Gateway checks every OpenAPI call passes before its handler (Feishu API-call docs).
 
-All token errors answer HTTP 400 (CONTRACT §15.8).
+All token errors answer HTTP 400.
 """
 
 from __future__ import annotations

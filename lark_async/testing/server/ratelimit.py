@@ -1,4 +1,4 @@
-"""Per-app fixed-window rate limits by endpoint family (CONTRACT §1.6, §14).
+"""Per-app fixed-window rate limits by endpoint family (Feishu API-call and rate-limit docs).
 
 A family has one or more windows, e.g. IM's "1000/min and 50/s"; filling any
 window throttles. Windows are aligned to multiples of their period on the
@@ -26,7 +26,7 @@ Window = tuple[int, float]
 class FamilyLimit:
     """The windows (count, period seconds) of one family and the HTTP status it throttles with.
 
-    Most families answer 429; docx block writes answer 400 (CONTRACT §6, §14).
+    Most families answer 429; docx block writes answer 400 (Feishu docx and rate-limit docs).
     """
 
     windows: tuple[Window, ...]

@@ -2,7 +2,7 @@
 
 They are not Feishu APIs. ``items`` behaves like a typical Feishu resource:
 create with an optional ``client_token`` (idempotent for an hour per app, like
-Bitable), list with ``page_size``/``page_token``/``has_more`` (CONTRACT §16),
+Bitable), list with ``page_size``/``page_token``/``has_more`` (Feishu pagination docs),
 get and delete. A missing item answers HTTP 400 code 1254043 (Bitable's
 "record not found"), a bad parameter HTTP 400 code 99992402 with
 ``field_violations``. No rate limit applies unless a test sets one

@@ -1,4 +1,4 @@
-"""The Sheets emulator: spreadsheets, values, styles, merges, sizes, freeze (CONTRACT §10, §14).
+"""The Sheets emulator: spreadsheets, values, styles, merges, sizes, freeze (Feishu Sheets docs).
 
 Routes live in the modules of this package and share one table, installed by
 every ``FakeLark``. Tests seed and inspect the state through ``SheetsEmulator``:

@@ -1,4 +1,4 @@
-"""Sheets v2 formatting: styles, merges, row/column sizes, sheet properties (CONTRACT §10.3-10.6).
+"""Sheets v2 formatting: styles, merges, row/column sizes, sheet properties (Feishu Sheets docs).
 
 - ``PUT …/style`` and ``PUT …/styles_batch_update`` merge a style into each cell's
   (later keys win, ``font`` merges key by key, ``clean: true`` clears first);

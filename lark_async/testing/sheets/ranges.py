@@ -1,4 +1,4 @@
-"""A1 ranges of the Sheets v2 API (CONTRACT §10): ``<sheetId>!A1:C3`` and its open forms.
+"""A1 ranges of the Sheets v2 API (Feishu Sheets docs): ``<sheetId>!A1:C3`` and its open forms.
 
 Forms: ``sid!A1:C3`` (a box), ``sid!A:C`` (whole columns), ``sid!A2:C`` (columns
 from row 2 down), ``sid`` (the whole sheet) and ``sid!B2`` (one cell). Rows and
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-MAX_COLUMNS = 13_000  # per sheet (CONTRACT §10)
+MAX_COLUMNS = 13_000  # per sheet (Feishu Sheets docs)
 _CELL = r"([A-Z]{1,3})(\d*)"
 _RANGE = re.compile(rf"^([^!]+?)(?:!{_CELL}(?::{_CELL})?)?$")
 

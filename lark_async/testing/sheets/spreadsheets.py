@@ -1,4 +1,4 @@
-"""Sheets v3: create a spreadsheet, get it, query or get its sheets (CONTRACT §10.7).
+"""Sheets v3: create a spreadsheet, get it, query or get its sheets (Feishu Sheets docs).
 
 Create is limited to 20/min per app (``sheets.v3_write``), the reads to
 100/min (``sheets.v3_read``). A new spreadsheet has one sheet, "Sheet1",

@@ -4,7 +4,7 @@ A spreadsheet holds sheets; a sheet keeps its cells, styles, merges, row
 heights / column widths, hidden rows and columns and frozen panes sparsely
 (keyed by 1-based ``(row, col)``), so a 5,000 × 100 write costs its cells only.
 
-Codes follow CONTRACT §10: the v2 endpoints answer the generic 90xxx codes with
+Codes follow the Feishu Sheets docs: the v2 endpoints answer the generic 90xxx codes with
 HTTP 400, the v3 ones 1310xxx with HTTP 400. Writes to one spreadsheet are
 serialised ("单个文档只能串行调用"): the contract documents no conflict code,
 so a write arriving while another runs waits its turn and is counted in
@@ -25,14 +25,14 @@ from lark_async.testing.server.request import FakeRequest
 from lark_async.testing.server.routing import RouteTable
 from lark_async.testing.sheets.ranges import Box, RangeError, parse_range
 
-#: v2 data/style/merge/dimension/sheets_batch_update: 100/s per app (CONTRACT §14).
+#: v2 data/style/merge/dimension/sheets_batch_update: 100/s per app (Feishu rate-limit docs).
 routes = RouteTable("sheets", family="sheets")
 V2 = "/open-apis/sheets/v2/spreadsheets/{spreadsheet_token}"
 V3 = "/open-apis/sheets/v3/spreadsheets"
 V3_WRITE = "sheets.v3_write"  # create: 20/min
 V3_READ = "sheets.v3_read"  # get, sheets query/get: 100/min
 
-MAX_WRITE_ROWS = 5_000  # per request (CONTRACT §10)
+MAX_WRITE_ROWS = 5_000  # per request (Feishu Sheets docs)
 MAX_WRITE_COLS = 100
 MAX_CELL_CHARS = 50_000
 MAX_SHEET_CELLS = 5_000_000
@@ -43,7 +43,7 @@ OPEN_COLUMNS = 100  # an open-ended read answers at most this many columns
 DEFAULT_ROWS = 200  # a new sheet's grid
 DEFAULT_COLS = 20
 
-# --- codes (CONTRACT §10) ---------------------------------------------------------------
+# --- codes (Feishu Sheets docs) ---------------------------------------------------------------
 WRONG_REQUEST_JSON = 90201
 RANGE_INVALID = 90202
 WRONG_REQUEST_BODY = 90204

@@ -1,4 +1,4 @@
-"""Sheets v2 values: read, batch read, write, batch write, append, prepend (CONTRACT §10.1-10.2).
+"""Sheets v2 values: read, batch read, write, batch write, append, prepend (Feishu Sheets docs).
 
 Reads: a bounded box answers every cell of it (``None`` when empty); an open
 form (``A:C``, ``A2:C``, the whole sheet) stops at its last non-empty row (and,
