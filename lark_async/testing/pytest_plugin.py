@@ -51,7 +51,29 @@ def _variant(request: pytest.FixtureRequest, name: str) -> Any:
     # (in strict mode) only those made with its decorator. Each test asks for the variant
     # its runner drives, so the fixture's loop is the test's loop.
     runner = "anyio" if "anyio_backend" in request.fixturenames else "asyncio"
+    if runner == "anyio" and _asyncio_mode(request.config) == "auto":
+        # pytest-asyncio in auto mode runs every async fixture on its own loop, ours
+        # included, while anyio runs the test on another: the emulator would never be
+        # served and the test would hang until the client's timeouts ran out.
+        pytest.fail(
+            f"{name} in an anyio test needs pytest-asyncio in strict mode: in auto mode it "
+            "runs the fixture on another event loop and the test would hang. Set "
+            "asyncio_mode = strict (mark asyncio tests @pytest.mark.asyncio), or run "
+            "pytest with -p no:asyncio",
+            pytrace=False,
+        )
     return request.getfixturevalue(f"_lark_async_{name}_{runner}")
+
+
+def _asyncio_mode(config: pytest.Config) -> str | None:
+    """pytest-asyncio's mode (``auto``/``strict``), or None when it is not active."""
+    if not config.pluginmanager.has_plugin("asyncio"):
+        return None
+    try:
+        mode = config.getoption("asyncio_mode", None) or config.getini("asyncio_mode")
+    except ValueError:  # an older pytest-asyncio without the option
+        return None
+    return str(mode) if mode else None
 
 
 # Each variant is a function of its own: pytest-asyncio's decorator marks the function

@@ -283,3 +283,40 @@ def test_the_plugin_under_anyio_alone(tmp_path: Path) -> None:
     result = _run_pytest(tmp_path, source, "-p", "no:asyncio")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 passed" in result.stdout
+
+
+ANYIO_UNDER_AUTO = """
+import pytest
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.fixture
+def lark_client_options():
+    return {"timeout": 2, "max_retries": 0}  # without the check, fail in seconds, not minutes
+
+
+@pytest.mark.anyio
+async def test_with_anyio(fake_lark, lark_client):
+    assert (await lark_client.request("GET", "/open-apis/emulator/v1/echo")).ok
+"""
+
+
+def test_an_anyio_test_under_auto_mode_fails_at_once_and_says_why(tmp_path: Path) -> None:
+    # pytest-asyncio in auto mode would run the fixtures on its own loop and anyio the test
+    # on another: the emulator is never served and the test used to hang for minutes.
+    result = _run_pytest(
+        tmp_path,
+        ANYIO_UNDER_AUTO,
+        "--asyncio-mode=auto",
+        "-o",
+        "asyncio_default_fixture_loop_scope=function",
+    )
+    out = result.stdout + result.stderr
+    assert result.returncode == 1, out
+    assert "1 error" in result.stdout, out
+    assert "needs pytest-asyncio in strict mode" in out, out
+    assert "-p no:asyncio" in out, out
