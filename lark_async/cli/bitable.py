@@ -160,6 +160,12 @@ def import_rows(
         raise InvalidParameter(f"no such file: {file}", hint="check the path")
     if mode is Mode.upsert and not key:
         raise InvalidParameter("--mode upsert needs --key FIELD", hint="e.g. --key Email")
+    if key is not None and mode is not Mode.upsert:
+        # Ignoring it would create a second copy of every row the user meant to upsert.
+        raise InvalidParameter(
+            f"--key is an option of --mode upsert (this is --mode {mode.value})",
+            hint=f"add --mode upsert to update the records whose {key} matches",
+        )
     _check_writable("--failed", failed_out)  # now, not after the whole import
     if restart and mode is not Mode.create:
         raise InvalidParameter(
@@ -269,6 +275,7 @@ class _ImportJob:
         else:
             found = check_jsonl(self.file, schema=schema if self.check else None)
         if found.ok:
+            self._check_key(schema, found.header)
             return found.rows
         for problem in found.problems:
             self.console.print(f"[red]{escape(self.file.name)} {escape(str(problem))}[/]")
@@ -278,6 +285,25 @@ class _ImportJob:
             "nothing was imported",
             hint="fix the lines listed above, then run the import again",
         )
+
+    def _check_key(self, schema: Schema | None, header: list[str]) -> None:
+        """--key names a field of the table (and a CSV column): before the progress bar."""
+        from lark_async.core.errors import InvalidParameter
+
+        key = self.key
+        if self.mode is not Mode.upsert or key is None:
+            return
+        if schema is not None and key not in schema.fields:
+            shown = ", ".join(list(schema.fields)[:8])
+            raise InvalidParameter(
+                f"--key {key}: no field named {key!r} in the table (fields: {shown})",
+                hint="--key names a field of the table, spelt exactly as the table spells it",
+            )
+        if self.fmt == "csv" and key not in header:
+            raise InvalidParameter(
+                f"--key {key}: {self.file.name} line 1 has no {key!r} column",
+                hint="every row needs the key's value to be matched to a record",
+            )
 
     def _rows(self, schema: Schema | None) -> Iterator[dict[str, Any]]:
         from lark_async.bitable.files import read_rows

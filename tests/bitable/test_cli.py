@@ -230,3 +230,26 @@ def test_a_broken_jsonl_file_is_refused_before_any_write(
     assert "broken.jsonl line 31: not JSON" in said
     assert "1 problem; nothing was imported" in said
     assert stored(h, bt, app_token, table_id) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--mode", "upsert", "--key", "Emial"], "--key Emial: no field named 'Emial' in the table"),
+        (["--mode", "upsert", "--key", "Note"], "rows.csv line 1 has no 'Note' column"),
+        (["--key", "Name"], "--key is an option of --mode upsert"),
+    ],
+)
+def test_a_bad_key_is_refused_before_the_progress_bar(
+    hosted: tuple[Hosted, Any, str, str], tmp_path: Path, args: list[str], says: str
+) -> None:
+    h, bt, app_token, table_id = hosted
+    src = tmp_path / "rows.csv"
+    src.write_text("Name,Age\na,1\n")
+    result = cli(h, "import", str(src), "--app-token", app_token, "--table", table_id, *args)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2, said
+    assert says in said
+    assert "rows read" not in said and "→" not in said  # no progress bar, no report
+    assert "key=" not in said
+    assert stored(h, bt, app_token, table_id) == []
