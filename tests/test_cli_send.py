@@ -251,3 +251,51 @@ def test_bitable_options_are_checked_before_any_request(
     assert says in result.stderr
     assert "Traceback" not in result.output
     assert requests_made(hosted) == 0  # no token fetch, no list_fields, no progress bar
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "says"),
+    [
+        (
+            ["send", "ou_x", "--text", "hi", "--domain", "not-a-url"],
+            {},
+            "https://open.feishu.cn, https://open.larksuite.com, or the emulator's URL",
+        ),
+        (
+            ["send", "ou_x", "--text", "hi", "--domain", "{url}"],
+            {"LARK_ASYNC_APP_SECRET": "wrong-secret"},
+            "check LARK_ASYNC_APP_ID / LARK_ASYNC_APP_SECRET",
+        ),
+        (
+            [
+                "bitable",
+                "export",
+                "--app-token",
+                "bascnx",
+                "--table",
+                "tblx",
+                "-o",
+                "{tmp}/out.txt",
+            ],
+            {},
+            "--format csv|jsonl",
+        ),
+        (
+            ["bitable", "import", "{tmp}/rows.txt", "--app-token", "bascnx", "--table", "tblx"],
+            {},
+            "name it .csv or .jsonl)",
+        ),
+    ],
+)
+def test_hints_name_options_and_variables_not_python(
+    hosted: Hosted, tmp_path: Path, argv: list[str], env: dict[str, str], says: str
+) -> None:
+    (tmp_path / "rows.txt").write_text("Name\na\n")
+    argv = [a.format(url=hosted.fake.url, tmp=tmp_path) for a in argv]
+    base = {"LARK_ASYNC_APP_ID": APP_ID, "LARK_ASYNC_APP_SECRET": SECRET}
+    result = CliRunner().invoke(app, argv, env={**base, **env})
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert result.exit_code == 2 and len(errors) == 1, result.output
+    assert says in errors[0]
+    for python in ("app_id /", "lark_async.", "fake.url", "explicitly"):
+        assert python not in errors[0], errors[0]

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CLI_NAMES",
+    "CLI_PHRASES",
     "CliState",
     "client_from_env",
     "in_cli_terms",
@@ -56,6 +57,16 @@ CLI_NAMES: dict[str, str] = {
     "chunk_size": "--chunk-size",
     "view_id": "--view",
     "field_names": "--field",
+}
+
+# Whole phrases of library hints that speak to a Python caller, and what a CLI user
+# sets instead (the name= rewrite above does not reach them).
+CLI_PHRASES: dict[str, str] = {
+    "check app_id / app_secret": "check LARK_ASYNC_APP_ID / LARK_ASYNC_APP_SECRET",
+    "use lark_async.FEISHU, lark_async.LARK, or the emulator's fake.url": (
+        "e.g. https://open.feishu.cn, https://open.larksuite.com, or the emulator's URL"
+    ),
+    "or pass the format explicitly": "or give --format csv|jsonl",
 }
 
 # The packages of the "cli" extra; this package itself imports neither at load
@@ -98,6 +109,8 @@ def in_cli_terms(err: LarkError, names: Mapping[str, str] | None = None) -> Lark
         hint = err.hint
         for name, cli in table.items():
             hint = re.sub(rf"\b{re.escape(name)}=(?![\w'\"])", cli, hint)
+        for phrase, cli in CLI_PHRASES.items():
+            hint = hint.replace(phrase, cli)
         hint = re.sub(r"^pass ", "set ", hint)
         hint = hint.replace("(see LarkClient.from_env)", "(see lark-async --help)")
         err.hint = hint

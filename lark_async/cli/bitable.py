@@ -155,7 +155,11 @@ def import_rows(
     from lark_async.bitable.files import RECORD_ID, format_of, read_header, time_zone
     from lark_async.core.errors import InvalidParameter
 
-    fmt = format_of(file)
+    try:
+        fmt = format_of(file)
+    except InvalidParameter as exc:
+        exc.hint = "name it .csv or .jsonl"  # import has no --format to fall back on
+        raise
     if not file.is_file():
         raise InvalidParameter(f"no such file: {file}", hint="check the path")
     if mode is Mode.upsert and not key:

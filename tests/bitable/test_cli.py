@@ -235,7 +235,10 @@ def test_a_broken_jsonl_file_is_refused_before_any_write(
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (["--mode", "upsert", "--key", "Emial"], "--key Emial: no field named 'Emial' in the table"),
+        (
+            ["--mode", "upsert", "--key", "Emial"],
+            "--key Emial: no field named 'Emial' in the table",
+        ),
         (["--mode", "upsert", "--key", "Note"], "rows.csv line 1 has no 'Note' column"),
         (["--key", "Name"], "--key is an option of --mode upsert"),
     ],
