@@ -224,6 +224,8 @@ def _csv_rows(
         try:
             cells = next(reader)
         except StopIteration:
+            if header is None:  # an empty file is a mistake, not an import of 0 rows
+                yield CsvProblem(1, "the file is empty: no header line naming the columns")
             return
         except csv.Error as exc:
             yield _quote_problem(ended + 1, reader.line_num, str(exc))

@@ -393,3 +393,14 @@ def test_jsonl_rows_are_checked_against_the_fields_with_their_line(
     assert "people.jsonl line 4: no field named 'Nope' in the table" in said
     assert "people.jsonl line 5: has no fields" in said
     assert stored(h, bt, app_token, table_id) == []
+
+
+def test_an_empty_file_is_a_problem_but_a_header_alone_is_zero_rows(tmp_path: Path) -> None:
+    for empty in ("", "\n\n", "\ufeff"):
+        assert problems(tmp_path, empty) == [
+            "line 1: the file is empty: no header line naming the columns"
+        ]
+    path = tmp_path / "data.csv"
+    path.write_text("Name,Score\r\n", encoding="utf-8")
+    found = check_csv(path, schema=SCHEMA)
+    assert (found.ok, found.rows, found.header) == (True, 0, ["Name", "Score"])
