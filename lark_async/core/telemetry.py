@@ -12,7 +12,7 @@ What is recorded (HTTP client semantic conventions, plus ``lark.*``):
 
 - a span per logical call, ``{METHOD} {url.template}`` (kind CLIENT), with an
   ``lark.attempt`` event per attempt; attributes ``http.request.method``,
-  ``url.template``, ``server.address``, ``http.response.status_code``,
+  ``url.template``, ``server.address``, ``server.port``, ``http.response.status_code``,
   ``http.request.resend_count``, ``lark.attempt``, ``lark.app_id``, ``lark.code``,
   ``lark.log_id``, ``error.type``. Never a token, a header, a query or a body.
 - ``http.client.request.duration`` (s, per attempt), ``lark.retries``,
@@ -80,7 +80,9 @@ class Recorder:
 
     enabled = False
 
-    def call_started(self, method: str, path: str, app_id: str, host: str) -> Any:
+    def call_started(
+        self, method: str, path: str, app_id: str, host: str, port: int | None = None
+    ) -> Any:
         """A logical call begins; returns a handle for the other call hooks."""
         return None
 
@@ -161,14 +163,18 @@ class OTelRecorder(Recorder):
             "lark.bulk.rows", unit="{row}", description="Rows of Bitable bulk runs, by outcome."
         )
 
-    def call_started(self, method: str, path: str, app_id: str, host: str) -> Any:
+    def call_started(
+        self, method: str, path: str, app_id: str, host: str, port: int | None = None
+    ) -> Any:
         template = url_template(path)
-        attributes = {
+        attributes: dict[str, Any] = {
             "http.request.method": method,
             "url.template": template,
             "server.address": host,
-            "lark.app_id": app_id,
         }
+        if port is not None:  # required by the conventions: the emulator's is not 443
+            attributes["server.port"] = port
+        attributes["lark.app_id"] = app_id
         span = self.tracer.start_span(
             f"{method} {template}", kind=self._kind, attributes=attributes
         )
@@ -183,6 +189,8 @@ class OTelRecorder(Recorder):
             "url.template": base["url.template"],
             "server.address": base["server.address"],
         }
+        if "server.port" in base:
+            attributes["server.port"] = base["server.port"]
         if status is not None:
             attributes["http.response.status_code"] = status
         if error is not None:

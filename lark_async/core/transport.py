@@ -186,7 +186,8 @@ class Transport:
         self._inflight: dict[asyncio.Task[Any], int] = {}
         self._evicted: set[asyncio.Task[Any]] = set()  # ... that aclose() ended
         self._drained: asyncio.Event | None = None
-        self._host = _host_of(config.base_url)  # server.address of spans and metrics
+        # server.address and server.port of spans and metrics
+        self._host, self._port = _host_of(config.base_url), _port_of(config.base_url)
         self.wire: Wire = Wire(
             config.base_url,
             timeouts=config.timeouts,
@@ -232,7 +233,9 @@ class Transport:
                 idempotent=opts.idempotent,
             ),
         )
-        call.span = _tm.recorder.call_started(opts.method, opts.path, app_id, self._host)
+        call.span = _tm.recorder.call_started(
+            opts.method, opts.path, app_id, self._host, self._port
+        )
         task = asyncio.current_task()
         if task is not None:  # a task may nest calls (a token fetch inside a call)
             self._inflight[task] = self._inflight.get(task, 0) + 1
@@ -587,6 +590,17 @@ def _host_of(base_url: str) -> str:
     from urllib.parse import urlsplit
 
     return urlsplit(base_url).hostname or ""
+
+
+def _port_of(base_url: str) -> int | None:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_url)
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    return port if port is not None else {"https": 443, "http": 80}.get(parts.scheme)
 
 
 def _closed_error() -> LarkError:

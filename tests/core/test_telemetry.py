@@ -280,3 +280,17 @@ async def test_a_worker_counts_each_handled_callback(otel: Otel) -> None:
         "lark.callbacks.handled", outcome="ack", **{"lark.event_type": "card.action.trigger"}
     )
     assert handled == 2  # the run, and the duplicate acked without running
+
+
+async def test_spans_and_durations_carry_server_port_as_the_conventions_require(
+    otel: Otel,
+) -> None:
+    clock = FakeClock()
+    async with emulator(clock) as fake:
+        port = int(fake.url.rsplit(":", 1)[1])
+        async with client_for(fake, clock) as lark:
+            assert (await lark.request("GET", ECHO)).ok
+    call = next(s for s in otel.finished() if s.name == f"GET {ECHO}")
+    assert (call.attributes or {})["server.port"] == port
+    durations = list(otel.points("http.client.request.duration"))
+    assert durations and {p.attributes.get("server.port") for p in durations} == {port}
