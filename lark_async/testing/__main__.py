@@ -1,7 +1,9 @@
 """Run the emulator in a process of its own: ``python -m lark_async.testing [CONFIG]``.
 
-Prints its URL on the first line of stdout and serves until stdin closes, so a
-test or benchmark can measure the client without the server sharing its loop.
+Prints its URL on the first line of stdout. With stdin a pipe it serves until the
+pipe closes, so a test or benchmark that started it cannot leave it behind; with
+stdin a terminal or /dev/null (run by hand, with ``&``, under nohup) it serves until
+Ctrl-C or SIGTERM.
 
 CONFIG (JSON): ``fake`` (FakeLark keyword arguments), ``apps`` ({app_id: secret}),
 and optionally ``setup`` ("module:function", importable from the working
@@ -14,6 +16,9 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
+import os
+import signal
+import stat
 import sys
 
 from lark_async.testing import FakeLark
@@ -30,7 +35,31 @@ async def main(config: dict[str, object]) -> None:
             func = getattr(importlib.import_module(module_name), func_name)
             func(fake, **dict(config.get("setup_args", {})))  # type: ignore[call-overload]
         print(fake.url, flush=True)
-        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+        await _until_done()
+
+
+def _stdin_is_a_pipe() -> bool:
+    try:
+        mode = os.fstat(sys.stdin.fileno()).st_mode
+    except (OSError, ValueError, AttributeError):  # closed or replaced stdin
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+
+async def _until_done() -> None:
+    loop = asyncio.get_running_loop()
+    if _stdin_is_a_pipe():
+        await loop.run_in_executor(None, sys.stdin.read)
+        return
+    # A terminal or /dev/null: reading it would end at once (/dev/null) or stop a
+    # background job (SIGTTIN). Serve until told to stop instead.
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - Windows
+            pass
+    await stop.wait()
 
 
 if __name__ == "__main__":
