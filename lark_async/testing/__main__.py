@@ -14,6 +14,7 @@ the apps are added and before the URL is printed, to seed data or add routes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import json
 import os
@@ -55,10 +56,8 @@ async def _until_done() -> None:
     # background job (SIGTTIN). Serve until told to stop instead.
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows
             loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):  # pragma: no cover - Windows
-            pass
     await stop.wait()
 
 
