@@ -299,3 +299,65 @@ def test_hints_name_options_and_variables_not_python(
     assert says in errors[0]
     for python in ("app_id /", "lark_async.", "fake.url", "explicitly"):
         assert python not in errors[0], errors[0]
+
+
+def test_the_root_registry_option_reaches_send_and_bitable(hosted: Hosted, tmp_path: Path) -> None:
+    # `lark-async --registry PATH send ...` used to ignore PATH ("no app configured",
+    # with a hint to use --registry); only LARK_ASYNC_REGISTRY_PATH worked.
+    from lark_async.auth.crypto import SecretBox
+
+    registry = str(tmp_path / "apps.sqlite3")
+    env = {
+        "LARK_ASYNC_APP_ID": None,
+        "LARK_ASYNC_APP_SECRET": None,
+        "LARK_ASYNC_REGISTRY_PATH": None,
+        "LARK_ASYNC_SECRET_KEY": SecretBox.generate_key(),
+    }
+    runner = CliRunner()
+    added = runner.invoke(
+        app,
+        ["--registry", registry, "apps", "add", APP_ID, "--secret-stdin"],
+        input=SECRET + "\n",
+        env=env,
+    )
+    assert added.exit_code == 0, added.output
+    user = hosted.call(lambda: hosted.im.add_user(name="Ann"))["open_id"]
+    sent = runner.invoke(
+        app,
+        [
+            "--registry",
+            registry,
+            "send",
+            user,
+            "--text",
+            "hi",
+            "--app-id",
+            APP_ID,
+            "--domain",
+            hosted.fake.url,
+        ],
+        env=env,
+    )
+    assert sent.exit_code == 0, sent.output
+    assert sent.stdout.strip().startswith("om_")
+    table = runner.invoke(
+        app,
+        [
+            "--registry",
+            registry,
+            "bitable",
+            "export",
+            "--app-token",
+            "bascnNoSuchBase01",
+            "--table",
+            "tblNoSuchTable01",
+            "--app-id",
+            APP_ID,
+            "--domain",
+            hosted.fake.url,
+        ],
+        env=env,
+    )
+    # the app was found in the registry: the error is Feishu's about the base, not "no app"
+    assert table.exit_code == 2 and "no app configured" not in table.output, table.output
+    assert "error:" in table.output

@@ -83,6 +83,11 @@ class CliState:
     registry: str | None = None
 
 
+# The root command's options of the running command, for helpers that are not handed
+# its context (client_from_env). Set by the root callback at every invocation.
+current = CliState()
+
+
 def state(ctx: typer.Context) -> CliState:
     """The root command's options (defaults if a sub-app runs on its own)."""
     obj = ctx.find_root().obj
@@ -138,6 +143,8 @@ def client_from_env(domain: str | None, *, quiet: bool = False) -> LarkClient:
     overrides: dict[str, Any] = {}
     if domain:
         overrides["domain"] = domain
+    if current.registry:  # the root --registry PATH (its variable is read by from_env)
+        overrides["registry"] = current.registry
     if quiet and "LARK_ASYNC_LOG_LEVEL" not in os.environ:
         overrides["log_level"] = "WARNING"
     return LarkClient.from_env(**overrides)

@@ -13,7 +13,6 @@ report; the exit code is 1 if any row was not written.
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import sys
 import time
@@ -38,7 +37,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from lark_async.cli import run
+from lark_async.cli import client_from_env, run
 
 if TYPE_CHECKING:
     from lark_async.bitable import Bitable, BulkProgress, BulkReport, Record, Schema
@@ -88,14 +87,8 @@ AppIdOpt = Annotated[
 
 
 def _service(domain: str | None, app_id: str | None) -> tuple[Any, Bitable]:
-    from lark_async.client import LarkClient
-
-    overrides: dict[str, Any] = {}
-    if domain:
-        overrides["domain"] = domain
-    if "LARK_ASYNC_LOG_LEVEL" not in os.environ:
-        overrides["log_level"] = "WARNING"  # one line per request would bury the progress bar
-    lark = LarkClient.from_env(**overrides)
+    # quiet: one log line per request would bury the progress bar
+    lark = client_from_env(domain, quiet=True)
     handle = lark.app(app_id) if app_id else lark.default_app
     return lark, handle.bitable
 
@@ -411,9 +404,13 @@ class _ImportJob:
 
     def resume_command(self) -> str:
         """The same import, without --restart: with the journal, it goes on."""
+        from lark_async import cli
         from lark_async.bitable import checks
 
-        args = ["lark-async", "bitable", "import", str(self.file)]
+        args = ["lark-async"]
+        if cli.current.registry:  # a root option: before the sub-command
+            args += ["--registry", cli.current.registry]
+        args += ["bitable", "import", str(self.file)]
         args += ["--app-token", self.app_token, "--table", self.table]
         if self.size != checks.MAX_BATCH_WRITE:
             args += ["--chunk-size", str(self.size)]

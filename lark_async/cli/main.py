@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from lark_async import cli
 from lark_async.auth.crypto import SecretBox
 from lark_async.auth.registry import REGISTRY_PATH_ENV
 from lark_async.cli import CliState, print_error
@@ -112,7 +113,7 @@ def _root(
         ),
     ] = None,
 ) -> None:
-    ctx.obj = CliState(registry=registry)
+    ctx.obj = cli.current = CliState(registry=registry)
     _show_logs()
 
 
