@@ -628,6 +628,8 @@ async def _export(
     lark, svc = _service(domain, app_id)
     async with lark:
         schema = Schema([f async for f in svc.list_fields(app_token, table)])
+        _check_names(schema, "--field", fields or [])
+        _check_names(schema, "--where", list(conditions))
         columns = fields or list(schema.fields)
         date_columns = [
             c for c in columns if c in schema.fields and schema.fields[c].type in DATE_TYPES
@@ -661,6 +663,19 @@ async def _export(
                 return await write(counted(), sys.stdout)
             with out.open("w", newline="", encoding="utf-8") as fh:
                 return await write(counted(), fh)
+
+
+def _check_names(schema: Schema, option: str, names: list[str]) -> None:
+    """Field names given in an option exist: before the progress bar and --out are opened."""
+    from lark_async.core.errors import InvalidParameter
+
+    unknown = [n for n in names if n not in schema.fields]
+    if unknown:
+        known = ", ".join(list(schema.fields)[:8])
+        raise InvalidParameter(
+            f"{option} {unknown[0]}: no field named {unknown[0]!r} in the table (fields: {known})",
+            hint="field names are exact, case and spaces included",
+        )
 
 
 def _check_writable(option: str, path: Path | None) -> None:

@@ -256,3 +256,27 @@ def test_a_bad_key_is_refused_before_the_progress_bar(
     assert "rows read" not in said and "→" not in said  # no progress bar, no report
     assert "key=" not in said
     assert stored(h, bt, app_token, table_id) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (
+            ["--field", "Name", "--field", "Nmae"],
+            "--field Nmae: no field named 'Nmae' in the table",
+        ),
+        (["--where", "Taem=Core"], "--where Taem: no field named 'Taem' in the table"),
+    ],
+)
+def test_export_refuses_an_unknown_field_before_touching_the_output(
+    hosted: tuple[Hosted, Any, str, str], tmp_path: Path, args: list[str], says: str
+) -> None:
+    h, _, app_token, table_id = hosted
+    out = tmp_path / "people.csv"
+    out.write_text("an earlier export\n")
+    result = cli(h, "export", "--app-token", app_token, "--table", table_id, "-o", str(out), *args)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2, said
+    assert says in said
+    assert "export tbl" not in said  # no progress bar
+    assert out.read_text() == "an earlier export\n"  # not truncated
