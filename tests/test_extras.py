@@ -226,3 +226,19 @@ def test_a_cli_command_without_its_extra_is_one_error_line() -> None:
         "error: the 'asyncpg' package is not installed (needed for PostgreSQL stores) "
         "(hint: pip install 'lark-async[postgres]')"
     ]
+
+
+def test_telemetry_install_without_the_otel_extra_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lark_async.core import telemetry
+
+    for name in [n for n in sys.modules if n.split(".")[0] == "opentelemetry"]:
+        monkeypatch.delitem(sys.modules, name)  # loaded by other tests: forget them here
+    monkeypatch.setitem(sys.modules, "opentelemetry", None)
+    before = telemetry.recorder
+    with pytest.raises(ConfigError) as caught:
+        telemetry.install(tracer_provider=object())
+    assert caught.value.hint == "pip install 'lark-async[otel]'"
+    assert telemetry.recorder is before  # nothing was swapped
+    # turning recording off needs no extra
+    assert telemetry.install(telemetry.Recorder()) is before
+    telemetry.install(before)

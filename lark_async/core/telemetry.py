@@ -289,6 +289,10 @@ def install(recorder_or_none: Recorder | None = None, **providers: Any) -> Recor
     """Use ``recorder_or_none``, or an :class:`OTelRecorder` on ``tracer_provider=`` /
     ``meter_provider=``; returns the one it replaced. Call before building clients."""
     global recorder
+    if recorder_or_none is None:
+        from lark_async.core.extras import require
+
+        require("opentelemetry", extra="otel", feature="spans and metrics (telemetry.install)")
     previous = recorder
     recorder = recorder_or_none if recorder_or_none is not None else OTelRecorder(**providers)
     return previous
