@@ -361,3 +361,20 @@ def test_the_root_registry_option_reaches_send_and_bitable(hosted: Hosted, tmp_p
     # the app was found in the registry: the error is Feishu's about the base, not "no app"
     assert table.exit_code == 2 and "no app configured" not in table.output, table.output
     assert "error:" in table.output
+
+
+def test_app_id_option_with_the_secret_variable_sends(hosted: Hosted) -> None:
+    # The "no app configured" hint says: set --app-id / LARK_ASYNC_APP_ID and
+    # LARK_ASYNC_APP_SECRET. --app-id with the secret used to fail ("given without app_id").
+    user = hosted.call(lambda: hosted.im.add_user(name="Ann"))["open_id"]
+    env = {"LARK_ASYNC_APP_ID": None, "LARK_ASYNC_REGISTRY_PATH": None}
+    sent = send(hosted, user, "--text", "hi", "--app-id", APP_ID, env=env)
+    assert sent.exit_code == 0, sent.output
+    assert sent.stdout.strip().startswith("om_")
+    no_secret = send(
+        hosted, user, "--text", "hi", "--app-id", APP_ID, env={**env, "LARK_ASYNC_APP_SECRET": None}
+    )
+    errors = [line for line in no_secret.stderr.splitlines() if line.startswith("error:")]
+    assert no_secret.exit_code == 2 and len(errors) == 1, no_secret.output
+    assert f"no LARK_ASYNC_APP_SECRET for {APP_ID}" in errors[0]
+    assert "app_secret" not in errors[0]

@@ -59,7 +59,7 @@ CLI_NAMES: dict[str, str] = {
     "field_names": "--field",
 }
 
-# Whole phrases of library hints that speak to a Python caller, and what a CLI user
+# Whole phrases of library messages and hints that speak to a Python caller, and what a CLI user
 # sets instead (the name= rewrite above does not reach them).
 CLI_PHRASES: dict[str, str] = {
     "check app_id / app_secret": "check LARK_ASYNC_APP_ID / LARK_ASYNC_APP_SECRET",
@@ -67,6 +67,8 @@ CLI_PHRASES: dict[str, str] = {
         "e.g. https://open.feishu.cn, https://open.larksuite.com, or the emulator's URL"
     ),
     "or pass the format explicitly": "or give --format csv|jsonl",
+    "no app_secret for": "no LARK_ASYNC_APP_SECRET for",
+    "given without app_id": "given without --app-id / LARK_ASYNC_APP_ID",
 }
 
 # The packages of the "cli" extra; this package itself imports neither at load
@@ -110,6 +112,8 @@ def in_cli_terms(err: LarkError, names: Mapping[str, str] | None = None) -> Lark
         argument = next((n for n in table if re.match(rf"{re.escape(n)}[ :]", err.message)), None)
     if argument in table and re.match(rf"{re.escape(argument)}\b", err.message):
         err.message = table[argument] + err.message[len(argument) :]
+    for phrase, cli in CLI_PHRASES.items():
+        err.message = err.message.replace(phrase, cli)
     if err.hint:
         hint = err.hint
         for name, cli in table.items():
@@ -132,8 +136,13 @@ def speaking_cli(names: Mapping[str, str]) -> Iterator[None]:
         raise in_cli_terms(err, names) from None
 
 
-def client_from_env(domain: str | None, *, quiet: bool = False) -> LarkClient:
+def client_from_env(
+    domain: str | None, *, quiet: bool = False, app_id: str | None = None
+) -> LarkClient:
     """The client a command uses: ``LARK_ASYNC_*`` variables, ``--domain`` on top.
+
+    ``app_id`` (``--app-id``) is the client's app when ``LARK_ASYNC_APP_ID`` is not
+    set, so ``--app-id`` with ``LARK_ASYNC_APP_SECRET`` works as the hints say.
 
     ``quiet``: unless LARK_ASYNC_LOG_LEVEL says otherwise, only warnings (one
     line per request would bury a progress bar or a command's own output).
@@ -145,6 +154,8 @@ def client_from_env(domain: str | None, *, quiet: bool = False) -> LarkClient:
         overrides["domain"] = domain
     if current.registry:  # the root --registry PATH (its variable is read by from_env)
         overrides["registry"] = current.registry
+    if app_id and not os.environ.get("LARK_ASYNC_APP_ID"):
+        overrides["app_id"] = app_id
     if quiet and "LARK_ASYNC_LOG_LEVEL" not in os.environ:
         overrides["log_level"] = "WARNING"
     return LarkClient.from_env(**overrides)

@@ -88,7 +88,7 @@ AppIdOpt = Annotated[
 
 def _service(domain: str | None, app_id: str | None) -> tuple[Any, Bitable]:
     # quiet: one log line per request would bury the progress bar
-    lark = client_from_env(domain, quiet=True)
+    lark = client_from_env(domain, quiet=True, app_id=app_id)
     handle = lark.app(app_id) if app_id else lark.default_app
     return lark, handle.bitable
 

@@ -181,7 +181,7 @@ async def _send(
     app_id: str | None,
 ) -> Message:
     kind, value = content
-    lark = client_from_env(domain, quiet=True)
+    lark = client_from_env(domain, quiet=True, app_id=app_id)
     async with lark:
         messaging = app_handle(lark, app_id).messaging
         options: dict[str, Any] = {"receive_id_type": receive_id_type, "uuid": uuid}
