@@ -13,6 +13,7 @@ report; the exit code is 1 if any row was not written.
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sys
 import time
@@ -590,21 +591,26 @@ def export_rows(
             raise InvalidParameter(f"--where takes FIELD=VALUE, got {item!r}")
         conditions[name] = value
     console = Console(stderr=True, highlight=False)
-    count = run(
-        _export(
-            app_token,
-            table,
-            out,
-            kind,
-            conditions,
-            fields,
-            view,
-            (dates.value, zone),
-            console,
-            domain,
-            app_id,
+    try:
+        count = run(
+            _export(
+                app_token,
+                table,
+                out,
+                kind,
+                conditions,
+                fields,
+                view,
+                (dates.value, zone),
+                console,
+                domain,
+                app_id,
+            )
         )
-    )
+    except KeyboardInterrupt:
+        said = f"{out} was not written" if out else "the output is incomplete"
+        console.print(f"[yellow]interrupted:[/] {escape(said)}")
+        raise typer.Exit(130) from None
     console.print(f"exported {count} records" + (f" to {out}" if out else ""))
 
 
@@ -661,8 +667,16 @@ async def _export(
 
             if out is None:
                 return await write(counted(), sys.stdout)
-            with out.open("w", newline="", encoding="utf-8") as fh:
-                return await write(counted(), fh)
+            # Written beside it and renamed when complete: an interrupted or failed export
+            # leaves no half file behind, and an earlier export stays whole.
+            part = out.with_name(out.name + ".part")
+            try:
+                with part.open("w", newline="", encoding="utf-8") as fh:
+                    count = await write(counted(), fh)
+                os.replace(part, out)
+            finally:
+                part.unlink(missing_ok=True)
+            return count
 
 
 def _check_names(schema: Schema, option: str, names: list[str]) -> None:

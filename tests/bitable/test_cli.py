@@ -280,3 +280,34 @@ def test_export_refuses_an_unknown_field_before_touching_the_output(
     assert says in said
     assert "export tbl" not in said  # no progress bar
     assert out.read_text() == "an earlier export\n"  # not truncated
+
+
+def test_an_interrupted_export_leaves_the_earlier_file_whole_and_says_so(
+    hosted: tuple[Hosted, Any, str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lark_async.bitable import files
+
+    h, bt, app_token, table_id = hosted
+    h.call(lambda: bt.add_records(app_token, table_id, [{"Name": f"n{i}"} for i in range(5)]))
+    real = files.write_rows
+
+    async def ctrl_c_after_two(records: Any, out: Any, **kw: Any) -> int:
+        async def two() -> Any:
+            n = 0
+            async for record in records:
+                yield record
+                n += 1
+                if n == 2:
+                    raise KeyboardInterrupt
+
+        return await real(two(), out, **kw)
+
+    monkeypatch.setattr(files, "write_rows", ctrl_c_after_two)
+    out = tmp_path / "people.csv"
+    out.write_text("an earlier export\n")
+    result = cli(h, "export", "--app-token", app_token, "--table", table_id, "-o", str(out))
+    assert result.exit_code == 130, result.output
+    said = " ".join(result.output.split())  # the console wraps long lines
+    assert "interrupted:" in said and "people.csv was not written" in said
+    assert out.read_text() == "an earlier export\n"  # not a half export
+    assert [p.name for p in tmp_path.iterdir()] == ["people.csv"]  # no .part left behind
