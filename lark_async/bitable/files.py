@@ -124,14 +124,17 @@ def read_rows(
     if not path.is_file():
         raise InvalidParameter(f"no such file: {path}", hint="check the path")
     with path.open(newline="", encoding="utf-8-sig") as fh:
-        if kind == "csv":
-            for item in _csv_rows(fh, schema, tz):
-                if isinstance(item, CsvProblem):
-                    raise InvalidParameter(f"{path.name} {item}", hint=_CSV_HINT)
-                yield _shape(item[1], keep_record_id)
-            return
-        for row in _json_rows(fh, path):
-            yield _shape(row, keep_record_id)
+        try:
+            if kind == "csv":
+                for item in _csv_rows(fh, schema, tz):
+                    if isinstance(item, CsvProblem):
+                        raise InvalidParameter(f"{path.name} {item}", hint=_CSV_HINT)
+                    yield _shape(item[1], keep_record_id)
+                return
+            for row in _json_rows(fh, path):
+                yield _shape(row, keep_record_id)
+        except UnicodeDecodeError:
+            raise InvalidParameter(f"{path.name} {_not_utf8(path)}", hint=_CSV_HINT) from None
 
 
 _CSV_HINT = "fix the file (see docs/bitable.md, CSV files), then run the import again"
@@ -160,9 +163,24 @@ def check_csv(
                         break
                 else:
                     result.rows += 1
-        except UnicodeDecodeError as exc:
-            result.problems.append(CsvProblem(0, f"is not UTF-8 text ({exc.reason})"))
+        except UnicodeDecodeError:
+            result.problems.append(_not_utf8(path))
     return result
+
+
+def _not_utf8(path: Path) -> CsvProblem:
+    """The first line that is not UTF-8 (only read again when decoding failed)."""
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, 1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return CsvProblem(
+                    number,
+                    f"is not UTF-8 text (byte {raw[exc.start]:#04x} at character "
+                    f"{exc.start + 1}): save the file as UTF-8 (in Excel: CSV UTF-8)",
+                )
+    return CsvProblem(1, "is not UTF-8 text: save the file as UTF-8 (in Excel: CSV UTF-8)")
 
 
 def check_jsonl(path: Path, *, schema: Schema | None = None, max_problems: int = 20) -> CsvCheck:
@@ -186,8 +204,8 @@ def check_jsonl(path: Path, *, schema: Schema | None = None, max_problems: int =
                     result.problems.append(CsvProblem(number, problem))
                     if len(result.problems) >= max_problems:
                         break
-        except UnicodeDecodeError as exc:
-            result.problems.append(CsvProblem(0, f"is not UTF-8 text ({exc.reason})"))
+        except UnicodeDecodeError:
+            result.problems.append(_not_utf8(path))
     return result
 
 
@@ -406,6 +424,6 @@ def read_header(path: Path) -> list[str]:
             for cells in csv.reader(fh, strict=True):
                 if cells and cells != [""]:
                     return cells
-        except csv.Error:
+        except (csv.Error, UnicodeDecodeError):  # check_csv says what is wrong
             return []
     return []

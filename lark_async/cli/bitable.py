@@ -179,7 +179,8 @@ def import_rows(
     zone = time_zone(tz) if tz is not None else None
     if fmt == "csv":
         header = read_header(file)
-        if mode is Mode.update and RECORD_ID not in header:
+        # no header at all (an empty or unreadable file): the check of the file says why
+        if mode is Mode.update and header and RECORD_ID not in header:
             shown = ", ".join(header[:8]) or "no columns"
             raise InvalidParameter(
                 f"--mode update needs a {RECORD_ID} column; {file.name} line 1 has {shown}",

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from lark_async.bitable import Schema, TableField
-from lark_async.bitable.files import check_csv, date_text, read_rows, time_zone
+from lark_async.bitable.files import check_csv, date_text, read_header, read_rows, time_zone
 from lark_async.bitable.journal import ImportJournal, file_identity, journal_path
 from lark_async.core.errors import InvalidParameter
 from tests.bitable.test_cli import APP_ID, SECRET, Hosted, cli, stored
@@ -404,3 +404,32 @@ def test_an_empty_file_is_a_problem_but_a_header_alone_is_zero_rows(tmp_path: Pa
     path.write_text("Name,Score\r\n", encoding="utf-8")
     found = check_csv(path, schema=SCHEMA)
     assert (found.ok, found.rows, found.header) == (True, 0, ["Name", "Score"])
+
+
+def test_a_file_that_is_not_utf8_names_its_first_bad_line(tmp_path: Path) -> None:
+    # A GBK or Latin-1 export from Excel: it used to end the CLI in a UnicodeDecodeError traceback.
+    path = tmp_path / "data.csv"
+    path.write_bytes(b"Name,Score\nAda,1\n" + "张三,2\n".encode("gbk"))
+    found = [str(p) for p in check_csv(path, schema=SCHEMA).problems]
+    assert len(found) == 1 and found[0].startswith("line 3: is not UTF-8 text (byte 0xd5")
+    assert "save the file as UTF-8" in found[0]
+    assert isinstance(read_header(path), list)  # no UnicodeDecodeError: check_csv says why
+    with pytest.raises(InvalidParameter, match=r"data\.csv line 3: is not UTF-8"):
+        list(read_rows(path, schema=SCHEMA))
+
+
+def test_cli_refuses_a_file_that_is_not_utf8_in_one_line(
+    base: tuple[Hosted, Any, str, str], tmp_path: Path
+) -> None:
+    h, bt, app_token, table_id = base
+    src = tmp_path / "latin.csv"
+    src.write_bytes("Name,Score\nBéa,1\n".encode("latin-1"))
+    for mode in ("create", "update"):
+        result = cli(
+            h, "import", str(src), "--app-token", app_token, "--table", table_id, "--mode", mode
+        )
+        said = " ".join(result.output.split())
+        assert result.exit_code == 2, said
+        assert "Traceback" not in said and "UnicodeDecodeError" not in said
+        assert "latin.csv line 2: is not UTF-8 text" in said
+    assert h.call(lambda: bt.records(app_token, table_id)) == []
