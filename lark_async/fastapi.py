@@ -100,6 +100,19 @@ def lifespan(
             hint="build the client with those arguments, or drop client=",
             details={"argument": "client"},
         )
+    unknown = sorted(set(client_options) - _client_arguments())
+    if unknown:  # now, not when the application starts
+        raise ConfigError(
+            f"lifespan got unknown LarkClient argument(s): {', '.join(unknown[:5])}",
+            hint="LarkClient's keyword arguments: app_id, app_secret, domain, ... "
+            "(see docs/configuration.md)",
+            details={"argument": unknown[0]},
+        )
+    if not isinstance(close_client, bool):
+        raise ConfigError(
+            f"close_client must be True or False, not {type(close_client).__name__}",
+            details={"argument": "close_client"},
+        )
     if (
         client is not None
         and not isinstance(client, LarkClient | AppClient)
@@ -134,6 +147,16 @@ def lifespan(
                 await lark.aclose()
 
     return run
+
+
+def _client_arguments() -> set[str]:
+    import inspect
+
+    return {
+        name
+        for name, p in inspect.signature(LarkClient.__init__).parameters.items()
+        if name != "self" and p.kind is not p.VAR_KEYWORD
+    }
 
 
 def _open(client: ClientSource | None, options: Mapping[str, Any]) -> LarkClient | AppClient:
@@ -242,6 +265,11 @@ def add_exception_handlers(
     ``statuses`` overrides :data:`STATUS_BY_KIND` for some kinds, e.g.
     ``{ErrorKind.TOKEN_INVALID: 401}`` when routes act as the signed-in user.
     """
+    if not callable(getattr(app, "add_exception_handler", None)):
+        raise ConfigError(
+            f"app must be a FastAPI (or Starlette) application, not {type(app).__name__}",
+            details={"argument": "app"},
+        )
     overrides = dict(statuses or {})
     for kind, status in overrides.items():
         if not isinstance(kind, ErrorKind):

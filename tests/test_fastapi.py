@@ -215,6 +215,22 @@ def test_bad_lifespan_arguments_are_config_errors(client: Any, options: dict[str
     assert info.value.details["argument"] == "client"
 
 
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda: lifespan(app_secrett="s"), "app_secrett"),  # a typo: found at startup before
+        (lambda: lifespan(close_client="no"), "close_client"),
+        (lambda: add_exception_handlers(42), "app"),  # an AttributeError before
+    ],
+)
+def test_bad_arguments_are_config_errors_when_called_not_at_startup(
+    call: Any, argument: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        call()
+    assert info.value.details["argument"] == argument
+
+
 async def test_a_factory_returning_something_else_fails_at_startup() -> None:
     app = FastAPI(lifespan=lifespan(lambda: "not a client"))  # type: ignore[arg-type,return-value]
     with pytest.raises(ConfigError, match="returned a str"):
