@@ -65,6 +65,15 @@ POLL_FIRST, POLL_CAP = 0.25, 2.0  # run polling: 0.25 s, doubling, at most 2 s b
 CANCEL_TIMEOUT = 5.0
 HANG_GRACE = 1.0  # real seconds past the timeout before a hung request is abandoned
 MAX_PAGE = 500  # tables and records: page_size 1..500 (CONTRACT §12.1)
+SYSTEM_COLUMNS = frozenset(("_id", "_updated_at"))
+NO_STATUS_QUERY = (
+    "asynchronous run: the aPaaS API offers no status query, so its outcome is unknown "
+    "to the library (check the flow's run history in the aPaaS console)"
+)
+FLOW_HINT = (
+    "check the application namespace, the flow's API id and the operator, and that the "
+    "aPaaS admin granted the app access to the flow"
+)
 
 
 def _ok(data: Any, request_id: str | None = None) -> LarkResponse[Any]:
@@ -79,6 +88,17 @@ def _fail(err: LarkError, request_id: str | None = None) -> LarkResponse[Any]:
 
 def _seg(value: str) -> str:
     return quote(value, safe="")
+
+
+def _version(value: object) -> int | str:
+    """The ``_updated_at`` as read: an int, or a non-blank str (e.g. a timestamp)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip():
+        return check_str(value, "expected_updated_at", max_len=64, printable=True)
+    raise bad_argument(
+        "expected_updated_at", "must be the record's _updated_at as read (an int or a str)"
+    )
 
 
 def _missing(err: LarkError) -> bool:
@@ -164,7 +184,7 @@ class APaaS(Service):
         if select is not None:
             if isinstance(select, str) or not select:
                 raise bad_argument("select", "must be a non-empty list of column names")
-            params["select"] = ",".join(checks.name(c, "select item") for c in select)
+            params["select"] = ",".join(checks.column(c, "select item") for c in select)
         if page_token is not None:
             params["page_token"] = check_str(page_token, "page_token", printable=True)
         checks.user_token(as_user, user_access_token, checks.SCOPE_RECORD_READ)
@@ -283,6 +303,11 @@ class APaaS(Service):
         )
         if resp.error is not None or resp.data is None:
             err = await self._table_missing(resp.error, ws, table, as_user, user_access_token)
+            if isinstance(err, OutcomeUnknown):
+                err.hint = (
+                    "the rows may have been added: query the table before inserting again, "
+                    "or give each row its _id and insert with upsert=True, which is safe to resend"
+                )
             return _fail(err, resp.request_id)
         return _ok(list(resp.data.record_ids), resp.request_id)
 
@@ -306,13 +331,11 @@ class APaaS(Service):
         table = checks.name(table_id, "table_id")
         rid = checks.name(record_id, "record_id")
         record = checks.row(update_data, "update_data")
+        if SYSTEM_COLUMNS & set(record):
+            raise bad_argument("update_data", "must not set the system columns _id, _updated_at")
         cond: dict[str, Any] = {"_id": rid}
         if expected_updated_at is not None:
-            if isinstance(expected_updated_at, bool) or not isinstance(
-                expected_updated_at, int | str
-            ):
-                raise bad_argument("expected_updated_at", "must be the _updated_at read (int)")
-            cond["_updated_at"] = expected_updated_at
+            cond["_updated_at"] = _version(expected_updated_at)
         flt = checks.conditions(cond)
         checks.user_token(as_user, user_access_token, checks.SCOPE_RECORD_WRITE)
         resp = parse_model(
@@ -331,6 +354,11 @@ class APaaS(Service):
         )
         if resp.error is not None or resp.data is None:
             err = await self._table_missing(resp.error, ws, table, as_user, user_access_token)
+            if isinstance(err, OutcomeUnknown):
+                err.hint = (
+                    "read the record again: if it holds your values the update was applied; "
+                    "if not, update it again with the _updated_at just read"
+                )
             return _fail(err, resp.request_id)
         if rid in resp.data.record_ids:
             return _ok(rid, resp.request_id)
@@ -432,6 +460,8 @@ class APaaS(Service):
         flow = checks.name(workflow_id, "workflow_id")
         ns = checks.name(namespace, "namespace")
         op = check_str(operator, "operator", max_len=255, printable=True)
+        if not isinstance(is_async, bool):
+            raise bad_argument("is_async", "must be a bool")
         empty = parameters is None or (isinstance(parameters, Mapping) and not parameters)
         params = {} if empty else checks.row(parameters, "parameters")
         key = (
@@ -456,15 +486,28 @@ class APaaS(Service):
         )
         if resp.error is not None or resp.data is None:
             err = resp.error or ServerError("flow execute: empty answer")
-            if resp.attempts > 1 and err.code == PARAM_INVALID and "idempot" in err.message:
-                # Our own earlier attempt was applied; its answer was lost.
+            if err.code == PARAM_INVALID and "idempot" in err.message.lower():
+                # An earlier attempt with this key was applied: ours, whose answer was
+                # lost, or the caller's own earlier call that ended OutcomeUnknown.
+                why = "its answer was lost" if resp.attempts > 1 else "the key was used before"
                 err = OutcomeUnknown(
-                    f"workflow {flow!r} was probably started, but its answer was lost "
+                    f"workflow {flow!r} was probably started once already, but {why} "
                     f"({err.message})",
-                    hint=f"the execution id is unknown; the key was {key!r}",
+                    hint=f"the execution id is unknown; the key was {key!r}: do not resend it, "
+                    "check the flow's run history in the aPaaS console",
                     request_id=resp.request_id,
                     idempotency_key=key,
                 )
+            elif err.code == PARAM_INVALID:
+                err.hint = FLOW_HINT
+                if _missing(err):
+                    err = NotFound(
+                        f"flow {flow!r} of application {ns!r} does not exist ({err.message})",
+                        code=err.code,
+                        hint=FLOW_HINT,
+                        request_id=err.request_id,
+                        log_id=err.log_id,
+                    )
             return _fail(err, resp.request_id)
         answer = resp.data
         if not answer.execution_id:
@@ -482,6 +525,7 @@ class APaaS(Service):
             out_params=outputs,
             error_msg=answer.error_msg or None,
             idempotent_key=key,
+            note=NO_STATUS_QUERY if is_async else None,
             started_at=self._ctx.clock.time(),
         )
         await self._executions.put(
