@@ -65,6 +65,7 @@ POLL_FIRST, POLL_CAP = 0.25, 2.0  # run polling: 0.25 s, doubling, at most 2 s b
 CANCEL_TIMEOUT = 5.0
 HANG_GRACE = 1.0  # real seconds past the timeout before a hung request is abandoned
 MAX_PAGE = 500  # tables and records: page_size 1..500 (CONTRACT §12.1)
+MAX_NAMED = 20  # tables named in a NotFound's message (details holds them all)
 SYSTEM_COLUMNS = frozenset(("_id", "_updated_at"))
 NO_STATUS_QUERY = (
     "asynchronous run: the aPaaS API offers no status query, so its outcome is unknown "
@@ -421,7 +422,10 @@ class APaaS(Service):
         )
         if listed.ok and listed.data is not None:
             names = [t.name for t in listed.data]
-            found.message = f"{found.message}; the workspace has: {', '.join(names) or 'none'}"
+            shown = ", ".join(names[:MAX_NAMED]) or "none"
+            if len(names) > MAX_NAMED:  # all of them are in details
+                shown += f" and {len(names) - MAX_NAMED} more"
+            found.message = f"{found.message}; the workspace has: {shown}"
             found.args = (found.message,)
             found.details = {**(found.details or {}), "available_tables": names}
         return found

@@ -137,3 +137,13 @@ async def test_a_lost_insert_says_how_to_check(env: Env) -> None:
     hint = resp.error.hint or ""
     assert "Bitable" not in hint and "upsert" in hint
     assert len(env.apaas.records(WS, "orders")) == 1  # applied once, not resent
+
+
+async def test_a_missing_table_names_at_most_twenty_in_its_message(env: Env) -> None:
+    for i in range(30):
+        env.apaas.add_table(WS, f"table_{i:02d}", columns=["x"])
+    resp = await env.lark.apaas.query_table_records(WS, "nope", as_user=env.user)
+    assert isinstance(resp.error, NotFound)
+    assert len(resp.error.details["available_tables"]) == 30
+    assert "table_19 and 10 more" in resp.error.message
+    assert "table_20" not in resp.error.message
