@@ -605,7 +605,14 @@ class APaaS(Service):
             return deadline - clock.monotonic()
 
         session = parse_model(
-            await self._request("POST", AILY_SESSIONS, json={}, timeout=max(left(), 0.1)),
+            await self._request(
+                "POST",
+                AILY_SESSIONS,
+                json={},
+                # A resend at worst leaves an empty session behind: harmless, so retry.
+                idempotent=True,
+                timeout=max(left(), 0.1),
+            ),
             SessionAnswer,
         )
         if session.error is not None or session.data is None:
@@ -634,7 +641,14 @@ class APaaS(Service):
             RunAnswer,
         )
         if started.error is not None or started.data is None:
-            return _fail(self._aily_error(started.error, cap), started.request_id)
+            err = self._aily_error(started.error, cap)
+            if isinstance(err, OutcomeUnknown):
+                err.hint = (
+                    f"the run of {cap!r} may have started in Aily session {sid!r}; calling "
+                    "again starts another run"
+                )
+                err.details = {**err.details, "session_id": sid}
+            return _fail(err, started.request_id)
         run = started.data.run
         where["run_id"] = run.id
         polls = 0

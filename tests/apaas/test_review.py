@@ -147,3 +147,21 @@ async def test_a_missing_table_names_at_most_twenty_in_its_message(env: Env) -> 
     assert len(resp.error.details["available_tables"]) == 30
     assert "table_19 and 10 more" in resp.error.message
     assert "table_20" not in resp.error.message
+
+
+async def test_a_failed_aily_session_create_is_retried(env: Env) -> None:
+    env.apaas.add_skill("spring_a__c", "s", output="yo")
+    env.fake.faults.fail("POST /open-apis/aily/v1/sessions", status=500, code=1500)
+    result = await env.lark.apaas.invoke_ai_capability("spring_a__c/s", "hi")
+    assert result.unwrap().output == "yo"
+
+
+async def test_a_lost_run_start_names_the_session(env: Env) -> None:
+    env.apaas.add_skill("spring_a__c", "s", output="yo", delay=5)
+    env.fake.faults.drop(
+        "POST /open-apis/aily/v1/sessions/{aily_session_id}/runs", after_processing=True
+    )
+    resp = await env.lark.apaas.invoke_ai_capability("spring_a__c/s", "hi")
+    assert isinstance(resp.error, OutcomeUnknown)
+    assert resp.error.details["session_id"] and "Bitable" not in (resp.error.hint or "")
+    assert len(env.apaas.runs()) == 1  # not started twice
