@@ -466,8 +466,9 @@ class APaaS(Service):
         op = check_str(operator, "operator", max_len=255, printable=True)
         if not isinstance(is_async, bool):
             raise bad_argument("is_async", "must be a bool")
-        empty = parameters is None or (isinstance(parameters, Mapping) and not parameters)
-        params = {} if empty else checks.row(parameters, "parameters")
+        if parameters is not None and not isinstance(parameters, Mapping):
+            raise bad_argument("parameters", "must be a mapping of the flow's input -> value")
+        params = checks.row(parameters, "parameters") if parameters else {}
         key = (
             check_str(idempotent_key, "idempotent_key", max_len=64, printable=True)
             if idempotent_key is not None
@@ -579,6 +580,8 @@ class APaaS(Service):
         limit = check_number(timeout, "timeout", positive=True)
         if isinstance(input_data, str):
             text = check_str(input_data, "input_data", max_len=MAX_AILY_CONTENT)
+        elif not isinstance(input_data, Mapping) or not input_data:
+            raise bad_argument("input_data", "must be a non-empty str or a non-empty mapping")
         else:
             text = json.dumps(checks.row(input_data, "input_data"), ensure_ascii=False)
             if len(text) > MAX_AILY_CONTENT:

@@ -165,3 +165,20 @@ async def test_a_lost_run_start_names_the_session(env: Env) -> None:
     assert isinstance(resp.error, OutcomeUnknown)
     assert resp.error.details["session_id"] and "Bitable" not in (resp.error.hint or "")
     assert len(env.apaas.runs()) == 1  # not started twice
+
+
+async def test_ai_input_and_flow_parameters_errors_do_not_talk_of_columns(env: Env) -> None:
+    for bad in (None, 5, [1], {}):
+        with pytest.raises(InvalidParameter, match="input_data") as caught:
+            await env.lark.apaas.invoke_ai_capability("spring_a__c/s", bad)  # type: ignore[arg-type]
+        assert "column" not in caught.value.message
+    for params in ([1], "x"):
+        with pytest.raises(InvalidParameter, match="parameters") as caught:
+            await env.lark.apaas.trigger_workflow(
+                "f",
+                params,
+                namespace="ns",
+                operator="ou_x",  # type: ignore[arg-type]
+            )
+        assert "column" not in caught.value.message
+    assert env.calls("/apaas/") == env.calls("/aily/") == 0
