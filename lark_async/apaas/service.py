@@ -287,6 +287,10 @@ class APaaS(Service):
             if not on_conflict:
                 raise bad_argument("on_conflict", "must name at least one column")
             params["on_conflict"] = ",".join(checks.name(c, "on_conflict") for c in on_conflict)
+        # An upsert resent after a lost answer leaves the same rows only if every row
+        # holds its conflict columns; a row without them is inserted again.
+        keys = list(on_conflict) if on_conflict else ["_id"]
+        resendable = upsert and all(all(k in r for k in keys) for r in rows)
         checks.user_token(as_user, user_access_token, checks.SCOPE_RECORD_WRITE)
         resp = parse_model(
             await self._request(
@@ -295,8 +299,7 @@ class APaaS(Service):
                 params=params or None,
                 json={"records": json.dumps(rows, ensure_ascii=False)},
                 headers={"Prefer": "resolution=merge-duplicates"} if upsert else None,
-                # An upsert sent twice leaves the same rows; a plain insert would add twice.
-                idempotent=upsert,
+                idempotent=resendable,
                 as_user=as_user,
                 user_access_token=user_access_token,
             ),

@@ -182,3 +182,25 @@ async def test_ai_input_and_flow_parameters_errors_do_not_talk_of_columns(env: E
             )
         assert "column" not in caught.value.message
     assert env.calls("/apaas/") == env.calls("/aily/") == 0
+
+
+async def test_a_lost_upsert_of_rows_without_their_key_is_not_resent(env: Env) -> None:
+    # Rows without _id (or the on_conflict columns) are plain inserts even with upsert=True:
+    # resending them after a lost answer would add them twice.
+    seed(env, 0)
+    env.fake.faults.drop(f"POST {RECORDS}", after_processing=True)
+    resp = await env.lark.apaas.insert_table_records(
+        WS, "orders", [{"item": "pen", "qty": 1}], upsert=True, as_user=env.user
+    )
+    assert isinstance(resp.error, OutcomeUnknown)
+    assert len(env.apaas.records(WS, "orders")) == 1
+
+
+async def test_a_lost_upsert_of_keyed_rows_is_resent(env: Env) -> None:
+    (rid,) = seed(env)
+    env.fake.faults.drop(f"POST {RECORDS}", after_processing=True)
+    resp = await env.lark.apaas.insert_table_records(
+        WS, "orders", [{"_id": rid, "qty": 9}], upsert=True, as_user=env.user
+    )
+    assert resp.unwrap() == [rid]
+    assert [r["qty"] for r in env.apaas.records(WS, "orders")] == [9]
