@@ -51,6 +51,7 @@ from lark_async.core.errors import (
     OutcomeUnknown,
     ServerError,
 )
+from lark_async.core.logging import get_logger
 from lark_async.core.response import LarkResponse
 from lark_async.core.retry import backoff
 from lark_async.core.service import Service, ServiceContext, parse_model
@@ -536,9 +537,21 @@ class APaaS(Service):
             note=NO_STATUS_QUERY if is_async else None,
             started_at=self._ctx.clock.time(),
         )
-        await self._executions.put(
-            self.app_id, execution.execution_id, execution.model_dump_json(), execution.started_at
-        )
+        try:
+            await self._executions.put(
+                self.app_id,
+                execution.execution_id,
+                execution.model_dump_json(),
+                execution.started_at,
+            )
+        except Exception as exc:  # the flow ran: its id must reach the caller all the same
+            get_logger().warning(
+                "lark.apaas.execution",
+                app_id=self.app_id,
+                execution_id=execution.execution_id,
+                outcome="not recorded",
+                error=type(exc).__name__,
+            )
         return _ok(execution, resp.request_id)
 
     async def get_workflow_status(self, execution_id: str) -> LarkResponse[WorkflowExecution]:

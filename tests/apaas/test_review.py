@@ -204,3 +204,28 @@ async def test_a_lost_upsert_of_keyed_rows_is_resent(env: Env) -> None:
     )
     assert resp.unwrap() == [rid]
     assert [r["qty"] for r in env.apaas.records(WS, "orders")] == [9]
+
+
+class BrokenStore:
+    name = "broken"
+
+    async def get(self, app_id: str, execution_id: str) -> str | None:
+        raise OSError("store down")
+
+    async def put(self, app_id: str, execution_id: str, data: str, started_at: float) -> None:
+        raise OSError("store down")
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_a_store_failure_does_not_lose_a_started_execution(
+    env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The flow ran: its execution id must reach the caller, who would otherwise retry
+    # and run it twice.
+    env.apaas.add_flow("app_ns", "flow_1")
+    env.lark.apaas._executions = BrokenStore()
+    resp = await env.lark.apaas.trigger_workflow("flow_1", {}, namespace="app_ns", operator="ou_x")
+    assert resp.unwrap().execution_id in env.apaas.executions()
+    assert any("not recorded" in r.getMessage() for r in caplog.records)
