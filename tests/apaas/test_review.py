@@ -229,3 +229,28 @@ async def test_a_store_failure_does_not_lose_a_started_execution(
     resp = await env.lark.apaas.trigger_workflow("flow_1", {}, namespace="app_ns", operator="ou_x")
     assert resp.unwrap().execution_id in env.apaas.executions()
     assert any("not recorded" in r.getMessage() for r in caplog.records)
+
+
+async def test_the_emulator_refuses_unknown_columns_like_postgrest(env: Env) -> None:
+    # A typo'd column must fail against the emulator as it would against the service,
+    # not read as None or be written as a new column.
+    (rid,) = seed(env)
+    a = env.lark.apaas
+    calls = [
+        lambda: a.query_table_records(WS, "orders", {"qyt": 1}, as_user=env.user),
+        lambda: a.query_table_records(WS, "orders", select=["qyt"], as_user=env.user),
+        lambda: a.query_table_records(WS, "orders", order="qyt.desc", as_user=env.user),
+        lambda: a.update_table_record(WS, "orders", rid, {"qyt": 2}, as_user=env.user),
+        lambda: a.insert_table_records(WS, "orders", [{"qyt": 2}], as_user=env.user),
+        lambda: a.delete_table_record(WS, "orders", rid, as_user=env.user),  # a known column
+    ]
+    for call in calls[:-1]:
+        resp = await call()
+        assert resp.error is not None and "qyt" in resp.error.message, resp
+    assert env.apaas.records(WS, "orders") == [
+        {"_id": rid, "item": "item 0", "qty": 0, "_updated_at": 1_700_000_000_000}
+    ]
+    with pytest.raises(ValueError, match="qyt"):
+        env.apaas.add_record(WS, "orders", {"qyt": 1})
+    (await calls[-1]()).unwrap()
+    assert env.apaas.records(WS, "orders") == []
