@@ -277,6 +277,9 @@ class APaaS(Service):
         if not 1 <= len(records) <= MAX_PAGE:
             raise bad_argument("records", f"must hold 1..{MAX_PAGE} rows, not {len(records)}")
         rows = [checks.row(r, f"records[{i}]") for i, r in enumerate(records)]
+        for i, r in enumerate(rows):
+            if "_updated_at" in r:  # the service stamps it; _id may be given (upsert)
+                raise bad_argument(f"records[{i}]", "must not set the system column _updated_at")
         if not isinstance(upsert, bool):
             raise bad_argument("upsert", "must be a bool")
         params: dict[str, Any] = {}

@@ -254,3 +254,12 @@ async def test_the_emulator_refuses_unknown_columns_like_postgrest(env: Env) -> 
         env.apaas.add_record(WS, "orders", {"qyt": 1})
     (await calls[-1]()).unwrap()
     assert env.apaas.records(WS, "orders") == []
+
+
+async def test_updated_at_in_inserted_rows_is_refused_before_sending(env: Env) -> None:
+    seed(env, 0)
+    with pytest.raises(InvalidParameter, match=r"records\[1\]"):
+        await env.lark.apaas.insert_table_records(
+            WS, "orders", [{"qty": 1}, {"qty": 2, "_updated_at": 5}], as_user=env.user
+        )
+    assert env.calls("/apaas/") == 0
