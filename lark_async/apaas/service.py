@@ -294,7 +294,7 @@ class APaaS(Service):
         # An upsert resent after a lost answer leaves the same rows only if every row
         # holds its conflict columns; a row without them is inserted again.
         keys = list(on_conflict) if on_conflict else ["_id"]
-        resendable = upsert and all(all(k in r for k in keys) for r in rows)
+        resendable = upsert and all(all(r.get(k) is not None for k in keys) for r in rows)
         checks.user_token(as_user, user_access_token, checks.SCOPE_RECORD_WRITE)
         resp = parse_model(
             await self._request(
@@ -505,8 +505,8 @@ class APaaS(Service):
                 err = OutcomeUnknown(
                     f"workflow {flow!r} was probably started once already, but {why} "
                     f"({err.message})",
-                    hint=f"the execution id is unknown; the key was {key!r}: do not resend it, "
-                    "check the flow's run history in the aPaaS console",
+                    hint=f"the execution id is unknown; the key was {key!r}: see the flow's "
+                    "run history in the aPaaS console (a new key would run the flow again)",
                     request_id=resp.request_id,
                     idempotency_key=key,
                 )
