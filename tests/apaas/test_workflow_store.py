@@ -77,6 +77,7 @@ async def test_a_new_client_and_a_new_process_read_the_record(
             assert (await again.apaas.get_workflow_status(run.execution_id)).unwrap() == run
             back = (await again.apaas.get_workflow_status(later.execution_id)).unwrap()
             assert back.is_async and back.status is None
+            assert back.note and "no status query" in back.note
             # Records are per app: another app's client does not see them.
             fake.add_app("cli_other0000001", "other-secret")
             other = LarkClient(
