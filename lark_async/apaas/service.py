@@ -92,15 +92,13 @@ def _seg(value: str) -> str:
     return quote(value, safe="")
 
 
-def _version(value: object) -> int | str:
+def _version(value: object, name: str) -> int | str:
     """The ``_updated_at`` as read: an int, or a non-blank str (e.g. a timestamp)."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip():
-        return check_str(value, "expected_updated_at", max_len=64, printable=True)
-    raise bad_argument(
-        "expected_updated_at", "must be the record's _updated_at as read (an int or a str)"
-    )
+        return check_str(value, name, max_len=64, printable=True)
+    raise bad_argument(name, "must be the record's _updated_at as read (an int or a str)")
 
 
 def _missing(err: LarkError) -> bool:
@@ -327,6 +325,7 @@ class APaaS(Service):
         update_data: Mapping[str, Any],
         *,
         expected_updated_at: int | str | None = None,
+        expected_version: int | str | None = None,
         as_user: str | None = None,
         user_access_token: str | None = None,
     ) -> LarkResponse[str]:
@@ -334,7 +333,16 @@ class APaaS(Service):
 
         With ``expected_updated_at`` (the record's ``_updated_at`` as read) the
         update applies only if nobody wrote since: otherwise a typed ``Conflict``.
+        ``expected_version`` is another name for it (the record's version is its
+        ``_updated_at``); give one or the other.
         """
+        version_arg = "expected_updated_at"
+        if expected_version is not None:
+            if expected_updated_at is not None:
+                raise bad_argument(
+                    "expected_version", "give expected_version or expected_updated_at, not both"
+                )
+            expected_updated_at, version_arg = expected_version, "expected_version"
         ws = checks.name(workspace_id, "workspace_id")
         table = checks.name(table_id, "table_id")
         rid = checks.name(record_id, "record_id")
@@ -343,7 +351,7 @@ class APaaS(Service):
             raise bad_argument("update_data", "must not set the system columns _id, _updated_at")
         cond: dict[str, Any] = {"_id": rid}
         if expected_updated_at is not None:
-            cond["_updated_at"] = _version(expected_updated_at)
+            cond["_updated_at"] = _version(expected_updated_at, version_arg)
         flt = checks.conditions(cond)
         checks.user_token(as_user, user_access_token, checks.SCOPE_RECORD_WRITE)
         resp = parse_model(

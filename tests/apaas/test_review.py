@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from lark_async.core.errors import InvalidParameter, NotFound, OutcomeUnknown
+from lark_async.core.errors import Conflict, InvalidParameter, NotFound, OutcomeUnknown
 from tests.apaas.conftest import WS, Env
 
 RECORDS = f"/open-apis/apaas/v1/workspaces/{WS}/tables/orders/records"
@@ -261,5 +261,39 @@ async def test_updated_at_in_inserted_rows_is_refused_before_sending(env: Env) -
     with pytest.raises(InvalidParameter, match=r"records\[1\]"):
         await env.lark.apaas.insert_table_records(
             WS, "orders", [{"qty": 1}, {"qty": 2, "_updated_at": 5}], as_user=env.user
+        )
+    assert env.calls("/apaas/") == 0
+
+
+async def test_expected_version_is_the_updated_at_under_the_issue_s_name(env: Env) -> None:
+    (rid,) = seed(env)
+    row = env.apaas.records(WS, "orders")[0]
+    apaas = env.lark.apaas
+    ok = await apaas.update_table_record(
+        WS, "orders", rid, {"qty": 2}, expected_version=row["_updated_at"], as_user=env.user
+    )
+    assert ok.unwrap() == rid
+    stale = await apaas.update_table_record(
+        WS, "orders", rid, {"qty": 3}, expected_version=row["_updated_at"], as_user=env.user
+    )
+    assert isinstance(stale.error, Conflict) and "read the record again" in (stale.error.hint or "")
+
+
+async def test_expected_version_and_expected_updated_at_together_are_refused(env: Env) -> None:
+    (rid,) = seed(env)
+    apaas = env.lark.apaas
+    with pytest.raises(InvalidParameter, match="expected_version"):
+        await apaas.update_table_record(
+            WS,
+            "orders",
+            rid,
+            {"qty": 1},
+            expected_version=1,
+            expected_updated_at=1,
+            as_user=env.user,
+        )
+    with pytest.raises(InvalidParameter, match="expected_version"):
+        await apaas.update_table_record(
+            WS, "orders", rid, {"qty": 1}, expected_version=" ", as_user=env.user
         )
     assert env.calls("/apaas/") == 0
