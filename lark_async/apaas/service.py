@@ -118,6 +118,10 @@ class APaaS(Service):
         # client's store: memory unless token_store names SQLite or PostgreSQL.
         self._executions = store_for(getattr(ctx, "state_url", None))
 
+    async def aclose(self) -> None:
+        """Close the execution store's connection or pool (``LarkClient.aclose()`` calls it)."""
+        await self._executions.close()
+
     # -- workspace tables --------------------------------------------------------
 
     async def list_workspace_tables(

@@ -120,6 +120,10 @@ class Contact(Service):
         self._cache = UserCache(store_for(url), ctx.app_id, ctx.clock)
         self._warned: set[str] = set()
 
+    async def aclose(self) -> None:
+        """Close the cache store's connection or pool (``LarkClient.aclose()`` calls it)."""
+        await self._cache.store.close()
+
     # -- people ------------------------------------------------------------------
 
     async def get_user_by_email(self, email: str) -> Found[User | None]:

@@ -137,3 +137,25 @@ def test_unknown_or_malformed_urls_are_config_errors() -> None:
     for url in ("redis://x", "sqlite:///", "postgresql://h/db?schema=bad-name"):
         with pytest.raises(ConfigError):
             store_for(url)
+
+
+async def test_closing_the_client_closes_the_services_stores(
+    store_url: str, secret_key: str
+) -> None:
+    """A store's connections (SQLite) or pool (PostgreSQL) end with the client, not the loop."""
+    clock = FakeClock()
+    async with emulator(clock) as fake:
+        lark = client_for(fake, clock, token_store=store_url, secret_key=secret_key)
+        async with lark:
+            await trigger(fake, lark)
+            assert (await lark.contact.get_user_by_email("nobody@example.com")).ok
+            executions = lark.apaas._executions
+            cache_store = lark.contact._cache.store
+            held = [
+                getattr(store, attr)
+                for store in (executions, cache_store)
+                for attr in ("_conns", "_pools")
+                if hasattr(store, attr)
+            ]
+            assert [len(h) for h in held] == [1, 1]
+        assert [len(h) for h in held] == [0, 0]
