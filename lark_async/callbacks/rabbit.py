@@ -156,8 +156,11 @@ class RabbitBroker:
         self._ready, self._lost, self._stopping = asyncio.Event(), asyncio.Event(), asyncio.Event()
         self._attention = asyncio.Event()
         self._supervisor = asyncio.create_task(self._supervise())
+        # asyncio.timeout, never wait_for: on 3.11 wait_for swallows a cancel that
+        # lands as the awaited event is set (the caller's shutdown would hang).
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._ready.wait(), self._start_timeout)
+            async with asyncio.timeout(self._start_timeout):
+                await self._ready.wait()
 
     async def close(self) -> None:
         if self._stopping is not None:
@@ -180,7 +183,8 @@ class RabbitBroker:
         if self._ready is None:
             return False
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._ready.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._ready.wait()
         return self.available
 
     async def _supervise(self) -> None:
@@ -211,7 +215,8 @@ class RabbitBroker:
                     return
                 log.warning("lark.callback.rabbitmq_lost", url=_safe_url(self._url))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self._reconnect_interval)
+                async with asyncio.timeout(self._reconnect_interval):
+                    await self._stopping.wait()
 
     async def _while_connected(self) -> None:
         """Available until the connection is lost, or a publish and then a probe time out."""
@@ -310,7 +315,8 @@ class RabbitBroker:
         self._channel = self._exchange = None
         if connection is not None and not connection.is_closed:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(connection.close(), 2.0)
+                async with asyncio.timeout(2.0):
+                    await connection.close()
 
     # -- publishing -------------------------------------------------------------------
 
@@ -385,8 +391,8 @@ class RabbitBroker:
             raise QueueUnavailable("RabbitMQ is not connected")
         name = f"{self.queue_name}.retry.{ms}ms"
         try:
-            await asyncio.wait_for(
-                channel.declare_queue(
+            async with asyncio.timeout(timeout):
+                await channel.declare_queue(
                     name,
                     durable=True,
                     arguments={
@@ -394,9 +400,7 @@ class RabbitBroker:
                         "x-dead-letter-exchange": "",
                         "x-dead-letter-routing-key": self.queue_name,
                     },
-                ),
-                timeout,
-            )
+                )
         except TimeoutError:
             raise QueueUnavailable("RabbitMQ did not declare the retry queue in time") from None
         except asyncio.CancelledError:
