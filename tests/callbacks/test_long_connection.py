@@ -437,3 +437,15 @@ async def test_the_secret_can_come_from_a_function(
         async with conn:
             await ws.wait_connected()
             assert conn.connected and "secret" not in repr(conn)
+
+
+async def test_no_app_secret_fails_start_instead_of_retrying_forever(
+    fake_lark: FakeLark, lark: LarkClient, ws: LongConnectionEmulator
+) -> None:
+    from lark_async.core.errors import ConfigError
+
+    conn = LongConnection(Callbacks(), lark, app_id=fake_lark.app_id, app_secret=lambda _: "")
+    with pytest.raises(ConfigError, match="no app secret"):
+        await conn.start()
+    assert conn.state == "stopped" and conn.stats.failed_attempts == 0
+    assert ws.handshakes() == 0

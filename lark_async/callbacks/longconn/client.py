@@ -225,7 +225,8 @@ class LongConnection:
         """Start the delivery side and connect; returns after the first attempt.
 
         Raises :class:`LongConnectionRefused` when Feishu refuses the app (bad
-        secret …); a transient failure is retried in the background.
+        secret …), ``ConfigError`` when there is no secret to connect with; a
+        transient failure is retried in the background.
         """
         if self._task is not None:
             return
@@ -309,7 +310,9 @@ class LongConnection:
         while True:
             try:
                 ws, endpoint = await self._open()
-            except LongConnectionRefused as exc:
+            except ConfigError as exc:
+                # LongConnectionRefused, or no app secret to connect with: asking
+                # again won't change it, so fail rather than retry forever.
                 self._set_state("refused", error=exc.message, code=exc.code)
                 raise
             except (LarkError, aiohttp.ClientError, OSError, TimeoutError) as exc:
