@@ -241,10 +241,9 @@ class Callbacks:
         ingress = self._require_ingress()
         app = web.Application(client_max_size=ingress.max_body_bytes)
         ingress.add_routes(app, prefix)
-        run_worker = len(self.router) > 0 if worker is None else worker
 
         async def on_startup(_: web.Application) -> None:
-            await self.start(worker=run_worker)
+            await self.start(worker=self._run_worker(worker))
 
         async def on_cleanup(_: web.Application) -> None:
             await self.close()
@@ -295,10 +294,9 @@ class Callbacks:
         ``worker``: also consume in this process (default: when handlers are registered).
         """
         ingress = self._require_ingress()
-        run_worker = len(self.router) > 0 if worker is None else worker
 
         async def start() -> None:
-            await self.start(worker=run_worker)
+            await self.start(worker=self._run_worker(worker))
 
         return CallbackAsgi(
             ingress,
@@ -307,6 +305,11 @@ class Callbacks:
             stop=self.close,
             started=lambda: ingress.started,
         )
+
+    def _run_worker(self, worker: bool | None) -> bool:
+        # Decided at start, not when the app is built: the handlers' decorators
+        # often come after `app = callbacks.asgi()` in the module.
+        return len(self.router) > 0 if worker is None else worker
 
     # -- lifecycle --------------------------------------------------------------------
 

@@ -254,3 +254,29 @@ async def _client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
+
+
+async def test_handlers_registered_after_asgi_still_run_when_served_alone() -> None:
+    # app = callbacks.asgi() at the top of a module, the decorators below it:
+    # `uvicorn module:app` must still consume the in-process queue.
+    callbacks = Callbacks(KEYS)
+    asgi = callbacks.asgi(prefix="/lark")
+    seen: list[str] = []
+    _events(callbacks, seen)
+    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    sent: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    lifespan = asyncio.create_task(asgi({"type": "lifespan"}, inbox.get, sent.put))
+    await inbox.put({"type": "lifespan.startup"})
+    assert (await sent.get())["type"] == "lifespan.startup.complete"
+    try:
+        transport = httpx.ASGITransport(app=asgi)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            sender = _sender(client, f"http://testserver/lark/{APP}/events")
+            assert (await sender.event(sender.message_body("hi"))).delivered
+        async with asyncio.timeout(10):
+            await callbacks.drain()
+    finally:
+        await inbox.put({"type": "lifespan.shutdown"})
+        assert (await sent.get())["type"] == "lifespan.shutdown.complete"
+        await lifespan
+    assert seen == ["im.message.receive_v1"]
