@@ -33,6 +33,7 @@ from lark_async.callbacks.http import (
     DEFAULT_EVENT_ID_TTL,
     DEFAULT_PREFIX,
     CallbackIngress,
+    bare_routing_errors,
 )
 from lark_async.callbacks.keys import AppKeys, AppLookup, KeySource
 from lark_async.callbacks.limits import CallbackRunner, ServerLimits
@@ -239,7 +240,9 @@ class Callbacks:
         ``worker``: also consume in this process (default: when handlers are registered).
         """
         ingress = self._require_ingress()
-        app = web.Application(client_max_size=ingress.max_body_bytes)
+        app = web.Application(
+            client_max_size=ingress.max_body_bytes, middlewares=[bare_routing_errors]
+        )
         ingress.add_routes(app, prefix)
 
         async def on_startup(_: web.Application) -> None:

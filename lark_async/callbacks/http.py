@@ -205,7 +205,9 @@ class CallbackIngress:
         """A standalone application (or sub-application) that starts and stops the ingress."""
         # The ingress reads bodies itself with its own limit; this only covers
         # anything else mounted on the same application.
-        app = web.Application(client_max_size=self.max_body_bytes)
+        app = web.Application(
+            client_max_size=self.max_body_bytes, middlewares=[bare_routing_errors]
+        )
         self.add_routes(app, prefix)
         app.on_startup.append(self._on_startup)
         app.on_cleanup.append(self._on_cleanup)
@@ -518,6 +520,21 @@ async def _write(request: web.Request, answer: HttpAnswer) -> web.StreamResponse
         # Close now (after the buffered answer): aiohttp would otherwise keep
         # reading an unread body for up to 10 s (its lingering time).
         request.protocol.force_close()
+    return response
+
+
+@web.middleware
+async def bare_routing_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    """aiohttp's own "404: Not Found" / "405: Method Not Allowed" pages, answered with
+    the bare JSON body the ingress (and its ASGI app) gives, so both servers agree."""
+    error = getattr(request.match_info, "http_exception", None)
+    if isinstance(error, web.HTTPNotFound | web.HTTPMethodNotAllowed):
+        headers = {"Content-Type": HttpAnswer.content_type}
+        if "Allow" in error.headers:
+            headers["Allow"] = error.headers["Allow"]
+        body = {"msg": "not found" if error.status == 404 else "method not allowed"}
+        return web.Response(body=json.dumps(body).encode(), status=error.status, headers=headers)
+    response: web.StreamResponse = await handler(request)
     return response
 
 
