@@ -271,6 +271,14 @@ class CallbackIngress:
         routes and the ASGI app (:mod:`.asgi`) both come here, so there is one
         verification path.
         """
+        if not self._started:
+            # Routes added to an app whose startup never starts the ingress: a 200
+            # here would queue into a broker nobody consumes. 503: Feishu retries.
+            get_logger().error(
+                "lark.callback.not_started",
+                hint="start the callbacks with the application (docs/callbacks.md)",
+            )
+            return NOT_STARTED
         started = self._clock.monotonic()
         self.stats.received += 1
         app_id = app_id or self._default_app_id or ""
@@ -536,6 +544,9 @@ async def bare_routing_errors(request: web.Request, handler: Any) -> web.StreamR
         return web.Response(body=json.dumps(body).encode(), status=error.status, headers=headers)
     response: web.StreamResponse = await handler(request)
     return response
+
+
+NOT_STARTED = HttpAnswer.json({"code": 503, "msg": "callbacks not started"}, 503)
 
 
 def _check_prefix(prefix: str) -> str:
