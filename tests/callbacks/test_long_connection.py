@@ -449,3 +449,74 @@ async def test_no_app_secret_fails_start_instead_of_retrying_forever(
         await conn.start()
     assert conn.state == "stopped" and conn.stats.failed_attempts == 0
     assert ws.handshakes() == 0
+
+
+async def _silent_websocket_host() -> tuple[asyncio.Server, str]:
+    """A host that accepts TCP and never answers the WebSocket handshake (a blackhole)."""
+
+    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # until the client gives up
+        writer.close()
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    return server, f"ws://127.0.0.1:{port}/ws?device_id=d1&service_id=7"
+
+
+def _endpoint_at(monkeypatch: pytest.MonkeyPatch, url: str) -> list[int]:
+    from lark_async.callbacks.longconn import client as client_module
+    from lark_async.callbacks.longconn.endpoint import Endpoint
+
+    calls: list[int] = []
+
+    async def fetch(request: Any, app_id: str, secret: str, config: Any) -> Endpoint:
+        calls.append(1)
+        return Endpoint(url=url, device_id="d1", service_id=7, config=config)
+
+    monkeypatch.setattr(client_module, "fetch_endpoint", fetch)
+    return calls
+
+
+async def test_a_handshake_that_never_answers_times_out_and_is_retried(
+    lark: LarkClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lark_async.callbacks.longconn import client as client_module
+
+    server, url = await _silent_websocket_host()
+    calls = _endpoint_at(monkeypatch, url)
+    monkeypatch.setattr(client_module, "CONNECT_TIMEOUT", 0.3)
+    conn = Callbacks().long_connection(lark, worker=False)
+    try:
+        async with asyncio.timeout(10):  # the first attempt gives up after CONNECT_TIMEOUT
+            await conn.start()
+        assert conn.state == "reconnecting" and conn.stats.failed_attempts == 1
+        assert calls == [1]
+    finally:
+        await conn.stop()
+        server.close()
+
+
+async def test_run_cancelled_while_connecting_stops_everything(
+    lark: LarkClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, url = await _silent_websocket_host()
+    calls = _endpoint_at(monkeypatch, url)
+    callbacks = Callbacks()
+
+    @callbacks.event("im.message.receive_v1")
+    async def on_message(event: CallbackEvent) -> None:
+        return None
+
+    conn = callbacks.long_connection(lark)
+    running = asyncio.create_task(conn.run())
+    try:
+        await wait_for(lambda: calls and callbacks.running)
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+        # nothing left behind: no connection loop, the callbacks it started closed
+        assert conn._task is None and conn.state == "stopped"
+        assert not callbacks.running
+    finally:
+        await conn.stop()
+        server.close()

@@ -247,7 +247,11 @@ class LongConnection:
         self._send_lock = asyncio.Lock()
         self._first = asyncio.get_running_loop().create_future()
         self._task = asyncio.create_task(self._loop())
-        await asyncio.wait({self._first, self._task}, return_when=asyncio.FIRST_COMPLETED)
+        try:
+            await asyncio.wait({self._first, self._task}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            await self.stop()  # cancelled while connecting: leave nothing running
+            raise
         if self._task.done() and self._task.exception() is not None:
             error = self._task.exception()
             await self.stop()
@@ -280,8 +284,8 @@ class LongConnection:
 
     async def run(self) -> None:
         """Run until cancelled (or until reconnecting is given up: the error is raised)."""
-        await self.start()
         try:
+            await self.start()
             assert self._task is not None
             await asyncio.shield(self._task)
         finally:
@@ -357,13 +361,16 @@ class LongConnection:
         self.config = endpoint.config
         assert self._session is not None
         try:
-            ws = await self._session.ws_connect(
-                endpoint.url,
-                autoping=True,
-                max_msg_size=self._max_payload + 65536,
-                timeout=aiohttp.ClientWSTimeout(ws_close=5.0),
-                proxy=None,
-            )
+            # A host that takes the TCP connection but never answers the upgrade
+            # would otherwise hold this attempt for aiohttp's 5-minute default.
+            async with asyncio.timeout(CONNECT_TIMEOUT):
+                ws = await self._session.ws_connect(
+                    endpoint.url,
+                    autoping=True,
+                    max_msg_size=self._max_payload + 65536,
+                    timeout=aiohttp.ClientWSTimeout(ws_close=5.0),
+                    proxy=None,
+                )
         except aiohttp.WSServerHandshakeError as exc:
             raise _handshake_error(exc) from None
         self._ws = ws
