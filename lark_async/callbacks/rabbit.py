@@ -68,6 +68,21 @@ def _safe_url(url: str) -> str:
     return str(parsed.with_password("***")) if parsed.password else str(parsed)
 
 
+def _url_problem(url: str) -> str:
+    """Why yarl refuses ``url``, unless saying so would repeat part of it (a password)."""
+    from yarl import URL
+
+    try:
+        URL(url)
+    except (TypeError, ValueError) as exc:
+        reason = str(exc)
+        userinfo = url.split("://", 1)[-1].rpartition("@")[0]
+        password = userinfo.partition(":")[2]
+        if not password or password not in reason:
+            return reason
+    return "it cannot be parsed"
+
+
 class RabbitBroker:
     """RabbitMQ through aio-pika; see the module docstring for the topology."""
 
@@ -89,6 +104,12 @@ class RabbitBroker:
                 hint="e.g. amqp://guest:guest@127.0.0.1:5672/",
             )
         check_text(url, "url", error=ConfigError)
+        if _safe_url(url) == "<invalid url>":  # a bad port or host: retrying won't fix it
+            raise ConfigError(
+                f"the RabbitMQ url is malformed: {_url_problem(url)}",
+                hint="e.g. amqp://guest:guest@127.0.0.1:5672/",
+                details={"argument": "url"},
+            )
         if not isinstance(queue, str) or not queue or len(queue) > 200:
             raise InvalidParameter("queue must be a non-empty name of at most 200 characters")
         check_int(prefetch, "prefetch", min=1, max=65_535)  # AMQP's prefetch-count is 16-bit

@@ -1,4 +1,4 @@
-"""A cancel that lands just as RabbitMQ comes up is not swallowed (Python 3.11's wait_for).
+"""RabbitBroker without a RabbitMQ: cancels that land as it comes up, malformed URLs.
 
 On 3.11, ``asyncio.wait_for`` returns the inner result when the cancel arrives in
 the same loop turn as the awaited event: the caller's cancel is lost and a
@@ -11,7 +11,8 @@ import asyncio
 
 import pytest
 
-from lark_async.callbacks import RabbitBroker
+from lark_async.callbacks import Callbacks, RabbitBroker
+from lark_async.core.errors import ConfigError
 
 DEAD_URL = "amqp://guest:guest@127.0.0.1:1/"
 
@@ -48,3 +49,19 @@ async def test_start_cancelled_as_the_broker_becomes_ready_raises(
         await _cancel_as_ready_is_set(broker, task)
     finally:
         await broker.close()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "amqp://u:hunter2@127.0.0.1:99999/",
+        "amqp://u:hunter2@127.0.0.1:port/",
+        "amqp://u:hunter2@[::1/",
+    ],
+)
+def test_a_malformed_url_is_refused_at_once_not_retried_forever(url: str) -> None:
+    with pytest.raises(ConfigError, match="malformed") as caught:
+        RabbitBroker(url)
+    assert "hunter2" not in str(caught.value)
+    with pytest.raises(ConfigError, match="malformed"):
+        Callbacks(amqp_url=url)
