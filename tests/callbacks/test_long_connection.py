@@ -520,3 +520,39 @@ async def test_run_cancelled_while_connecting_stops_everything(
     finally:
         await conn.stop()
         server.close()
+
+
+@pytest.mark.parametrize("keys", [False, True])
+async def test_stopping_one_of_two_apps_connections_leaves_the_other_working(
+    fake_lark: FakeLark, lark: LarkClient, ws: LongConnectionEmulator, keys: bool
+) -> None:
+    from lark_async.callbacks import AppKeys
+
+    other = "cli_other000000002"
+    fake_lark.add_app(other, "other-secret")
+    secrets = {fake_lark.app_id: fake_lark.app_secret, other: "other-secret"}
+    callbacks = Callbacks({fake_lark.app_id: AppKeys(verification_token="vt")} if keys else None)
+    seen: list[str] = []
+
+    @callbacks.event("im.message.receive_v1")
+    async def on_message(event: CallbackEvent) -> None:
+        seen.append(event.app_id)
+
+    first = LongConnection(callbacks, lark, app_id=fake_lark.app_id, app_secret=secrets.get)
+    second = LongConnection(callbacks, lark, app_id=other, app_secret=secrets.get)
+    # either one may stop first: the first started, or the last started
+    for stopping, staying in ((second, first), (first, second)):
+        seen.clear()
+        await first.start()
+        await second.start()
+        await stopping.stop()
+        message = await ws.push_event(
+            "im.message.receive_v1", {"message": {}}, app_id=staying.app_id
+        )
+        assert (await ws.wait_answer(message)).code == 200
+        expected = [staying.app_id]
+        await wait_for(lambda: seen == expected)  # noqa: B023 (awaited in this turn)
+        assert callbacks.running and callbacks.broker.available
+        assert staying.delivery.stats.degraded == 0  # queued, not handled in degraded mode
+        await staying.stop()
+        assert not callbacks.running  # the last one out closed what they started
