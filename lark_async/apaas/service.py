@@ -52,6 +52,7 @@ from lark_async.core.errors import (
     ServerError,
 )
 from lark_async.core.logging import get_logger
+from lark_async.core.paging import PageGuard
 from lark_async.core.response import LarkResponse
 from lark_async.core.retry import backoff
 from lark_async.core.service import Service, ServiceContext, parse_model
@@ -136,6 +137,7 @@ class APaaS(Service):
         checks.user_token(as_user, user_access_token, checks.SCOPE_TABLE_READ)
         tables: list[WorkspaceTable] = []
         token: str | None = None
+        guard = PageGuard(f"tables of workspace {ws!r}")
         while True:
             params: dict[str, Any] = {"page_size": MAX_PAGE}
             if token:
@@ -153,9 +155,12 @@ class APaaS(Service):
             if resp.error is not None or resp.data is None:
                 return _fail(self._not_found(resp.error, f"workspace {ws!r}"), resp.request_id)
             tables.extend(resp.data.items)
-            if not resp.data.has_more or not resp.data.page_token:
+            try:
+                token = guard.next_token(resp.data.has_more, resp.data.page_token, resp)
+            except ServerError as err:
+                return _fail(err, resp.request_id)
+            if token is None:
                 return _ok(tables, resp.request_id)
-            token = resp.data.page_token
 
     async def query_table_records(
         self,
@@ -221,7 +226,7 @@ class APaaS(Service):
             page_token=resp.data.page_token or None,
             total=resp.data.total,
         )
-        return _ok(page, resp.request_id)
+        return resp.with_data(page)  # keeps log_id, which a paging fault reports
 
     async def iter_table_records(
         self,
@@ -237,6 +242,7 @@ class APaaS(Service):
     ) -> AsyncIterator[dict[str, Any]]:
         """Every matching record, page after page; a failure is raised as its typed error."""
         token: str | None = None
+        guard = PageGuard(f"records of table {table_id!r}")
         while True:
             resp = await self.query_table_records(
                 workspace_id,
@@ -252,9 +258,9 @@ class APaaS(Service):
             page = resp.unwrap()
             for record in page.records:
                 yield record
-            if not page.has_more or not page.page_token:
+            token = guard.next_token(page.has_more, page.page_token, resp)
+            if token is None:
                 return
-            token = page.page_token
 
     async def insert_table_records(
         self,
@@ -745,6 +751,7 @@ class APaaS(Service):
         """The run's last assistant message is its answer."""
         output: str | None = None
         token: str | None = None
+        guard = PageGuard(f"messages of Aily run {run_id!r}")
         while True:
             params: dict[str, Any] = {"run_id": run_id, "page_size": 100}
             if token:
@@ -758,12 +765,15 @@ class APaaS(Service):
                 sender = (message.sender.sender_type or "") if message.sender else ""
                 if sender.upper() != "USER" and message.run_id in (None, "", run_id):
                     output = message.content
-            if not page.data.has_more or not page.data.page_token:
+            try:
+                token = guard.next_token(page.data.has_more, page.data.page_token, page)
+            except ServerError as err:
+                return _fail(err, page.request_id)
+            if token is None:
                 return _ok(
                     SkillResult(output=output, status=status, run_id=run_id, session_id=sid),
                     page.request_id,
                 )
-            token = page.data.page_token
 
     async def _cancel_run(self, base: str, run_id: str) -> None:
         """Best effort, within the caller's call: the run stops using Aily's budget."""
