@@ -52,7 +52,7 @@ def emulator_setup(fake: Any, records: int) -> None:
         return {"redirect": fake.oauth.approve(req.query["url"], user), "open_id": user}
 
 
-async def run(rate: int, seconds: float, callers: int) -> tuple[list[float], int, int]:
+async def run(rate: int, seconds: float, callers: int) -> tuple[list[float], int, int, float]:
     latencies: list[float] = []
     failures = limited = 0
     config: dict[str, object] = {
@@ -72,7 +72,8 @@ async def run(rate: int, seconds: float, callers: int) -> tuple[list[float], int
         query = dict(parse_qsl(urlsplit(page["redirect"]).query))
         await lark.user_auth.complete(query["code"], query["state"])
         user = page["open_id"]
-        deadline = time.perf_counter() + seconds
+        started = time.perf_counter()
+        deadline = started + seconds
 
         async def caller() -> None:
             nonlocal failures, limited
@@ -91,7 +92,9 @@ async def run(rate: int, seconds: float, callers: int) -> tuple[list[float], int
                 limited += isinstance(resp.error, RateLimited)
 
         await asyncio.gather(*(caller() for _ in range(callers)))
-    return latencies, failures, limited
+        # Calls in flight at the deadline still finish: the rate is over the whole time.
+        elapsed = time.perf_counter() - started
+    return latencies, failures, limited, elapsed
 
 
 def pct(data: list[float], p: float) -> float:
@@ -114,10 +117,10 @@ async def main() -> None:
     )
     results = {}
     for rate in (50, 10):
-        lat, failed, limited = await run(rate, args.seconds, args.callers)
+        lat, failed, limited, elapsed = await run(rate, args.seconds, args.callers)
         results[rate] = pct(lat, 0.95)
         print(
-            f"{rate:>6}/s{len(lat):8d}{len(lat) / args.seconds:9.1f}{pct(lat, 0.5):9.0f}"
+            f"{rate:>6}/s{len(lat):8d}{len(lat) / elapsed:9.1f}{pct(lat, 0.5):9.0f}"
             f"{pct(lat, 0.95):9.0f}{pct(lat, 0.99):9.0f}{failed:8d}{limited:6d}"
         )
     print(f"SC-013 (p95 < 2 s at 50/s): {'met' if results[50] < 2000 else 'NOT met'}")

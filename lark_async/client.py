@@ -25,7 +25,7 @@ from lark_async.core.checks import (
 )
 from lark_async.core.clock import SYSTEM_CLOCK, Clock
 from lark_async.core.errors import ConfigError, InvalidParameter
-from lark_async.core.logging import LogFormat, configure_logging
+from lark_async.core.logging import LogFormat, configure_logging, get_logger
 from lark_async.core.options import (
     AuthKind,
     FileField,
@@ -245,6 +245,20 @@ class AppClient:
             svc = cls(self)
             self._services[name] = svc
         return svc
+
+    async def _close_services(self) -> None:
+        """Let each service built for this app release what it opened (its stores)."""
+        services, self._services = list(self._services.values()), {}
+        for svc in services:
+            try:
+                await svc.aclose()
+            except Exception as exc:  # one service failing to close must not stop the rest
+                get_logger().warning(
+                    "lark.client.service_close_failed",
+                    app_id=self._app_id,
+                    service=svc.name,
+                    error=type(exc).__name__,
+                )
 
     def __getattr__(self, name: str) -> Any:
         # Only services a user registered arrive here; built-ins are properties.
@@ -547,6 +561,8 @@ class LarkClient:
             return
         self._closed = True
         await self._transport.aclose(grace)
+        for handle in list(self._apps.values()):
+            await handle._close_services()
         await self._user_tokens.aclose()
         await self._tokens.aclose()
         if self._sharing is not None:

@@ -370,3 +370,30 @@ def test_every_exported_name_still_imports(package: str) -> None:
         assert name in dir(module)
     with pytest.raises(AttributeError):
         module.no_such_name  # noqa: B018
+
+
+class _Closing(Service):
+    name = "closing"
+    closed: list[str] = []  # noqa: RUF012
+
+    async def aclose(self) -> None:
+        _Closing.closed.append(self.app_id)
+        if self.app_id == "cli_close_fails01":
+            raise RuntimeError("store down")
+
+
+async def test_client_aclose_closes_every_service_built_even_when_one_fails(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from lark_async import LarkClient
+
+    register_service("closing", _Closing)
+    _Closing.closed.clear()
+    lark = LarkClient("cli_close_fails01", "secret-one", domain="http://127.0.0.1:9")
+    for app_id in ("cli_close_fails01", "cli_close_works01"):
+        assert isinstance(lark.app(app_id).service("closing"), _Closing)
+    with caplog.at_level("WARNING", logger="lark_async"):
+        await lark.aclose()
+    assert sorted(_Closing.closed) == ["cli_close_fails01", "cli_close_works01"]
+    assert "lark.client.service_close_failed" in caplog.text
+    assert "store down" not in caplog.text  # the error's type, not its text (may hold a DSN)

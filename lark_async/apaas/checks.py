@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,11 +19,14 @@ SCOPE_RECORD_WRITE = "app_engine:workspace.table.record:write"
 SCOPES = (SCOPE_TABLE_READ, SCOPE_RECORD_READ, SCOPE_RECORD_WRITE)
 
 OPS = ("eq", "neq", "gt", "gte", "lt", "lte")
+MAX_FILTER = 4000  # characters of the filter query parameter
 
 
 def name(value: object, what: str) -> str:
     """A workspace id, table name, record id ...: printable, no path separators."""
     text = check_str(value, what, max_len=255, printable=True)
+    if not text.strip():
+        raise bad_argument(what, "must not be blank")
     if any(c in text for c in "/?#%\\"):
         raise bad_argument(what, "must not contain '/', '?', '#', '%' or a backslash")
     if text in (".", ".."):
@@ -48,6 +53,8 @@ _RESERVED = frozenset(',.:()"\\=&')
 def _literal(value: object, column: str) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        raise bad_argument(f"conditions[{column!r}]", "must be a finite number")
     if isinstance(value, int | float | str):
         return str(value)
     raise bad_argument(f"conditions[{column!r}]", "must be a str, number, bool or None")
@@ -60,11 +67,16 @@ def _quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _column(value: object) -> str:
-    col = name(value, "conditions key")
+def _column(value: object, what: str = "conditions key") -> str:
+    col = name(value, what)
     if any(c in _RESERVED or c.isspace() for c in col):
-        raise bad_argument("conditions key", 'must not contain spaces or any of , . : ( ) " = &')
+        raise bad_argument(what, 'must not contain spaces or any of , . : ( ) " = &')
     return col
+
+
+def column(value: object, what: str) -> str:
+    """A column name where PostgREST lists or parses names (``select``, filters)."""
+    return _column(value, what)
 
 
 def conditions(value: object) -> str | None:
@@ -78,7 +90,7 @@ def conditions(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
-        return check_str(value, "conditions", max_len=4000, printable=True)
+        return check_str(value, "conditions", max_len=MAX_FILTER, printable=True)
     if not isinstance(value, Mapping) or not value:
         raise bad_argument("conditions", "must be a non-empty mapping or a PostgREST filter str")
     terms: list[tuple[str, str, str | None]] = []  # (column, operator, literal or None)
@@ -100,11 +112,16 @@ def conditions(value: object) -> str | None:
             terms.append((col, str(op), _literal(operand, col)))
     if len(terms) == 1 and "&" not in (terms[0][2] or ""):
         col, op, lit = terms[0]
-        return f"{col}={op}.{'null' if lit is None else lit}"
-    inner = ",".join(
-        f"{col}.{op}.{'null' if lit is None else _quoted(lit)}" for col, op, lit in terms
-    )
-    return f"and=({inner})"
+        flt = f"{col}={op}.{'null' if lit is None else lit}"
+    else:
+        inner = ",".join(
+            f"{col}.{op}.{'null' if lit is None else _quoted(lit)}" for col, op, lit in terms
+        )
+        flt = f"and=({inner})"
+    if len(flt) > MAX_FILTER:
+        # The filter travels in the URL; servers refuse request lines past ~8 KB.
+        raise bad_argument("conditions", f"make a filter longer than {MAX_FILTER} characters")
+    return flt
 
 
 def row(value: object, what: str) -> dict[str, Any]:
@@ -112,4 +129,8 @@ def row(value: object, what: str) -> dict[str, Any]:
         raise bad_argument(what, "must be a non-empty mapping of column -> value")
     out = {name(k, f"{what} key"): v for k, v in value.items()}
     check_json(out, what)
+    try:  # the body is sent as a JSON string: NaN and Infinity are not JSON
+        json.dumps(out, allow_nan=False)
+    except ValueError:
+        raise bad_argument(what, "must not hold NaN or infinity (not valid JSON)") from None
     return out

@@ -76,6 +76,8 @@ class WorkflowExecution(_Model):
     error_msg: str | None = None
     idempotent_key: str | None = None
     started_at: float = 0.0
+    #: Why ``status`` is unknown, for an asynchronous run.
+    note: str | None = None
 
 
 class FlowAnswer(_Model):

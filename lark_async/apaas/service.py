@@ -51,6 +51,8 @@ from lark_async.core.errors import (
     OutcomeUnknown,
     ServerError,
 )
+from lark_async.core.logging import get_logger
+from lark_async.core.paging import PageGuard
 from lark_async.core.response import LarkResponse
 from lark_async.core.retry import backoff
 from lark_async.core.service import Service, ServiceContext, parse_model
@@ -65,6 +67,16 @@ POLL_FIRST, POLL_CAP = 0.25, 2.0  # run polling: 0.25 s, doubling, at most 2 s b
 CANCEL_TIMEOUT = 5.0
 HANG_GRACE = 1.0  # real seconds past the timeout before a hung request is abandoned
 MAX_PAGE = 500  # tables and records: page_size 1..500 (Feishu aPaaS docs)
+MAX_NAMED = 20  # tables named in a NotFound's message (details holds them all)
+SYSTEM_COLUMNS = frozenset(("_id", "_updated_at"))
+NO_STATUS_QUERY = (
+    "asynchronous run: the aPaaS API offers no status query, so its outcome is unknown "
+    "to the library (check the flow's run history in the aPaaS console)"
+)
+FLOW_HINT = (
+    "check the application namespace, the flow's API id and the operator, and that the "
+    "aPaaS admin granted the app access to the flow"
+)
 
 
 def _ok(data: Any, request_id: str | None = None) -> LarkResponse[Any]:
@@ -79,6 +91,15 @@ def _fail(err: LarkError, request_id: str | None = None) -> LarkResponse[Any]:
 
 def _seg(value: str) -> str:
     return quote(value, safe="")
+
+
+def _version(value: object, name: str) -> int | str:
+    """The ``_updated_at`` as read: an int, or a non-blank str (e.g. a timestamp)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip():
+        return check_str(value, name, max_len=64, printable=True)
+    raise bad_argument(name, "must be the record's _updated_at as read (an int or a str)")
 
 
 def _missing(err: LarkError) -> bool:
@@ -98,6 +119,10 @@ class APaaS(Service):
         # client's store: memory unless token_store names SQLite or PostgreSQL.
         self._executions = store_for(getattr(ctx, "state_url", None))
 
+    async def aclose(self) -> None:
+        """Close the execution store's connection or pool (``LarkClient.aclose()`` calls it)."""
+        await self._executions.close()
+
     # -- workspace tables --------------------------------------------------------
 
     async def list_workspace_tables(
@@ -112,6 +137,7 @@ class APaaS(Service):
         checks.user_token(as_user, user_access_token, checks.SCOPE_TABLE_READ)
         tables: list[WorkspaceTable] = []
         token: str | None = None
+        guard = PageGuard(f"tables of workspace {ws!r}")
         while True:
             params: dict[str, Any] = {"page_size": MAX_PAGE}
             if token:
@@ -129,9 +155,12 @@ class APaaS(Service):
             if resp.error is not None or resp.data is None:
                 return _fail(self._not_found(resp.error, f"workspace {ws!r}"), resp.request_id)
             tables.extend(resp.data.items)
-            if not resp.data.has_more or not resp.data.page_token:
+            try:
+                token = guard.next_token(resp.data.has_more, resp.data.page_token, resp)
+            except ServerError as err:
+                return _fail(err, resp.request_id)
+            if token is None:
                 return _ok(tables, resp.request_id)
-            token = resp.data.page_token
 
     async def query_table_records(
         self,
@@ -164,7 +193,7 @@ class APaaS(Service):
         if select is not None:
             if isinstance(select, str) or not select:
                 raise bad_argument("select", "must be a non-empty list of column names")
-            params["select"] = ",".join(checks.name(c, "select item") for c in select)
+            params["select"] = ",".join(checks.column(c, "select item") for c in select)
         if page_token is not None:
             params["page_token"] = check_str(page_token, "page_token", printable=True)
         checks.user_token(as_user, user_access_token, checks.SCOPE_RECORD_READ)
@@ -197,7 +226,7 @@ class APaaS(Service):
             page_token=resp.data.page_token or None,
             total=resp.data.total,
         )
-        return _ok(page, resp.request_id)
+        return resp.with_data(page)  # keeps log_id, which a paging fault reports
 
     async def iter_table_records(
         self,
@@ -213,6 +242,7 @@ class APaaS(Service):
     ) -> AsyncIterator[dict[str, Any]]:
         """Every matching record, page after page; a failure is raised as its typed error."""
         token: str | None = None
+        guard = PageGuard(f"records of table {table_id!r}")
         while True:
             resp = await self.query_table_records(
                 workspace_id,
@@ -228,9 +258,9 @@ class APaaS(Service):
             page = resp.unwrap()
             for record in page.records:
                 yield record
-            if not page.has_more or not page.page_token:
+            token = guard.next_token(page.has_more, page.page_token, resp)
+            if token is None:
                 return
-            token = page.page_token
 
     async def insert_table_records(
         self,
@@ -255,6 +285,9 @@ class APaaS(Service):
         if not 1 <= len(records) <= MAX_PAGE:
             raise bad_argument("records", f"must hold 1..{MAX_PAGE} rows, not {len(records)}")
         rows = [checks.row(r, f"records[{i}]") for i, r in enumerate(records)]
+        for i, r in enumerate(rows):
+            if "_updated_at" in r:  # the service stamps it; _id may be given (upsert)
+                raise bad_argument(f"records[{i}]", "must not set the system column _updated_at")
         if not isinstance(upsert, bool):
             raise bad_argument("upsert", "must be a bool")
         params: dict[str, Any] = {}
@@ -266,6 +299,10 @@ class APaaS(Service):
             if not on_conflict:
                 raise bad_argument("on_conflict", "must name at least one column")
             params["on_conflict"] = ",".join(checks.name(c, "on_conflict") for c in on_conflict)
+        # An upsert resent after a lost answer leaves the same rows only if every row
+        # holds its conflict columns; a row without them is inserted again.
+        keys = list(on_conflict) if on_conflict else ["_id"]
+        resendable = upsert and all(all(r.get(k) is not None for k in keys) for r in rows)
         checks.user_token(as_user, user_access_token, checks.SCOPE_RECORD_WRITE)
         resp = parse_model(
             await self._request(
@@ -274,8 +311,7 @@ class APaaS(Service):
                 params=params or None,
                 json={"records": json.dumps(rows, ensure_ascii=False)},
                 headers={"Prefer": "resolution=merge-duplicates"} if upsert else None,
-                # An upsert sent twice leaves the same rows; a plain insert would add twice.
-                idempotent=upsert,
+                idempotent=resendable,
                 as_user=as_user,
                 user_access_token=user_access_token,
             ),
@@ -283,6 +319,11 @@ class APaaS(Service):
         )
         if resp.error is not None or resp.data is None:
             err = await self._table_missing(resp.error, ws, table, as_user, user_access_token)
+            if isinstance(err, OutcomeUnknown):
+                err.hint = (
+                    "the rows may have been added: query the table before inserting again, "
+                    "or give each row its _id and insert with upsert=True, which is safe to resend"
+                )
             return _fail(err, resp.request_id)
         return _ok(list(resp.data.record_ids), resp.request_id)
 
@@ -294,6 +335,7 @@ class APaaS(Service):
         update_data: Mapping[str, Any],
         *,
         expected_updated_at: int | str | None = None,
+        expected_version: int | str | None = None,
         as_user: str | None = None,
         user_access_token: str | None = None,
     ) -> LarkResponse[str]:
@@ -301,18 +343,25 @@ class APaaS(Service):
 
         With ``expected_updated_at`` (the record's ``_updated_at`` as read) the
         update applies only if nobody wrote since: otherwise a typed ``Conflict``.
+        ``expected_version`` is another name for it (the record's version is its
+        ``_updated_at``); give one or the other.
         """
+        version_arg = "expected_updated_at"
+        if expected_version is not None:
+            if expected_updated_at is not None:
+                raise bad_argument(
+                    "expected_version", "give expected_version or expected_updated_at, not both"
+                )
+            expected_updated_at, version_arg = expected_version, "expected_version"
         ws = checks.name(workspace_id, "workspace_id")
         table = checks.name(table_id, "table_id")
         rid = checks.name(record_id, "record_id")
         record = checks.row(update_data, "update_data")
+        if SYSTEM_COLUMNS & set(record):
+            raise bad_argument("update_data", "must not set the system columns _id, _updated_at")
         cond: dict[str, Any] = {"_id": rid}
         if expected_updated_at is not None:
-            if isinstance(expected_updated_at, bool) or not isinstance(
-                expected_updated_at, int | str
-            ):
-                raise bad_argument("expected_updated_at", "must be the _updated_at read (int)")
-            cond["_updated_at"] = expected_updated_at
+            cond["_updated_at"] = _version(expected_updated_at, version_arg)
         flt = checks.conditions(cond)
         checks.user_token(as_user, user_access_token, checks.SCOPE_RECORD_WRITE)
         resp = parse_model(
@@ -331,6 +380,11 @@ class APaaS(Service):
         )
         if resp.error is not None or resp.data is None:
             err = await self._table_missing(resp.error, ws, table, as_user, user_access_token)
+            if isinstance(err, OutcomeUnknown):
+                err.hint = (
+                    "read the record again: if it holds your values the update was applied; "
+                    "if not, update it again with the _updated_at just read"
+                )
             return _fail(err, resp.request_id)
         if rid in resp.data.record_ids:
             return _ok(rid, resp.request_id)
@@ -393,7 +447,10 @@ class APaaS(Service):
         )
         if listed.ok and listed.data is not None:
             names = [t.name for t in listed.data]
-            found.message = f"{found.message}; the workspace has: {', '.join(names) or 'none'}"
+            shown = ", ".join(names[:MAX_NAMED]) or "none"
+            if len(names) > MAX_NAMED:  # all of them are in details
+                shown += f" and {len(names) - MAX_NAMED} more"
+            found.message = f"{found.message}; the workspace has: {shown}"
             found.args = (found.message,)
             found.details = {**(found.details or {}), "available_tables": names}
         return found
@@ -432,8 +489,11 @@ class APaaS(Service):
         flow = checks.name(workflow_id, "workflow_id")
         ns = checks.name(namespace, "namespace")
         op = check_str(operator, "operator", max_len=255, printable=True)
-        empty = parameters is None or (isinstance(parameters, Mapping) and not parameters)
-        params = {} if empty else checks.row(parameters, "parameters")
+        if not isinstance(is_async, bool):
+            raise bad_argument("is_async", "must be a bool")
+        if parameters is not None and not isinstance(parameters, Mapping):
+            raise bad_argument("parameters", "must be a mapping of the flow's input -> value")
+        params = checks.row(parameters, "parameters") if parameters else {}
         key = (
             check_str(idempotent_key, "idempotent_key", max_len=64, printable=True)
             if idempotent_key is not None
@@ -456,15 +516,28 @@ class APaaS(Service):
         )
         if resp.error is not None or resp.data is None:
             err = resp.error or ServerError("flow execute: empty answer")
-            if resp.attempts > 1 and err.code == PARAM_INVALID and "idempot" in err.message:
-                # Our own earlier attempt was applied; its answer was lost.
+            if err.code == PARAM_INVALID and "idempot" in err.message.lower():
+                # An earlier attempt with this key was applied: ours, whose answer was
+                # lost, or the caller's own earlier call that ended OutcomeUnknown.
+                why = "its answer was lost" if resp.attempts > 1 else "the key was used before"
                 err = OutcomeUnknown(
-                    f"workflow {flow!r} was probably started, but its answer was lost "
+                    f"workflow {flow!r} was probably started once already, but {why} "
                     f"({err.message})",
-                    hint=f"the execution id is unknown; the key was {key!r}",
+                    hint=f"the execution id is unknown; the key was {key!r}: see the flow's "
+                    "run history in the aPaaS console (a new key would run the flow again)",
                     request_id=resp.request_id,
                     idempotency_key=key,
                 )
+            elif err.code == PARAM_INVALID:
+                err.hint = FLOW_HINT
+                if _missing(err):
+                    err = NotFound(
+                        f"flow {flow!r} of application {ns!r} does not exist ({err.message})",
+                        code=err.code,
+                        hint=FLOW_HINT,
+                        request_id=err.request_id,
+                        log_id=err.log_id,
+                    )
             return _fail(err, resp.request_id)
         answer = resp.data
         if not answer.execution_id:
@@ -482,11 +555,24 @@ class APaaS(Service):
             out_params=outputs,
             error_msg=answer.error_msg or None,
             idempotent_key=key,
+            note=NO_STATUS_QUERY if is_async else None,
             started_at=self._ctx.clock.time(),
         )
-        await self._executions.put(
-            self.app_id, execution.execution_id, execution.model_dump_json(), execution.started_at
-        )
+        try:
+            await self._executions.put(
+                self.app_id,
+                execution.execution_id,
+                execution.model_dump_json(),
+                execution.started_at,
+            )
+        except Exception as exc:  # the flow ran: its id must reach the caller all the same
+            get_logger().warning(
+                "lark.apaas.execution",
+                app_id=self.app_id,
+                execution_id=execution.execution_id,
+                outcome="not recorded",
+                error=type(exc).__name__,
+            )
         return _ok(execution, resp.request_id)
 
     async def get_workflow_status(self, execution_id: str) -> LarkResponse[WorkflowExecution]:
@@ -531,6 +617,8 @@ class APaaS(Service):
         limit = check_number(timeout, "timeout", positive=True)
         if isinstance(input_data, str):
             text = check_str(input_data, "input_data", max_len=MAX_AILY_CONTENT)
+        elif not isinstance(input_data, Mapping) or not input_data:
+            raise bad_argument("input_data", "must be a non-empty str or a non-empty mapping")
         else:
             text = json.dumps(checks.row(input_data, "input_data"), ensure_ascii=False)
             if len(text) > MAX_AILY_CONTENT:
@@ -557,7 +645,14 @@ class APaaS(Service):
             return deadline - clock.monotonic()
 
         session = parse_model(
-            await self._request("POST", AILY_SESSIONS, json={}, timeout=max(left(), 0.1)),
+            await self._request(
+                "POST",
+                AILY_SESSIONS,
+                json={},
+                # A resend at worst leaves an empty session behind: harmless, so retry.
+                idempotent=True,
+                timeout=max(left(), 0.1),
+            ),
             SessionAnswer,
         )
         if session.error is not None or session.data is None:
@@ -586,7 +681,14 @@ class APaaS(Service):
             RunAnswer,
         )
         if started.error is not None or started.data is None:
-            return _fail(self._aily_error(started.error, cap), started.request_id)
+            err = self._aily_error(started.error, cap)
+            if isinstance(err, OutcomeUnknown):
+                err.hint = (
+                    f"the run of {cap!r} may have started in Aily session {sid!r}; calling "
+                    "again starts another run"
+                )
+                err.details = {**err.details, "session_id": sid}
+            return _fail(err, started.request_id)
         run = started.data.run
         where["run_id"] = run.id
         polls = 0
@@ -649,6 +751,7 @@ class APaaS(Service):
         """The run's last assistant message is its answer."""
         output: str | None = None
         token: str | None = None
+        guard = PageGuard(f"messages of Aily run {run_id!r}")
         while True:
             params: dict[str, Any] = {"run_id": run_id, "page_size": 100}
             if token:
@@ -662,12 +765,15 @@ class APaaS(Service):
                 sender = (message.sender.sender_type or "") if message.sender else ""
                 if sender.upper() != "USER" and message.run_id in (None, "", run_id):
                     output = message.content
-            if not page.data.has_more or not page.data.page_token:
+            try:
+                token = guard.next_token(page.data.has_more, page.data.page_token, page)
+            except ServerError as err:
+                return _fail(err, page.request_id)
+            if token is None:
                 return _ok(
                     SkillResult(output=output, status=status, run_id=run_id, session_id=sid),
                     page.request_id,
                 )
-            token = page.data.page_token
 
     async def _cancel_run(self, base: str, run_id: str) -> None:
         """Best effort, within the caller's call: the run stops using Aily's budget."""

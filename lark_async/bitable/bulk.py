@@ -360,7 +360,7 @@ class BulkWriter:
             resp = await self._request("GET", f"{job.path}/fields", params=params)
             return parse_model(resp, FieldPage)
 
-        pages: Pages[TableField] = Pages(fetch)
+        pages: Pages[TableField] = Pages(fetch, what=f"fields of table {job.table_id!r}")
         try:
             return [f async for f in pages], None
         except LarkError as err:

@@ -121,7 +121,7 @@ def _search_pages(
         resp = await request("POST", path, params=params, json=body, idempotent=True)
         return parse_model(resp, RecordPage)
 
-    return Pages(fetch)
+    return Pages(fetch, what=f"key search on {key!r}")
 
 
 def _filter_chars(key: str, values: list[str]) -> int:

@@ -3,24 +3,21 @@
 Iteration cannot return a ``LarkResponse``, so a failed page raises its typed
 ``LarkError`` (with request_id and hint). A server that says ``has_more`` but
 gives no ``page_token``, or hands back a token it already gave, would make a
-naive loop spin forever or repeat rows; both raise a ``ServerError`` instead.
+naive loop spin forever or repeat rows; both raise a ``ServerError`` instead
+(``lark_async.core.paging.PageGuard``).
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from lark_async.core.errors import ServerError
+from lark_async.core.paging import PageGuard
 from lark_async.core.response import LarkResponse
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
-
-# Tokens remembered to catch a server that loops; bounded so memory stays constant.
-_REMEMBERED_TOKENS = 1024
 
 
 class PageData(Protocol[T_co]):
@@ -64,6 +61,7 @@ class Pages(Generic[T]):
 
     fetch: FetchPage
     max_items: int | None = None
+    what: str = "bitable listing"  # names the listing in a paging fault's message
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self._items()
@@ -83,39 +81,22 @@ class Pages(Generic[T]):
     async def by_page(self) -> AsyncIterator[Page[T]]:
         """Each page in turn; raises the page's ``LarkError`` if one fails."""
         token: str | None = None
-        seen: set[str] = set()
-        order: deque[str] = deque()
-        number = 0
+        guard = PageGuard(self.what)
         while True:
             resp = await self.fetch(token)
             data: PageData[T] = resp.unwrap()
-            number += 1
             next_token = data.page_token or None
             yield Page(
-                list(data.items), data.has_more, next_token, data.total, resp.request_id, number
+                list(data.items),
+                data.has_more,
+                next_token,
+                data.total,
+                resp.request_id,
+                guard.pages + 1,
             )
-            if not data.has_more:
+            token = guard.next_token(data.has_more, next_token, resp)
+            if token is None:
                 return
-            if next_token is None:
-                raise ServerError(
-                    f"page {number} says has_more but carries no page_token",
-                    request_id=resp.request_id,
-                    log_id=resp.log_id,
-                    hint="stopped rather than loop on page 1; the listing may be incomplete",
-                )
-            if next_token in seen or next_token == token:
-                raise ServerError(
-                    f"page {number} handed back a page_token already used",
-                    request_id=resp.request_id,
-                    log_id=resp.log_id,
-                    hint="stopped rather than repeat rows; the data may be changing under a "
-                    "view sort, so retry the listing",
-                )
-            seen.add(next_token)
-            order.append(next_token)
-            if len(order) > _REMEMBERED_TOKENS:
-                seen.discard(order.popleft())
-            token = next_token
 
     async def to_list(self) -> list[T]:
         return [item async for item in self]

@@ -343,7 +343,7 @@ class Bitable(Service):
             page_size=page_size,
             user_id_type=user_id_type,
         )
-        return Pages(fetch, max_items=max_items)
+        return Pages(fetch, max_items=max_items, what=f"records of table {table_id!r}")
 
     def query_records(
         self,
@@ -454,7 +454,7 @@ class Bitable(Service):
             params = {"page_size": size, "page_token": token}
             return await self._call(TablePage, "GET", path, params=params)
 
-        return Pages(fetch)
+        return Pages(fetch, what="tables of the base")
 
     def list_fields(
         self,
@@ -473,7 +473,7 @@ class Bitable(Service):
             params = {"page_size": size, "page_token": token, "view_id": view}
             return await self._call(FieldPage, "GET", path, params=params)
 
-        return Pages(fetch)
+        return Pages(fetch, what=f"fields of table {table_id!r}")
 
     # -- bulk ------------------------------------------------------------------------
     @property

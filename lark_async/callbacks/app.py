@@ -33,6 +33,7 @@ from lark_async.callbacks.http import (
     DEFAULT_EVENT_ID_TTL,
     DEFAULT_PREFIX,
     CallbackIngress,
+    bare_routing_errors,
 )
 from lark_async.callbacks.keys import AppKeys, AppLookup, KeySource
 from lark_async.callbacks.limits import CallbackRunner, ServerLimits
@@ -239,12 +240,13 @@ class Callbacks:
         ``worker``: also consume in this process (default: when handlers are registered).
         """
         ingress = self._require_ingress()
-        app = web.Application(client_max_size=ingress.max_body_bytes)
+        app = web.Application(
+            client_max_size=ingress.max_body_bytes, middlewares=[bare_routing_errors]
+        )
         ingress.add_routes(app, prefix)
-        run_worker = len(self.router) > 0 if worker is None else worker
 
         async def on_startup(_: web.Application) -> None:
-            await self.start(worker=run_worker)
+            await self.start(worker=self._run_worker(worker))
 
         async def on_cleanup(_: web.Application) -> None:
             await self.close()
@@ -295,10 +297,9 @@ class Callbacks:
         ``worker``: also consume in this process (default: when handlers are registered).
         """
         ingress = self._require_ingress()
-        run_worker = len(self.router) > 0 if worker is None else worker
 
         async def start() -> None:
-            await self.start(worker=run_worker)
+            await self.start(worker=self._run_worker(worker))
 
         return CallbackAsgi(
             ingress,
@@ -307,6 +308,11 @@ class Callbacks:
             stop=self.close,
             started=lambda: ingress.started,
         )
+
+    def _run_worker(self, worker: bool | None) -> bool:
+        # Decided at start, not when the app is built: the handlers' decorators
+        # often come after `app = callbacks.asgi()` in the module.
+        return len(self.router) > 0 if worker is None else worker
 
     # -- lifecycle --------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from lark_async.callbacks.http import ClientGone, HttpAnswer
+from lark_async.callbacks.http import NOT_STARTED, ClientGone, HttpAnswer
 from lark_async.core.logging import get_logger
 
 if TYPE_CHECKING:
@@ -37,7 +37,6 @@ Send = Callable[[Message], Awaitable[None]]
 
 _ENDPOINTS = ("events", "cards")
 _NOT_FOUND = HttpAnswer.json({"msg": "not found"}, 404)
-_NOT_STARTED = HttpAnswer.json({"code": 503, "msg": "callbacks not started"}, 503)
 
 
 class CallbackAsgi:
@@ -106,7 +105,7 @@ class CallbackAsgi:
                 "lark.callback.not_started",
                 hint="start the callbacks in the application's lifespan (docs/callbacks.md)",
             )
-            await _send(send, _NOT_STARTED)
+            await _send(send, NOT_STARTED)
             return
         headers: CIMultiDict[str] = CIMultiDict()
         for name, value in scope["headers"]:

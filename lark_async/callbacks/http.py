@@ -205,7 +205,9 @@ class CallbackIngress:
         """A standalone application (or sub-application) that starts and stops the ingress."""
         # The ingress reads bodies itself with its own limit; this only covers
         # anything else mounted on the same application.
-        app = web.Application(client_max_size=self.max_body_bytes)
+        app = web.Application(
+            client_max_size=self.max_body_bytes, middlewares=[bare_routing_errors]
+        )
         self.add_routes(app, prefix)
         app.on_startup.append(self._on_startup)
         app.on_cleanup.append(self._on_cleanup)
@@ -269,6 +271,14 @@ class CallbackIngress:
         routes and the ASGI app (:mod:`.asgi`) both come here, so there is one
         verification path.
         """
+        if not self._started:
+            # Routes added to an app whose startup never starts the ingress: a 200
+            # here would queue into a broker nobody consumes. 503: Feishu retries.
+            get_logger().error(
+                "lark.callback.not_started",
+                hint="start the callbacks with the application (docs/callbacks.md)",
+            )
+            return NOT_STARTED
         started = self._clock.monotonic()
         self.stats.received += 1
         app_id = app_id or self._default_app_id or ""
@@ -519,6 +529,24 @@ async def _write(request: web.Request, answer: HttpAnswer) -> web.StreamResponse
         # reading an unread body for up to 10 s (its lingering time).
         request.protocol.force_close()
     return response
+
+
+@web.middleware
+async def bare_routing_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    """aiohttp's own "404: Not Found" / "405: Method Not Allowed" pages, answered with
+    the bare JSON body the ingress (and its ASGI app) gives, so both servers agree."""
+    error = getattr(request.match_info, "http_exception", None)
+    if isinstance(error, web.HTTPNotFound | web.HTTPMethodNotAllowed):
+        headers = {"Content-Type": HttpAnswer.content_type}
+        if "Allow" in error.headers:
+            headers["Allow"] = error.headers["Allow"]
+        body = {"msg": "not found" if error.status == 404 else "method not allowed"}
+        return web.Response(body=json.dumps(body).encode(), status=error.status, headers=headers)
+    response: web.StreamResponse = await handler(request)
+    return response
+
+
+NOT_STARTED = HttpAnswer.json({"code": 503, "msg": "callbacks not started"}, 503)
 
 
 def _check_prefix(prefix: str) -> str:

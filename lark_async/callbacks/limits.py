@@ -7,9 +7,10 @@ descriptor for as long as it likes; a thousand of them used to starve the server
 applies :class:`ServerLimits`:
 
 - ``header_timeout``: a new connection must bring a complete request head within
-  this time, or it is closed (aiohttp itself has no such timer);
+  this time, or it is closed (aiohttp itself has no such timer); so must a later
+  request on a kept-alive connection, counted from its first byte;
 - ``keepalive_timeout``: an answered connection may stay idle this long (aiohttp's
-  own timer, which also closes one stalled in a later head);
+  own timer);
 - ``max_connections``: open at once. At the cap, a new connection evicts the
   oldest one that is not being answered: first those still waiting for their head
   or their body, then idle keep-alive ones (closed gracefully), then requests to
@@ -139,10 +140,22 @@ class ConnectionGuard:
                 return
             self._evict(victim)
         self._open[handler] = transport
-        loop = asyncio.get_running_loop()
-        self._timers[handler] = loop.call_later(
+        self.head_started(handler)
+
+    def head_started(self, handler: _GuardedHandler) -> None:
+        """A request head is due (a new connection, or a later request on a kept-alive
+        one): it has ``header_timeout`` to arrive whole."""
+        if handler not in self._open:
+            return
+        self.head_done(handler)
+        self._timers[handler] = asyncio.get_running_loop().call_later(
             self.limits.header_timeout, self._head_overdue, handler
         )
+
+    def head_done(self, handler: _GuardedHandler) -> None:
+        timer = self._timers.pop(handler, None)
+        if timer is not None:
+            timer.cancel()
 
     def closed(self, handler: _GuardedHandler) -> None:
         self._open.pop(handler, None)
@@ -208,12 +221,21 @@ class _GuardedHandler(web.RequestHandler):
         # valid callback arrives whole in its first segment, so it is safe from
         # eviction at once, even while many new connections are being accepted.
         if self.phase in (Phase.NEW, Phase.IDLE):
+            was_idle = self.phase is Phase.IDLE
             probe = self._tail + data
             if b"\r\n\r\n" in probe:
                 self.phase, self._tail = Phase.REQUEST, b""
+                self._guard(lambda guard: guard.head_done(self))
             else:
                 self.phase, self._tail = Phase.NEW, probe[-3:]
+                if was_idle:  # a later request's head began: its own header timeout
+                    self._guard(lambda guard: guard.head_started(self))
         super().data_received(data)
+
+    def _guard(self, action: Callable[[ConnectionGuard], None]) -> None:
+        server = getattr(self, "_manager", None)
+        if isinstance(server, _GuardedServer):
+            action(server.guard)
 
     def handle_error(
         self,

@@ -69,6 +69,21 @@ def _safe_url(url: str) -> str:
     return str(parsed.with_password("***")) if parsed.password else str(parsed)
 
 
+def _url_problem(url: str) -> str:
+    """Why yarl refuses ``url``, unless saying so would repeat part of it (a password)."""
+    from yarl import URL
+
+    try:
+        URL(url)
+    except (TypeError, ValueError) as exc:
+        reason = str(exc)
+        userinfo = url.split("://", 1)[-1].rpartition("@")[0]
+        password = userinfo.partition(":")[2]
+        if not password or password not in reason:
+            return reason
+    return "it cannot be parsed"
+
+
 class RabbitBroker:
     """RabbitMQ through aio-pika; see the module docstring for the topology."""
 
@@ -90,6 +105,12 @@ class RabbitBroker:
                 hint="e.g. amqp://guest:guest@127.0.0.1:5672/",
             )
         check_text(url, "url", error=ConfigError)
+        if _safe_url(url) == "<invalid url>":  # a bad port or host: retrying won't fix it
+            raise ConfigError(
+                f"the RabbitMQ url is malformed: {_url_problem(url)}",
+                hint="e.g. amqp://guest:guest@127.0.0.1:5672/",
+                details={"argument": "url"},
+            )
         if not isinstance(queue, str) or not queue or len(queue) > 200:
             raise InvalidParameter("queue must be a non-empty name of at most 200 characters")
         check_int(prefetch, "prefetch", min=1, max=65_535)  # AMQP's prefetch-count is 16-bit
@@ -159,8 +180,11 @@ class RabbitBroker:
         self._ready, self._lost, self._stopping = asyncio.Event(), asyncio.Event(), asyncio.Event()
         self._attention = asyncio.Event()
         self._supervisor = asyncio.create_task(self._supervise())
+        # asyncio.timeout, never wait_for: on 3.11 wait_for swallows a cancel that
+        # lands as the awaited event is set (the caller's shutdown would hang).
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._ready.wait(), self._start_timeout)
+            async with asyncio.timeout(self._start_timeout):
+                await self._ready.wait()
 
     async def close(self) -> None:
         if self._stopping is not None:
@@ -183,7 +207,8 @@ class RabbitBroker:
         if self._ready is None:
             return False
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._ready.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._ready.wait()
         return self.available
 
     async def _supervise(self) -> None:
@@ -214,7 +239,8 @@ class RabbitBroker:
                     return
                 log.warning("lark.callback.rabbitmq_lost", url=_safe_url(self._url))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self._reconnect_interval)
+                async with asyncio.timeout(self._reconnect_interval):
+                    await self._stopping.wait()
 
     async def _while_connected(self) -> None:
         """Available until the connection is lost, or a publish and then a probe time out."""
@@ -313,7 +339,8 @@ class RabbitBroker:
         self._channel = self._exchange = None
         if connection is not None and not connection.is_closed:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(connection.close(), 2.0)
+                async with asyncio.timeout(2.0):
+                    await connection.close()
 
     # -- publishing -------------------------------------------------------------------
 
@@ -388,8 +415,8 @@ class RabbitBroker:
             raise QueueUnavailable("RabbitMQ is not connected")
         name = f"{self.queue_name}.retry.{ms}ms"
         try:
-            await asyncio.wait_for(
-                channel.declare_queue(
+            async with asyncio.timeout(timeout):
+                await channel.declare_queue(
                     name,
                     durable=True,
                     arguments={
@@ -397,9 +424,7 @@ class RabbitBroker:
                         "x-dead-letter-exchange": "",
                         "x-dead-letter-routing-key": self.queue_name,
                     },
-                ),
-                timeout,
-            )
+                )
         except TimeoutError:
             raise QueueUnavailable("RabbitMQ did not declare the retry queue in time") from None
         except asyncio.CancelledError:

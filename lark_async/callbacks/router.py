@@ -84,6 +84,11 @@ class CardActionHandler(Generic[P, R]):
         functools.update_wrapper(self, handler)  # __name__, __doc__, __wrapped__ …
         self.__wrapped__ = handler
         self.card_action_name = name
+        # Still an async function to inspect.iscoroutinefunction (frameworks and
+        # schedulers ask it): on 3.11 only a function-like object passes.
+        for attribute in ("__code__", "__defaults__", "__kwdefaults__"):
+            if hasattr(handler, attribute):
+                setattr(self, attribute, getattr(handler, attribute))
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Coroutine[Any, Any, R]:
         return self.__wrapped__(*args, **kwargs)

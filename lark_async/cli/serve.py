@@ -182,6 +182,15 @@ def _client() -> Any:
         return None
 
 
+def _sigterm_as_sigint() -> None:
+    """Until :func:`_until_stopped` takes over: SIGTERM while starting stops the way
+    SIGINT does (asyncio cancels the main task, so clean-up runs), not a bare kill."""
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler):  # asyncio.Runner's: it cancels the main task
+        with contextlib.suppress(ValueError):  # not the main thread (embedded use)
+            signal.signal(signal.SIGTERM, handler)
+
+
 async def _until_stopped() -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -327,6 +336,7 @@ async def _serve(
 ) -> None:
     from aiohttp import web
 
+    _sigterm_as_sigint()
     lark = _client() if len(router) else None
     try:
         async with _key_source(static, registry) as keys, _shared_state(state_url) as shared:
@@ -367,6 +377,7 @@ async def _serve_long_connection(
     """``serve --long-connection``: the default app's WebSocket feeds the same queue."""
     from lark_async.client import LarkClient
 
+    _sigterm_as_sigint()
     lark = LarkClient.from_env()  # the app's id and secret open the connection
     try:
         async with _shared_state(state_url) as shared:

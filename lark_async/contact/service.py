@@ -38,6 +38,7 @@ from lark_async.contact.models import (
 from lark_async.contact.store import store_for
 from lark_async.core.errors import ErrorKind, InvalidParameter, LarkError, NotFound, ServerError
 from lark_async.core.logging import get_logger
+from lark_async.core.paging import PageGuard
 from lark_async.core.response import LarkResponse
 from lark_async.core.service import Service, ServiceContext, parse_model
 from lark_async.core.transport import new_request_id
@@ -119,6 +120,10 @@ class Contact(Service):
         url = getattr(ctx, "state_url", None)
         self._cache = UserCache(store_for(url), ctx.app_id, ctx.clock)
         self._warned: set[str] = set()
+
+    async def aclose(self) -> None:
+        """Close the cache store's connection or pool (``LarkClient.aclose()`` calls it)."""
+        await self._cache.store.close()
 
     # -- people ------------------------------------------------------------------
 
@@ -494,7 +499,7 @@ class Contact(Service):
     async def _pages(self, path: str, params: Mapping[str, Any]) -> AsyncIterator[dict[str, Any]]:
         """Every item of a paged GET; raises the first failure."""
         token: str | None = None
-        seen: set[str] = set()
+        guard = PageGuard(f"GET {path}")
         while True:
             query = dict(params)
             if token:
@@ -505,10 +510,9 @@ class Contact(Service):
             assert resp.data is not None
             for item in resp.data.items:
                 yield item
-            token = resp.data.page_token
-            if not resp.data.has_more or not token or token in seen:
+            token = guard.next_token(resp.data.has_more, resp.data.page_token, resp)
+            if token is None:
                 return
-            seen.add(token)
 
 
 def _dept_key(dept: Department, id_type: str, fallback: str) -> str:

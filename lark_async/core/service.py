@@ -74,6 +74,13 @@ class Service:
     def app_id(self) -> str:
         return self._ctx.app_id
 
+    async def aclose(self) -> None:
+        """Release what this service opened (a store's connections).
+
+        ``LarkClient.aclose()`` calls it for each service built; the default has
+        nothing to release. A failure is logged and the client goes on closing.
+        """
+
     async def _request(self, method: str, path: str, **kwargs: Any) -> LarkResponse[dict[str, Any]]:
         return await self._ctx.request(method, path, **kwargs)
 

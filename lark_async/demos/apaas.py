@@ -37,7 +37,10 @@ async def demo(fake: Any, lark: LarkClient, console: Console) -> dict[str, str]:
     try:
         await lark.apaas.list_workspace_tables(WS)
     except PermissionDenied as err:
-        console.print(f"without a user token: PermissionDenied ({err.hint})")
+        console.print(
+            "without a user token: PermissionDenied before sending "
+            f"(pass as_user= or user_access_token=; scope {err.details['scope']})"
+        )
     session = await lark.user_auth.start_session(
         method="link", redirect_uri=REDIRECT, scopes=SCOPES
     )
@@ -80,7 +83,10 @@ async def demo(fake: Any, lark: LarkClient, console: Console) -> dict[str, str]:
     console.rule("[bold]aPaaS: a workflow and an Aily skill")
     run = (
         await lark.apaas.trigger_workflow(
-            "approve_order", {"order": row["_id"]}, namespace="package_demo__c", operator=user
+            "approve_order",
+            {"order": row["_id"]},
+            namespace="package_demo__c",
+            operator="zhao.liu@example.com",  # an aPaaS user id or an e-mail, not an open_id
         )
     ).unwrap()
     status = (await lark.apaas.get_workflow_status(run.execution_id)).unwrap()

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any
 
-from lark_async.core.errors import InvalidParameter
+from lark_async.core.errors import InvalidParameter, ServerError
+from lark_async.core.paging import PageGuard
 from lark_async.core.response import LarkResponse
 from lark_async.core.service import parse_model
 from lark_async.docs import checks
@@ -107,6 +108,7 @@ class DocumentCalls(DocsBase):
         doc = checks.doc_id(document_id, "document_id")
         revision = checks.revision(document_revision_id)
         page_token: str | None = None
+        guard = PageGuard(f"blocks of document {doc!r}")
         while True:
             params: dict[str, Any] = {"page_size": PAGE_SIZE, "document_revision_id": revision}
             if page_token:
@@ -117,9 +119,9 @@ class DocumentCalls(DocsBase):
             page = resp.unwrap()
             for block in page.items:
                 yield block
-            if not page.has_more or not page.page_token:
+            page_token = guard.next_token(page.has_more, page.page_token, resp)
+            if page_token is None:
                 return
-            page_token = page.page_token
 
     async def get_document_content(
         self, document_id: str, *, document_revision_id: int = -1
@@ -129,6 +131,7 @@ class DocumentCalls(DocsBase):
         revision = checks.revision(document_revision_id)
         blocks: list[Block] = []
         page_token: str | None = None
+        guard = PageGuard(f"blocks of document {doc!r}")
         while True:
             params: dict[str, Any] = {"page_size": PAGE_SIZE, "document_revision_id": revision}
             if page_token:
@@ -139,14 +142,18 @@ class DocumentCalls(DocsBase):
             if not resp.ok or resp.data is None:
                 return resp.with_data(None)
             blocks.extend(resp.data.items)
-            if not resp.data.has_more or not resp.data.page_token:
+            try:
+                page_token = guard.next_token(resp.data.has_more, resp.data.page_token, resp)
+            except ServerError as err:
+                return LarkResponse.failure(err, request_id=resp.request_id)
+            if page_token is None:
                 return resp.with_data(DocumentContent(document_id=doc, blocks=blocks))
-            page_token = resp.data.page_token
 
     async def _descendants(self, document_id: str, block_id: str) -> LarkResponse[list[Block]]:
         """A block's descendants (every page)."""
         out: list[Block] = []
         page_token: str | None = None
+        guard = PageGuard(f"descendants of block {block_id!r}")
         while True:
             params: dict[str, Any] = {"page_size": PAGE_SIZE, "with_descendants": True}
             if page_token:
@@ -160,9 +167,12 @@ class DocumentCalls(DocsBase):
             if not resp.ok or resp.data is None:
                 return resp.with_data(None)
             out.extend(resp.data.items)
-            if not resp.data.has_more or not resp.data.page_token:
+            try:
+                page_token = guard.next_token(resp.data.has_more, resp.data.page_token, resp)
+            except ServerError as err:
+                return LarkResponse.failure(err, request_id=resp.request_id)
+            if page_token is None:
                 return resp.with_data(out)
-            page_token = resp.data.page_token
 
     # -- updating blocks --------------------------------------------------------------
     async def update_block(

@@ -77,6 +77,7 @@ async def test_a_new_client_and_a_new_process_read_the_record(
             assert (await again.apaas.get_workflow_status(run.execution_id)).unwrap() == run
             back = (await again.apaas.get_workflow_status(later.execution_id)).unwrap()
             assert back.is_async and back.status is None
+            assert back.note and "no status query" in back.note
             # Records are per app: another app's client does not see them.
             fake.add_app("cli_other0000001", "other-secret")
             other = LarkClient(
@@ -136,3 +137,25 @@ def test_unknown_or_malformed_urls_are_config_errors() -> None:
     for url in ("redis://x", "sqlite:///", "postgresql://h/db?schema=bad-name"):
         with pytest.raises(ConfigError):
             store_for(url)
+
+
+async def test_closing_the_client_closes_the_services_stores(
+    store_url: str, secret_key: str
+) -> None:
+    """A store's connections (SQLite) or pool (PostgreSQL) end with the client, not the loop."""
+    clock = FakeClock()
+    async with emulator(clock) as fake:
+        lark = client_for(fake, clock, token_store=store_url, secret_key=secret_key)
+        async with lark:
+            await trigger(fake, lark)
+            assert (await lark.contact.get_user_by_email("nobody@example.com")).ok
+            executions = lark.apaas._executions
+            cache_store = lark.contact._cache.store
+            held = [
+                getattr(store, attr)
+                for store in (executions, cache_store)
+                for attr in ("_conns", "_pools")
+                if hasattr(store, attr)
+            ]
+            assert [len(h) for h in held] == [1, 1]
+        assert [len(h) for h in held] == [0, 0]

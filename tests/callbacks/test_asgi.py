@@ -254,3 +254,61 @@ async def _client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
+
+
+async def test_handlers_registered_after_asgi_still_run_when_served_alone() -> None:
+    # app = callbacks.asgi() at the top of a module, the decorators below it:
+    # `uvicorn module:app` must still consume the in-process queue.
+    callbacks = Callbacks(KEYS)
+    asgi = callbacks.asgi(prefix="/lark")
+    seen: list[str] = []
+    _events(callbacks, seen)
+    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    sent: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    lifespan = asyncio.create_task(asgi({"type": "lifespan"}, inbox.get, sent.put))
+    await inbox.put({"type": "lifespan.startup"})
+    assert (await sent.get())["type"] == "lifespan.startup.complete"
+    try:
+        transport = httpx.ASGITransport(app=asgi)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            sender = _sender(client, f"http://testserver/lark/{APP}/events")
+            assert (await sender.event(sender.message_body("hi"))).delivered
+        async with asyncio.timeout(10):
+            await callbacks.drain()
+    finally:
+        await inbox.put({"type": "lifespan.shutdown"})
+        assert (await sent.get())["type"] == "lifespan.shutdown.complete"
+        await lifespan
+    assert seen == ["im.message.receive_v1"]
+
+
+async def test_aiohttp_and_asgi_answer_paths_and_methods_alike() -> None:
+    # The same request to `lark-async serve` (aiohttp) and to the mount gets the
+    # same status and body: aiohttp's own "404: Not Found" text pages included.
+    from aiohttp.test_utils import TestClient, TestServer
+
+    callbacks = Callbacks(KEYS, default_app_id=APP)
+    requests = [
+        ("POST", "/lark/nope"),
+        ("POST", f"/lark/{APP}/events/"),
+        ("POST", f"/lark/a/{APP}/events"),
+        ("POST", "/lark//events"),
+        ("GET", f"/lark/{APP}/events"),
+        ("PUT", f"/lark/{APP}/cards"),
+        ("OPTIONS", "/lark/cards"),
+        ("POST", f"/lark/{APP}/events"),
+    ]
+    aiohttp_answers = []
+    async with TestClient(TestServer(callbacks.web_app(worker=False))) as client:
+        for method, path in requests:
+            resp = await client.request(method, path, data=b"{}")
+            allow = resp.headers.get("Allow")
+            aiohttp_answers.append((resp.status, await resp.read(), allow))
+    asgi_answers = []
+    async with httpx_client(fastapi_app(callbacks, worker=False)) as http:
+        for method, path in requests:
+            resp = await http.request(method, path, content=b"{}")
+            asgi_answers.append((resp.status_code, resp.content, resp.headers.get("allow")))
+    assert aiohttp_answers == asgi_answers
+    assert aiohttp_answers[0][:2] == (404, b'{"msg": "not found"}')
+    assert aiohttp_answers[4] == (405, b'{"msg": "method not allowed"}', "POST")

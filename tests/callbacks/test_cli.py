@@ -254,3 +254,34 @@ async def test_serve_long_connection_process(project: Path) -> None:
             code, err = await _stop(proc)
     assert code == 0, err
     assert "cli-long-connection-secret" not in err
+
+
+async def test_sigterm_while_the_long_connection_is_starting_stops_cleanly(
+    project: Path,
+) -> None:
+    # Feishu's endpoint never answers: the process is still starting when told to stop.
+    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()
+        writer.close()
+
+    silent = await asyncio.start_server(hold, "127.0.0.1", 0)
+    port = silent.sockets[0].getsockname()[1]
+    try:
+        proc = await _spawn(
+            ["serve", "--long-connection", "--handlers", f"{os.environ['CB_MODULE']}:router"],
+            project,
+            LARK_ASYNC_APP_ID=APP,
+            LARK_ASYNC_APP_SECRET="cli-starting-secret",
+            LARK_ASYNC_DOMAIN=f"http://127.0.0.1:{port}",
+        )
+        assert proc.stderr is not None
+        async with asyncio.timeout(30):
+            while b"worker_started" not in await proc.stderr.readline():
+                pass
+        proc.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(proc.communicate(), 20)
+    finally:
+        silent.close()
+    # stopped through asyncio (clean-up ran), not killed by the signal
+    assert proc.returncode != -signal.SIGTERM, err
+    assert b"Traceback" not in err and b"cli-starting-secret" not in err

@@ -478,3 +478,33 @@ def test_the_old_ingress_module_still_exports_its_names() -> None:
     assert ingress.DEGRADED_BODY is inbound.DEGRADED_BODY
     assert ingress.DEFAULT_PUBLISH_TIMEOUT == delivery.DEFAULT_PUBLISH_TIMEOUT
     assert (ingress.DEFAULT_PREFIX, ingress.FEISHU_DEADLINE) == ("/lark", 3.0)
+
+
+async def test_routes_on_an_app_that_never_started_the_callbacks_answer_503(
+    log_lines: list[str],
+) -> None:
+    # add_routes() on the user's own aiohttp app, and no start(): a 200 would queue
+    # into a broker nobody consumes; 503 makes Feishu retry and the log says why.
+    from aiohttp.test_utils import TestClient, TestServer
+
+    callbacks = Callbacks(KEYS)
+    seen: list[str] = []
+
+    @callbacks.event()
+    async def anything(event: Any) -> None:
+        seen.append(event.event_id)
+
+    app = web.Application()
+    callbacks.add_routes(app)
+    async with TestClient(TestServer(app)) as client:
+        url = str(client.make_url(f"/lark/{APP}/events"))
+        async with CallbackSender(
+            APP, encrypt_key=EK, verification_token=VT, events_url=url, retry_schedule=()
+        ) as sender:
+            delivery = await sender.event(sender.message_body("hi"))
+    assert [(a.status, a.body) for a in delivery.attempts] == [
+        (503, {"code": 503, "msg": "callbacks not started"})
+    ]
+    assert any("lark.callback.not_started" in line for line in log_lines)
+    assert seen == [] and callbacks.ingress is not None
+    assert callbacks.ingress.stats.published == 0

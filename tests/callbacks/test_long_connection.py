@@ -437,3 +437,122 @@ async def test_the_secret_can_come_from_a_function(
         async with conn:
             await ws.wait_connected()
             assert conn.connected and "secret" not in repr(conn)
+
+
+async def test_no_app_secret_fails_start_instead_of_retrying_forever(
+    fake_lark: FakeLark, lark: LarkClient, ws: LongConnectionEmulator
+) -> None:
+    from lark_async.core.errors import ConfigError
+
+    conn = LongConnection(Callbacks(), lark, app_id=fake_lark.app_id, app_secret=lambda _: "")
+    with pytest.raises(ConfigError, match="no app secret"):
+        await conn.start()
+    assert conn.state == "stopped" and conn.stats.failed_attempts == 0
+    assert ws.handshakes() == 0
+
+
+async def _silent_websocket_host() -> tuple[asyncio.Server, str]:
+    """A host that accepts TCP and never answers the WebSocket handshake (a blackhole)."""
+
+    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # until the client gives up
+        writer.close()
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    return server, f"ws://127.0.0.1:{port}/ws?device_id=d1&service_id=7"
+
+
+def _endpoint_at(monkeypatch: pytest.MonkeyPatch, url: str) -> list[int]:
+    from lark_async.callbacks.longconn import client as client_module
+    from lark_async.callbacks.longconn.endpoint import Endpoint
+
+    calls: list[int] = []
+
+    async def fetch(request: Any, app_id: str, secret: str, config: Any) -> Endpoint:
+        calls.append(1)
+        return Endpoint(url=url, device_id="d1", service_id=7, config=config)
+
+    monkeypatch.setattr(client_module, "fetch_endpoint", fetch)
+    return calls
+
+
+async def test_a_handshake_that_never_answers_times_out_and_is_retried(
+    lark: LarkClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lark_async.callbacks.longconn import client as client_module
+
+    server, url = await _silent_websocket_host()
+    calls = _endpoint_at(monkeypatch, url)
+    monkeypatch.setattr(client_module, "CONNECT_TIMEOUT", 0.3)
+    conn = Callbacks().long_connection(lark, worker=False)
+    try:
+        async with asyncio.timeout(10):  # the first attempt gives up after CONNECT_TIMEOUT
+            await conn.start()
+        assert conn.state == "reconnecting" and conn.stats.failed_attempts == 1
+        assert calls == [1]
+    finally:
+        await conn.stop()
+        server.close()
+
+
+async def test_run_cancelled_while_connecting_stops_everything(
+    lark: LarkClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, url = await _silent_websocket_host()
+    calls = _endpoint_at(monkeypatch, url)
+    callbacks = Callbacks()
+
+    @callbacks.event("im.message.receive_v1")
+    async def on_message(event: CallbackEvent) -> None:
+        return None
+
+    conn = callbacks.long_connection(lark)
+    running = asyncio.create_task(conn.run())
+    try:
+        await wait_for(lambda: calls and callbacks.running)
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+        # nothing left behind: no connection loop, the callbacks it started closed
+        assert conn._task is None and conn.state == "stopped"
+        assert not callbacks.running
+    finally:
+        await conn.stop()
+        server.close()
+
+
+@pytest.mark.parametrize("keys", [False, True])
+async def test_stopping_one_of_two_apps_connections_leaves_the_other_working(
+    fake_lark: FakeLark, lark: LarkClient, ws: LongConnectionEmulator, keys: bool
+) -> None:
+    from lark_async.callbacks import AppKeys
+
+    other = "cli_other000000002"
+    fake_lark.add_app(other, "other-secret")
+    secrets = {fake_lark.app_id: fake_lark.app_secret, other: "other-secret"}
+    callbacks = Callbacks({fake_lark.app_id: AppKeys(verification_token="vt")} if keys else None)
+    seen: list[str] = []
+
+    @callbacks.event("im.message.receive_v1")
+    async def on_message(event: CallbackEvent) -> None:
+        seen.append(event.app_id)
+
+    first = LongConnection(callbacks, lark, app_id=fake_lark.app_id, app_secret=secrets.get)
+    second = LongConnection(callbacks, lark, app_id=other, app_secret=secrets.get)
+    # either one may stop first: the first started, or the last started
+    for stopping, staying in ((second, first), (first, second)):
+        seen.clear()
+        await first.start()
+        await second.start()
+        await stopping.stop()
+        message = await ws.push_event(
+            "im.message.receive_v1", {"message": {}}, app_id=staying.app_id
+        )
+        assert (await ws.wait_answer(message)).code == 200
+        expected = [staying.app_id]
+        await wait_for(lambda: seen == expected)  # noqa: B023 (awaited in this turn)
+        assert callbacks.running and callbacks.broker.available
+        assert staying.delivery.stats.degraded == 0  # queued, not handled in degraded mode
+        await staying.stop()
+        assert not callbacks.running  # the last one out closed what they started

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import logging
 from typing import Any
 
@@ -69,6 +71,9 @@ async def test_card_action_returns_a_named_callable_handler() -> None:
     assert action_name(review) == "expense.review"
     assert review.__name__ == "review" and "expense.review" in repr(review)
     assert await review(_event({})) == Toast("seen e-1")  # still the handler
+    # ... and still an async function to whoever asks (FastAPI, schedulers)
+    assert inspect.iscoroutinefunction(review) and asyncio.iscoroutinefunction(review)
+    assert str(inspect.signature(review)) == "(event: 'CallbackEvent') -> 'Toast'"
     other = CallbackRouter()
     again = other.card_action("another.name")(review)  # registered again elsewhere
     assert again.card_action_name == "another.name"

@@ -323,3 +323,23 @@ async def test_a_malformed_request_gets_our_bare_body(
     assert not tracebacks(caplog.records)
     [line] = [json.loads(x) for x in log_lines if "lark.callback.bad_http" in x]
     assert line["status"] == 400 and "script" not in json.dumps(line)
+
+
+async def test_a_later_request_head_that_stalls_on_a_kept_alive_connection_is_closed() -> None:
+    # One valid-looking request answered, then half a head: the header timeout
+    # applies to it too, not only to the connection's first request.
+    callbacks, _ = embedded()
+    async with served(callbacks, ServerLimits(header_timeout=0.3)) as (base, runner):
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.settimeout(10)
+            path = f"/lark/{APP}/events".encode()
+            sock.sendall(b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+            answer = await asyncio.to_thread(sock.recv, 1000)
+            assert answer.startswith(b"HTTP/1.1 4")  # answered; the connection stays open
+            await asyncio.sleep(0.6)  # past the first head's timer
+            sock.sendall(b"POST " + path + b" HTTP/1.1\r\nHo")
+            started = time.monotonic()
+            assert await asyncio.to_thread(sock.recv, 100) == b""
+            assert time.monotonic() - started < 8
+        assert runner.guard.timed_out == 1

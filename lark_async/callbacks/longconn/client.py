@@ -27,9 +27,10 @@ import contextlib
 import json
 import random
 import secrets
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -186,11 +187,9 @@ class LongConnection:
         self._secret_of = app_secret
         self._max_payload = max_payload_bytes
         ingress = callbacks.ingress
-        self._owned: Delivery | None = None
-        if ingress is not None:
-            self.delivery = ingress.delivery
-        else:
-            self._owned = self.delivery = Delivery(
+        sharing = _sharing_of(callbacks)
+        if sharing.delivery is None and ingress is None:
+            sharing.delivery = Delivery(
                 broker=callbacks.broker,
                 dispatcher=callbacks.dispatcher,
                 spool=callbacks.spool,
@@ -199,6 +198,14 @@ class LongConnection:
                 publish_timeout=min(publish_timeout, self._budget),
                 replay_interval=replay_interval,
             )
+        self._sharing = sharing
+        self._joined = False
+        self._owned: Delivery | None = sharing.delivery
+        if ingress is not None:
+            self.delivery = ingress.delivery
+        else:
+            assert sharing.delivery is not None  # made just above
+            self.delivery = sharing.delivery
         self.config = ClientConfig()
         self.stats = LongConnectionStats()
         # Never verifies: the connection authenticated the sender. It is what
@@ -212,7 +219,6 @@ class LongConnection:
         self._task: asyncio.Task[None] | None = None
         self._handling: set[asyncio.Task[None]] = set()
         self._first: asyncio.Future[None] | None = None
-        self._started_parts: list[str] = []
         self._log_limit = RateLimitedLog(30.0)
         self.state = "stopped"
 
@@ -225,28 +231,32 @@ class LongConnection:
         """Start the delivery side and connect; returns after the first attempt.
 
         Raises :class:`LongConnectionRefused` when Feishu refuses the app (bad
-        secret …); a transient failure is retried in the background.
+        secret …), ``ConfigError`` when there is no secret to connect with; a
+        transient failure is retried in the background.
         """
         if self._task is not None:
             return
-        run_worker = len(self._callbacks.router) > 0 if self._worker is None else self._worker
-        if self._owned is None:
-            # Already started by its owner (serving HTTP too): theirs to close, not ours.
-            mine = not self._callbacks.running
-            await self._callbacks.start(worker=run_worker)
-            if mine:
-                self._started_parts.append("callbacks")
-        else:
-            await self._owned.start()
-            self._started_parts.append("delivery")
-            if run_worker and not self._callbacks.running:
-                await self._callbacks.start(ingress=False, worker=True)
-                self._started_parts.append("callbacks")
+        sharing = self._sharing
+        async with sharing.lock:
+            # The first connection of these callbacks (one per app) starts what they
+            # share; the last one to stop closes it.
+            if sharing.users == 0:
+                try:
+                    await self._start_shared(sharing.parts)
+                except BaseException:
+                    await self._stop_shared(sharing.parts)
+                    raise
+            sharing.users += 1
+            self._joined = True
         self._session = aiohttp.ClientSession()
         self._send_lock = asyncio.Lock()
         self._first = asyncio.get_running_loop().create_future()
         self._task = asyncio.create_task(self._loop())
-        await asyncio.wait({self._first, self._task}, return_when=asyncio.FIRST_COMPLETED)
+        try:
+            await asyncio.wait({self._first, self._task}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            await self.stop()  # cancelled while connecting: leave nothing running
+            raise
         if self._task.done() and self._task.exception() is not None:
             error = self._task.exception()
             await self.stop()
@@ -269,18 +279,43 @@ class LongConnection:
         if self._session is not None:
             await self._session.close()
             self._session = None
-        parts, self._started_parts = self._started_parts, []
-        if "delivery" in parts and self._owned is not None:
-            await self._owned.close(5.0, close_broker="callbacks" not in parts)
-        if "callbacks" in parts:
-            await self._callbacks.close()
+        if self._joined:
+            self._joined = False
+            async with self._sharing.lock:
+                self._sharing.users -= 1
+                if self._sharing.users == 0:
+                    await self._stop_shared(self._sharing.parts)
         if self.state != "stopped":
             self._set_state("stopped")
 
+    async def _start_shared(self, parts: list[str]) -> None:
+        run_worker = len(self._callbacks.router) > 0 if self._worker is None else self._worker
+        if self._owned is None:
+            # Already started by its owner (serving HTTP too): theirs to close, not ours.
+            mine = not self._callbacks.running
+            await self._callbacks.start(worker=run_worker)
+            if mine:
+                parts.append("callbacks")
+        else:
+            await self._owned.start()
+            parts.append("delivery")
+            if run_worker and not self._callbacks.running:
+                await self._callbacks.start(ingress=False, worker=True)
+                parts.append("callbacks")
+
+    async def _stop_shared(self, parts: list[str]) -> None:
+        started = list(parts)
+        parts.clear()
+        if "delivery" in started and self._owned is not None:
+            # A running Callbacks (ours, closed next, or its owner's) closes the broker.
+            await self._owned.close(5.0, close_broker=not self._callbacks.running)
+        if "callbacks" in started:
+            await self._callbacks.close()
+
     async def run(self) -> None:
         """Run until cancelled (or until reconnecting is given up: the error is raised)."""
-        await self.start()
         try:
+            await self.start()
             assert self._task is not None
             await asyncio.shield(self._task)
         finally:
@@ -309,7 +344,9 @@ class LongConnection:
         while True:
             try:
                 ws, endpoint = await self._open()
-            except LongConnectionRefused as exc:
+            except ConfigError as exc:
+                # LongConnectionRefused, or no app secret to connect with: asking
+                # again won't change it, so fail rather than retry forever.
                 self._set_state("refused", error=exc.message, code=exc.code)
                 raise
             except (LarkError, aiohttp.ClientError, OSError, TimeoutError) as exc:
@@ -354,13 +391,16 @@ class LongConnection:
         self.config = endpoint.config
         assert self._session is not None
         try:
-            ws = await self._session.ws_connect(
-                endpoint.url,
-                autoping=True,
-                max_msg_size=self._max_payload + 65536,
-                timeout=aiohttp.ClientWSTimeout(ws_close=5.0),
-                proxy=None,
-            )
+            # A host that takes the TCP connection but never answers the upgrade
+            # would otherwise hold this attempt for aiohttp's 5-minute default.
+            async with asyncio.timeout(CONNECT_TIMEOUT):
+                ws = await self._session.ws_connect(
+                    endpoint.url,
+                    autoping=True,
+                    max_msg_size=self._max_payload + 65536,
+                    timeout=aiohttp.ClientWSTimeout(ws_close=5.0),
+                    proxy=None,
+                )
         except aiohttp.WSServerHandshakeError as exc:
             raise _handshake_error(exc) from None
         self._ws = ws
@@ -591,6 +631,26 @@ class LongConnection:
                 suppressed=suppressed,
                 **fields,
             )
+
+
+@dataclass
+class _Sharing:
+    """What the long connections of one Callbacks share (see ``LongConnection.start``)."""
+
+    delivery: Delivery | None = None  # theirs when the Callbacks has no HTTP side
+    users: int = 0
+    parts: list[str] = field(default_factory=list)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+_SHARING: weakref.WeakKeyDictionary[Any, _Sharing] = weakref.WeakKeyDictionary()
+
+
+def _sharing_of(callbacks: Any) -> _Sharing:
+    try:
+        return _SHARING.setdefault(callbacks, _Sharing())
+    except TypeError:  # not weakly referenceable: nothing to share with
+        return _Sharing()
 
 
 def _int32(value: int) -> int:

@@ -45,8 +45,14 @@ class ApaasEmulator:
         tables[name] = Table(name=name, description=description, columns=cols)
 
     def add_record(self, workspace_id: str, table: str, values: Mapping[str, Any]) -> str:
-        """One row; returns its ``_id``."""
+        """One row (of the table's declared columns); returns its ``_id``."""
         found = self.state.table(workspace_id, table)
+        known = {c["name"] for c in found.columns}
+        unknown = [k for k in values if k not in known]
+        if unknown:
+            raise ValueError(
+                f"table {table!r} has no column {unknown[0]!r}: declare it in add_table"
+            )
         row = {"_id": new_record_id(), **values, "_updated_at": found.stamp(self._fake.now())}
         found.rows.append(row)
         return str(row["_id"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +60,13 @@ class Table:
     columns: list[dict[str, Any]] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
     last_ms: int = 0
+
+    def check(self, names: Iterable[str], what: str) -> None:
+        """PostgREST refuses a column the table does not have (its error 42703)."""
+        known = {c["name"] for c in self.columns}
+        for name in names:
+            if name not in known:
+                raise apaas_error(f"{what}: column {self.name}.{name} does not exist")
 
     def stamp(self, now: float) -> int:
         """A new ``_updated_at``: now in ms, never equal to an earlier one."""
@@ -222,7 +230,7 @@ def _term(column: str, rest: str, text: str) -> tuple[str, str, str, bool]:
     return column, op, raw, negate
 
 
-def matcher(text: str | None) -> Any:
+def matcher(text: str | None, table: Table | None = None) -> Any:
     """A predicate for the API's ``filter`` (PostgREST horizontal filtering).
 
     One condition ``col=op.value``, or several in a logical tree
@@ -243,13 +251,19 @@ def matcher(text: str | None) -> Any:
                 raise apaas_error(f"filter: cannot parse {part!r}")
             col, op, raw, neg = _term(column, rest, part)
             terms.append((col, op, _unquote(raw), neg))
+        if table is not None:
+            table.check((t[0] for t in terms), "filter")
         combine = all if head == "and" else any
         return lambda row: combine(_holds(row, c, o, r) != n for c, o, r, n in terms)
     col, op, raw, neg = _term(head if eq else "", body, text)
+    if table is not None:
+        table.check([col], "filter")
     return lambda row: _holds(row, col, op, raw) != neg
 
 
-def sort_rows(rows: list[dict[str, Any]], order: str | None) -> list[dict[str, Any]]:
+def sort_rows(
+    rows: list[dict[str, Any]], order: str | None, table: Table | None = None
+) -> list[dict[str, Any]]:
     out = list(rows)
     if not order:
         return out
@@ -257,6 +271,8 @@ def sort_rows(rows: list[dict[str, Any]], order: str | None) -> list[dict[str, A
         column, _, direction = term.partition(".")
         if direction not in ("", "asc", "desc"):
             raise apaas_error(f"order: cannot parse {term!r}")
+        if table is not None:
+            table.check([column], "order")
         out.sort(
             key=lambda r: (
                 (r.get(column) is None, json.dumps(r.get(column), sort_keys=True))

@@ -66,13 +66,14 @@ def list_tables(req: FakeRequest) -> dict[str, Any]:
 def query_records(req: FakeRequest) -> dict[str, Any]:
     require_grant(req, SCOPE_RECORD_READ)
     table = req.state(ApaasState).table(req.params["workspace_id"], req.params["table_name"])
-    match = matcher(req.query.get("filter"))
-    rows = sort_rows([r for r in table.rows if match(r)], req.query.get("order"))
+    match = matcher(req.query.get("filter"), table)
+    select = req.query.get("select") or "*"
+    cols = select.split(",") if select != "*" else []
+    table.check(cols, "select")
+    rows = sort_rows([r for r in table.rows if match(r)], req.query.get("order"), table)
     size, start = _size(req), _start(req)
     chunk = rows[start : start + size]
-    select = req.query.get("select") or "*"
-    if select != "*":
-        cols = select.split(",")
+    if cols:
         chunk = [{c: r.get(c) for c in cols} for r in chunk]
     more = start + size < len(rows)
     return {
@@ -116,6 +117,9 @@ def insert_records(req: FakeRequest) -> dict[str, Any]:
         raise apaas_error(f"records: at most {MAX_INSERT} rows")
     prefer = {p.strip() for p in req.headers.get("Prefer", "").split(",") if p.strip()}
     keys = [c for c in (req.query.get("on_conflict") or "_id").split(",") if c]
+    table.check(keys, "on_conflict")
+    for row in rows:
+        table.check(row, "records")
     ids: list[str] = []
     for row in rows:
         if "_updated_at" in row:
@@ -143,8 +147,9 @@ def update_records(req: FakeRequest) -> dict[str, Any]:
     table = req.state(ApaasState).table(req.params["workspace_id"], req.params["table_name"])
     if not req.query.get("filter"):
         raise apaas_error("filter is required")
-    match = matcher(req.query.get("filter"))
+    match = matcher(req.query.get("filter"), table)
     record = _record(req)
+    table.check(record, "record")
     ids = []
     for row in table.rows:
         if match(row):
@@ -160,6 +165,6 @@ def delete_records(req: FakeRequest) -> dict[str, Any]:
     table = req.state(ApaasState).table(req.params["workspace_id"], req.params["table_name"])
     if not req.query.get("filter"):
         raise apaas_error("filter is required")
-    match = matcher(req.query.get("filter"))
+    match = matcher(req.query.get("filter"), table)
     table.rows = [r for r in table.rows if not match(r)]
     return {}

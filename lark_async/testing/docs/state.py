@@ -192,6 +192,12 @@ class DocsState:
             self._dir = tempfile.TemporaryDirectory(prefix="fake-lark-drive-")
         return Path(self._dir.name)
 
+    def release_files(self) -> None:
+        """Delete the uploads' folder (FakeLark.stop() calls it; a later upload makes a new one)."""
+        folder, self._dir = self._dir, None
+        if folder is not None:
+            folder.cleanup()
+
     def document(self, document_id: str) -> Document:
         doc = self.documents.get(document_id)
         if doc is None:

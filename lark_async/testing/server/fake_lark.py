@@ -158,6 +158,12 @@ class FakeLark:
         runner, self._runner, self._url = self._runner, None, None
         if runner is not None:
             await runner.cleanup()
+        # States holding files (the drive's uploads on disk) release them now, not
+        # when garbage collection gets to them (a ResourceWarning in a later test).
+        for state in list(self._states.values()):
+            release = getattr(state, "release_files", None)
+            if callable(release):
+                release()
 
     async def __aenter__(self) -> Self:
         await self.start()

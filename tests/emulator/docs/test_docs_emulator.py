@@ -115,3 +115,18 @@ async def test_members_must_fit_their_type(api: Api) -> None:
     body = {"member_type": "openid", "member_id": "oc_chat", "perm": "view"}
     assert (await api("POST", path, params={"type": "docx"}, json=body))[1]["code"] == 1063001
     assert (await api("GET", path, params={"type": "sheet"}))[1]["code"] == 1063001
+
+
+async def test_stopping_the_emulator_deletes_the_drive_folder() -> None:
+    """Uploaded bytes live on disk until FakeLark.stop(), not until garbage collection."""
+    from lark_async.testing import FakeLark
+    from lark_async.testing.docs.state import DocsState
+
+    fake = FakeLark()
+    await fake.start()
+    folder = fake.state(DocsState).folder
+    (folder / "part").write_bytes(b"1234")
+    await fake.stop()
+    assert not folder.exists()
+    assert fake.state(DocsState).folder.is_dir()  # a later upload gets a new folder
+    fake.state(DocsState).release_files()
