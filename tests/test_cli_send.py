@@ -267,6 +267,11 @@ def test_bitable_options_are_checked_before_any_request(
             "check LARK_ASYNC_APP_ID / LARK_ASYNC_APP_SECRET",
         ),
         (
+            ["send", "ou_x", "--text", "hi", "--domain", "http://127.0.0.1:9"],
+            {"LARK_ASYNC_MAX_RETRIES": "0"},
+            "check the network and --domain / LARK_ASYNC_DOMAIN",
+        ),
+        (
             [
                 "bitable",
                 "export",

@@ -68,6 +68,7 @@ CLI_PHRASES: dict[str, str] = {
     ),
     "or pass the format explicitly": "or give --format csv|jsonl",
     "no app_secret for": "no LARK_ASYNC_APP_SECRET for",
+    "check the network / domain": "check the network and --domain / LARK_ASYNC_DOMAIN",
     "given without app_id": "given without --app-id / LARK_ASYNC_APP_ID",
 }
 
