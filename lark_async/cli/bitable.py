@@ -191,7 +191,7 @@ def import_rows(
     job = _ImportJob(
         file, fmt, app_token, table, mode, key, size, check, zone, restart, console, domain, app_id
     )
-    job.tz_name = tz
+    job.tz_name, job.failed_out = tz, failed_out
     try:
         report = run(job.run())
     except KeyboardInterrupt:
@@ -247,6 +247,7 @@ class _ImportJob:
         self.journal: ImportJournal | None = None
         self.total = 0
         self.tz_name: str | None = None  # --tz as given, for the resume command
+        self.failed_out: Path | None = None  # --failed, likewise
 
     async def run(self) -> BulkReport | None:
         from lark_async.bitable import Schema
@@ -418,6 +419,8 @@ class _ImportJob:
             args += ["--chunk-size", str(self.size)]
         if not self.check:
             args.append("--no-check")
+        if self.failed_out is not None:
+            args += ["--failed", str(self.failed_out)]
         if self.tz_name:
             args += ["--tz", self.tz_name]
         if self.domain:

@@ -311,3 +311,28 @@ def test_an_interrupted_export_leaves_the_earlier_file_whole_and_says_so(
     assert "interrupted:" in said and "people.csv was not written" in said
     assert out.read_text() == "an earlier export\n"  # not a half export
     assert [p.name for p in tmp_path.iterdir()] == ["people.csv"]  # no .part left behind
+
+
+def test_the_resume_command_repeats_the_options_that_shape_the_run(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from lark_async import cli as cli_state
+    from lark_async.cli import CliState
+    from lark_async.cli.bitable import Mode, _ImportJob
+
+    job = _ImportJob(
+        tmp_path / "people.csv", "csv", "bascnX", "tblX", Mode.create, None, 100, True,
+        None, True, Console(), "http://127.0.0.1:1", "cli_x",
+    )  # fmt: skip
+    job.tz_name, job.failed_out = "+08:00", tmp_path / "failed.jsonl"
+    before = cli_state.current
+    cli_state.current = CliState(registry="apps.sqlite3")
+    try:
+        command = job.resume_command()
+    finally:
+        cli_state.current = before
+    assert command.startswith("lark-async --registry apps.sqlite3 bitable import ")
+    for part in ("--chunk-size 100", f"--failed {tmp_path / 'failed.jsonl'}", "--tz +08:00",
+                 "--domain http://127.0.0.1:1", "--app-id cli_x"):  # fmt: skip
+        assert part in command
+    assert "--restart" not in command
