@@ -174,10 +174,10 @@ async def _key_source(static: StaticKeys | None, path: str) -> AsyncIterator[Key
 
 def _client() -> Any:
     """The client card updates go through, or None when no app credentials are set."""
-    from lark_async.client import LarkClient
+    from lark_async.cli import client_from_env
 
     try:
-        return LarkClient.from_env()
+        return client_from_env(None)  # with the root --registry, as send and bitable
     except ConfigError:
         return None
 

@@ -285,3 +285,20 @@ async def test_sigterm_while_the_long_connection_is_starting_stops_cleanly(
     # stopped through asyncio (clean-up ran), not killed by the signal
     assert proc.returncode != -signal.SIGTERM, err
     assert b"Traceback" not in err and b"cli-starting-secret" not in err
+
+
+def test_serve_builds_its_card_client_with_the_root_registry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`lark-async --registry PATH serve`: card updates use that registry (it was ignored)."""
+    from lark_async import cli
+    from lark_async.auth.crypto import SecretBox
+    from lark_async.cli import serve
+
+    for name in ("LARK_ASYNC_APP_ID", "LARK_ASYNC_APP_SECRET", "LARK_ASYNC_REGISTRY_PATH"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LARK_ASYNC_SECRET_KEY", SecretBox.generate_key())
+    assert serve._client() is None  # no credentials anywhere: no card client
+    monkeypatch.setattr(cli.current, "registry", str(tmp_path / "apps.sqlite3"))
+    client = serve._client()
+    assert client is not None and str(client._registry_arg) == str(tmp_path / "apps.sqlite3")
