@@ -298,6 +298,7 @@ def test_serve_builds_its_card_client_with_the_root_registry(
     for name in ("LARK_ASYNC_APP_ID", "LARK_ASYNC_APP_SECRET", "LARK_ASYNC_REGISTRY_PATH"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LARK_ASYNC_SECRET_KEY", SecretBox.generate_key())
+    monkeypatch.setattr(cli.current, "registry", None)  # an earlier CLI run may have set it
     assert serve._client() is None  # no credentials anywhere: no card client
     monkeypatch.setattr(cli.current, "registry", str(tmp_path / "apps.sqlite3"))
     client = serve._client()
