@@ -568,9 +568,11 @@ def export_rows(
         str | None, typer.Option("--view", metavar="VIEW_ID", help="A view (vew...).")
     ] = None,
     dates: Annotated[
-        Dates,
-        typer.Option("--dates", help="CSV date cells: ISO dates in the base's zone, or epoch ms."),
-    ] = Dates.iso,
+        Dates | None,
+        typer.Option(
+            "--dates", help="CSV date cells: ISO dates in the base's zone (default), or epoch ms."
+        ),
+    ] = None,
     tz: Annotated[
         str | None,
         typer.Option(
@@ -587,6 +589,13 @@ def export_rows(
     zone = time_zone(tz) if tz is not None else None
 
     kind = fmt.value if fmt else (format_of(out) if out else "csv")
+    if kind != "csv" and (dates is not None or tz is not None):
+        # JSONL keeps Feishu's own values (dates as epoch ms): say so rather than ignore it.
+        option = "--dates" if dates is not None else "--tz"
+        raise InvalidParameter(
+            f"{option} applies to CSV exports; JSONL keeps Feishu's values (dates in epoch ms)",
+            hint=f"drop {option}, or export to a .csv file (--format csv)",
+        )
     _check_writable("--out", out)
     conditions: dict[str, str] = {}
     for item in where or []:
@@ -605,7 +614,7 @@ def export_rows(
                 conditions,
                 fields,
                 view,
-                (dates.value, zone),
+                ((dates or Dates.iso).value, zone),
                 console,
                 domain,
                 app_id,

@@ -282,6 +282,22 @@ def test_export_refuses_an_unknown_field_before_touching_the_output(
     assert out.read_text() == "an earlier export\n"  # not truncated
 
 
+@pytest.mark.parametrize("option", [["--dates", "ms"], ["--tz", "UTC"]])
+def test_date_options_on_a_jsonl_export_are_refused_not_ignored(
+    hosted: tuple[Hosted, Any, str, str], tmp_path: Path, option: list[str]
+) -> None:
+    h, _, app_token, table_id = hosted
+    out = tmp_path / "people.jsonl"
+    requests = len(h.fake.journal.entries)
+    result = cli(
+        h, "export", "--app-token", app_token, "--table", table_id, "-o", str(out), *option
+    )
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2, said
+    assert f"{option[0]} applies to CSV exports" in said
+    assert not out.exists() and len(h.fake.journal.entries) == requests  # nothing sent
+
+
 def test_an_interrupted_export_leaves_the_earlier_file_whole_and_says_so(
     hosted: tuple[Hosted, Any, str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
