@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from lark_async.testing.bitable.emulator import BitableEmulator
 from lark_async.testing.contact.emulator import ContactEmulator
 from lark_async.testing.contact.state import ROOT
+from lark_async.testing.im.emulator import ImEmulator
 from lark_async.testing.server.fake_lark import FakeLark
 from lark_async.testing.sheets.emulator import SheetsEmulator
 from lark_async.testing.sheets.state import DEFAULT_COLS, DEFAULT_ROWS
@@ -247,6 +248,15 @@ def seed_chat(
     ``bot_in_chat=False``: the app's bot is not in it, so sends answer 230002.
     """
     ids = [m.open_id if isinstance(m, SeededUser) else m for m in members]
-    return _on(
-        fake, lambda f: ContactEmulator.of(f).add_chat(name, members=ids, bot_in_chat=bot_in_chat)
-    )
+
+    def seed(f: FakeLark) -> str:
+        # A chat of people the emulator does not know would let a test pass that Feishu fails.
+        known = {user.open_id for user in ImEmulator.of(f).state.users}
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise ValueError(
+                f"members: no user with open_id {unknown[0]!r} (seed_user() them first)"
+            )
+        return ContactEmulator.of(f).add_chat(name, members=ids, bot_in_chat=bot_in_chat)
+
+    return _on(fake, seed)

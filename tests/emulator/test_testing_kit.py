@@ -152,6 +152,13 @@ async def test_seed_chat_and_send_to_it(lark_client: LarkClient, fake_lark: Fake
     assert info.value.code == 230002
 
 
+async def test_seed_chat_refuses_members_nobody_seeded(fake_lark: FakeLark) -> None:
+    ann = seed_user(fake_lark, "Ann")
+    with pytest.raises(ValueError, match="ou_nobody"):
+        seed_chat(fake_lark, "ops", members=[ann, "ou_nobody"])
+    assert not ImEmulator.of(fake_lark).state.chats  # nothing half made
+
+
 def test_seed_helpers_refuse_something_else() -> None:
     with pytest.raises(TypeError, match="FakeLark or ThreadedFakeLark"):
         seed_user(object(), "Ann")  # type: ignore[arg-type]
