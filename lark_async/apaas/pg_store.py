@@ -8,32 +8,14 @@ table: ``lark-async db upgrade`` creates both.
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import asyncpg  # type: ignore[import-untyped]
 
 from lark_async.core.errors import ConfigError
 from lark_async.core.perloop import PerLoop
-
-_SCHEMA_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
-
-
-def split_url(url: str) -> tuple[str, str]:
-    """``(dsn, schema)`` from ``postgresql://...[?schema=name]`` (schema default public)."""
-    parts = urlsplit(url)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    schemas = [v for k, v in query if k == "schema"]
-    schema = schemas[-1] if schemas else "public"
-    if not _SCHEMA_RE.fullmatch(schema):
-        raise ConfigError(
-            f"invalid PostgreSQL schema name {schema!r}",
-            hint="use letters, digits and underscores (at most 63), not starting with a digit",
-        )
-    scheme = "postgresql" if parts.scheme == "postgresql+asyncpg" else parts.scheme
-    rest = urlencode([(k, v) for k, v in query if k != "schema"])
-    return urlunsplit((scheme, parts.netloc, parts.path, rest, parts.fragment)), schema
+from lark_async.core.state_url import split_postgres_url
 
 
 class PostgresWorkflowStore:
@@ -60,7 +42,7 @@ class PostgresWorkflowStore:
 
     @classmethod
     def from_url(cls, url: str) -> PostgresWorkflowStore:
-        dsn, schema = split_url(url)
+        dsn, schema = split_postgres_url(url)
         return cls(dsn, schema=schema)
 
     async def get(self, app_id: str, execution_id: str) -> str | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Protocol
 
-from lark_async.core.errors import ConfigError
+from lark_async.core.state_url import state_store_kind
 
 MAX_EXECUTIONS = 10_000  # memory: oldest dropped first, so a long-lived client stays bounded
 
@@ -60,30 +60,15 @@ class MemoryWorkflowStore:
         return len(self._items)
 
 
-_SQLITE_PREFIX = "sqlite:///"
-_PG_SCHEMES = ("postgresql", "postgres", "postgresql+asyncpg")
-
-
 def store_for(url: str | None) -> WorkflowStore:
     """The store a state URL names (None or ``memory``: in this process)."""
-    text = (url or "memory").strip()
-    scheme = text.partition(":")[0].lower()
-    if scheme == "memory":
+    kind, arg = state_store_kind(url, what="the aPaaS execution records")
+    if kind == "memory":
         return MemoryWorkflowStore()
-    if scheme == "sqlite":
-        if not text.startswith(_SQLITE_PREFIX) or len(text) == len(_SQLITE_PREFIX):
-            raise ConfigError(
-                "a SQLite state URL needs a file path",
-                hint="use sqlite:///relative/path.db or sqlite:////absolute/path.db",
-            )
+    if kind == "sqlite":
         from lark_async.apaas.sqlite_store import SQLiteWorkflowStore
 
-        return SQLiteWorkflowStore(text[len(_SQLITE_PREFIX) :])
-    if scheme in _PG_SCHEMES:
-        from lark_async.apaas.pg_store import PostgresWorkflowStore
+        return SQLiteWorkflowStore(arg)
+    from lark_async.apaas.pg_store import PostgresWorkflowStore
 
-        return PostgresWorkflowStore.from_url(text)
-    raise ConfigError(
-        f"unknown state store {scheme[:20]!r} for the aPaaS execution records",
-        hint="use memory, sqlite:///path.db or postgresql://user:password@host/db",
-    )
+    return PostgresWorkflowStore.from_url(arg)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
-from lark_async.core.errors import ConfigError
+from lark_async.core.state_url import state_store_kind
 
 Row = tuple[str, float]  # (data as JSON text, fetched_at)
 
@@ -68,30 +68,15 @@ class MemoryCacheStore:
         return len(self._rows)
 
 
-_SQLITE_PREFIX = "sqlite:///"
-_PG_SCHEMES = ("postgresql", "postgres", "postgresql+asyncpg")
-
-
 def store_for(url: str | None) -> CacheStore:
     """The store a state URL names (None or ``memory``: in this process)."""
-    text = (url or "memory").strip()
-    scheme = text.partition(":")[0].lower()
-    if scheme == "memory":
+    kind, arg = state_store_kind(url, what="the contact cache")
+    if kind == "memory":
         return MemoryCacheStore()
-    if scheme == "sqlite":
-        if not text.startswith(_SQLITE_PREFIX) or len(text) == len(_SQLITE_PREFIX):
-            raise ConfigError(
-                "a SQLite state URL needs a file path",
-                hint="use sqlite:///relative/path.db or sqlite:////absolute/path.db",
-            )
+    if kind == "sqlite":
         from lark_async.contact.sqlite_store import SQLiteCacheStore
 
-        return SQLiteCacheStore(text[len(_SQLITE_PREFIX) :])
-    if scheme in _PG_SCHEMES:
-        from lark_async.contact.pg_store import PostgresCacheStore
+        return SQLiteCacheStore(arg)
+    from lark_async.contact.pg_store import PostgresCacheStore
 
-        return PostgresCacheStore.from_url(text)
-    raise ConfigError(
-        f"unknown state store {scheme[:20]!r} for the contact cache",
-        hint="use memory, sqlite:///path.db or postgresql://user:password@host/db",
-    )
+    return PostgresCacheStore.from_url(arg)

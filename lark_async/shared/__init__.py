@@ -9,13 +9,14 @@ docs/scaling.md.
 """
 
 from lark_async.core.ratelimit import ClientRateLimiter
+from lark_async.core.state_url import is_postgres_url
 from lark_async.shared.callbacks import (
     CallbackState,
     PostgresProcessedStore,
     PostgresReplayStore,
     callback_state,
 )
-from lark_async.shared.db import SharedDatabase, SharedUnavailable, is_postgres_url
+from lark_async.shared.db import SharedDatabase, SharedUnavailable
 from lark_async.shared.limiter import SharedRateLimiter
 from lark_async.shared.slots import PostgresSlots
 

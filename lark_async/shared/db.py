@@ -10,21 +10,18 @@ ERROR per minute.
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-from lark_async.core.errors import ConfigError
 from lark_async.core.extras import require
 from lark_async.core.logging import RateLimitedLog, get_logger
 from lark_async.core.perloop import PerLoop
+from lark_async.core.state_url import split_postgres_url
 
 asyncpg = require("asyncpg", extra="postgres", feature="state shared through PostgreSQL")
 
 _log = get_logger()
-_SCHEMA_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
-_SCHEMES = ("postgresql", "postgres", "postgresql+asyncpg")
 
 # "Cannot be reached or used right now", as opposed to a bug: these fall back.
 UNAVAILABLE: tuple[type[BaseException], ...] = (
@@ -47,31 +44,6 @@ class SharedUnavailable(Exception):
     """The shared database cannot be used now; use local state instead."""
 
 
-def is_postgres_url(url: object) -> bool:
-    return isinstance(url, str) and urlsplit(url).scheme in _SCHEMES
-
-
-def split_url(url: str) -> tuple[str, str]:
-    """``(dsn, schema)`` from ``postgresql://...[?schema=name]`` (schema default public)."""
-    parts = urlsplit(url)
-    if parts.scheme not in _SCHEMES:
-        raise ConfigError(
-            f"not a PostgreSQL URL (scheme {parts.scheme!r})",
-            hint="use postgresql://user:password@host:5432/database[?schema=name]",
-        )
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    schemas = [v for k, v in query if k == "schema"]
-    schema = schemas[-1] if schemas else "public"
-    if not _SCHEMA_RE.fullmatch(schema):
-        raise ConfigError(
-            f"invalid PostgreSQL schema name {schema!r}",
-            hint="use letters, digits and underscores (at most 63), not starting with a digit",
-        )
-    scheme = "postgresql" if parts.scheme == "postgresql+asyncpg" else parts.scheme
-    rest = urlencode([(k, v) for k, v in query if k != "schema"])
-    return urlunsplit((scheme, parts.netloc, parts.path, rest, parts.fragment)), schema
-
-
 class SharedDatabase:
     """``postgresql://...[?schema=name]``: statements on a per-loop pool, with a down state.
 
@@ -91,7 +63,7 @@ class SharedDatabase:
         retry_after: float = 5.0,
         name: str = "lark-async-shared",
     ) -> None:
-        self.dsn, self.schema = split_url(url)
+        self.dsn, self.schema = split_postgres_url(url)
         self.max_size = max_size
         self.connect_timeout = connect_timeout
         self.command_timeout = command_timeout

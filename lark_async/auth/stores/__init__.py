@@ -21,6 +21,7 @@ from lark_async.auth.stores.base import (
 from lark_async.auth.stores.memory import MemoryTokenStore
 from lark_async.core.checks import check_has, check_text
 from lark_async.core.errors import ConfigError
+from lark_async.core.state_url import POSTGRES_SCHEMES, SQLITE_PREFIX
 
 if TYPE_CHECKING:
     from lark_async.auth.crypto import SecretBox
@@ -60,7 +61,6 @@ _ACCEPTED = (
     "memory | sqlite:///relative/path.db | sqlite:////absolute/path.db | "
     "postgresql://user:password@host:5432/database[?schema=name]"
 )
-_SQLITE_PREFIX = "sqlite:///"
 
 
 def store_from_url(url: str, box: SecretBox | None) -> TokenStore:
@@ -85,7 +85,7 @@ def _build(text: str, box: SecretBox | None) -> TokenStore:
     if scheme == "memory":
         return MemoryTokenStore()
     if scheme == "sqlite":
-        if not text.startswith(_SQLITE_PREFIX) or len(text) == len(_SQLITE_PREFIX):
+        if not text.startswith(SQLITE_PREFIX) or len(text) == len(SQLITE_PREFIX):
             raise ConfigError(
                 "a SQLite token store URL needs a file path",
                 hint="use sqlite:///relative/path.db or sqlite:////absolute/path.db",
@@ -93,8 +93,8 @@ def _build(text: str, box: SecretBox | None) -> TokenStore:
         from lark_async.auth.stores.sqlite import SQLiteTokenStore
 
         # Everything after the third slash is the path; a fourth makes it absolute.
-        return SQLiteTokenStore(text[len(_SQLITE_PREFIX) :], _require_box(box, "sqlite"))
-    if scheme in {"postgresql", "postgres", "postgresql+asyncpg"}:
+        return SQLiteTokenStore(text[len(SQLITE_PREFIX) :], _require_box(box, "sqlite"))
+    if scheme in POSTGRES_SCHEMES:
         from lark_async.auth.stores.postgres import PostgresTokenStore, parse_postgres_url
 
         dsn, schema = parse_postgres_url(text)
