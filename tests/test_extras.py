@@ -79,6 +79,14 @@ FEATURES = {
         """,
         "postgres",
     ),
+    "postgres aPaaS execution records": (
+        ["asyncpg"],
+        """
+        from lark_async.apaas.store import store_for
+        store_for("postgresql://u@127.0.0.1/db")
+        """,
+        "postgres",
+    ),
     "shared limits": (
         ["asyncpg"],
         """

@@ -11,11 +11,12 @@ import asyncio
 from typing import Any
 from urllib.parse import urlsplit
 
-import asyncpg  # type: ignore[import-untyped]
-
 from lark_async.core.errors import ConfigError
+from lark_async.core.extras import require
 from lark_async.core.perloop import PerLoop
 from lark_async.core.state_url import split_postgres_url
+
+asyncpg = require("asyncpg", extra="postgres", feature="the PostgreSQL aPaaS execution records")
 
 
 class PostgresWorkflowStore:
