@@ -7,10 +7,9 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-import aiosqlite
-
 from lark_async.contact.store import Row
 from lark_async.core.perloop import PerLoop
+from lark_async.core.sqlite_file import SqliteStateFile
 
 _CREATE = """
 CREATE TABLE IF NOT EXISTS lark_contact_users (
@@ -38,21 +37,17 @@ class SQLiteCacheStore:
     name = "sqlite"
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 5.0) -> None:
-        self._path = Path(path).expanduser()
-        self._busy_ms = int(busy_timeout * 1000)
-        self._conns: PerLoop[aiosqlite.Connection] = PerLoop(
-            self._open, close=self._close_conn, drop=self._close_conn
-        )
+        self._file = SqliteStateFile(path, _CREATE, busy_timeout=busy_timeout)
         # A write is BEGIN, executemany, COMMIT on the loop's one connection:
         # tasks take turns, or a second BEGIN would land inside the first.
         self._write_locks: PerLoop[asyncio.Lock] = PerLoop(_new_lock)
 
     @property
     def path(self) -> Path:
-        return self._path
+        return self._file.path
 
     async def get_many(self, app_id: str, keys: Sequence[str]) -> dict[str, Row]:
-        conn = await self._conns.get()
+        conn = await self._file.connection()
         out: dict[str, Row] = {}
         keys = list(dict.fromkeys(keys))
         for start in range(0, len(keys), _CHUNK):
@@ -70,7 +65,7 @@ class SQLiteCacheStore:
     async def put_many(self, app_id: str, rows: Mapping[str, Row]) -> None:
         if not rows:
             return
-        conn = await self._conns.get()
+        conn = await self._file.connection()
         params = [(app_id, k, data, float(at)) for k, (data, at) in rows.items()]
         # One transaction: a department's users land in one write.
         async with await self._write_locks.get():
@@ -83,7 +78,7 @@ class SQLiteCacheStore:
             await conn.execute("COMMIT")
 
     async def delete(self, app_id: str, keys: Iterable[str] | None = None) -> int:
-        conn = await self._conns.get()
+        conn = await self._file.connection()
         if keys is None:
             cur = await conn.execute("DELETE FROM lark_contact_users WHERE app_id = ?", (app_id,))
             return max(cur.rowcount, 0)
@@ -100,27 +95,10 @@ class SQLiteCacheStore:
         return removed
 
     async def close(self) -> None:
-        await self._conns.aclose()
-
-    async def _open(self) -> aiosqlite.Connection:
-        if self._path.parent and not self._path.parent.exists():
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(self._path, isolation_level=None)
-        try:
-            await conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
-            await conn.execute("PRAGMA journal_mode = WAL")
-            await conn.execute(_CREATE)
-        except BaseException:
-            await conn.close()
-            raise
-        return conn
-
-    @staticmethod
-    async def _close_conn(conn: aiosqlite.Connection) -> None:
-        await conn.close()
+        await self._file.aclose()
 
     def __repr__(self) -> str:
-        return f"SQLiteCacheStore({str(self._path)!r})"
+        return f"SQLiteCacheStore({str(self._file.path)!r})"
 
 
 async def _new_lock() -> asyncio.Lock:

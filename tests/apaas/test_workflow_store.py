@@ -154,7 +154,7 @@ async def test_closing_the_client_closes_the_services_stores(
             held = [
                 getattr(store, attr)
                 for store in (executions, cache_store)
-                for attr in ("_conns", "_pools")
+                for attr in ("_file", "_pools")  # SQLite: the state file; PostgreSQL: the pools
                 if hasattr(store, attr)
             ]
             assert [len(h) for h in held] == [1, 1]
